@@ -1,0 +1,73 @@
+//! Time: the system clock (only read when a replay window needs it) and reading a delivery's timestamp.
+
+use time::format_description::well_known::Iso8601;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// Seconds since the Unix epoch by the system clock.
+pub(crate) fn system_now() -> i64 {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
+}
+
+/// Whole Unix seconds from a decimal number (`1614265330`, `1614265330.25`, `-5`); None for anything else.
+pub(crate) fn parse_unix_seconds(text: &str) -> Option<i64> {
+    let (int, frac) = match text.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (text, None),
+    };
+    let digits = int.strip_prefix('-').unwrap_or(int);
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    int.parse().ok()
+}
+
+/// Unix seconds from an envelope timestamp: a number of seconds, or an ISO 8601 date-time (without an offset it is
+/// read as UTC, as ELMED sends it).
+pub(crate) fn parse_timestamp(text: &str) -> Option<i64> {
+    if let Some(seconds) = parse_unix_seconds(text) {
+        return Some(seconds);
+    }
+    if let Ok(at) = OffsetDateTime::parse(text, &Iso8601::DEFAULT) {
+        return Some(at.unix_timestamp());
+    }
+    PrimitiveDateTime::parse(text, &Iso8601::DEFAULT).ok().map(|at| at.assume_utc().unix_timestamp())
+}
+
+/// True when `at` lies within `tolerance` seconds of `now`, either side, inclusive.
+pub(crate) fn within(now: i64, at: i64, tolerance: u64) -> bool {
+    now.abs_diff(at) <= tolerance
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_forms_providers_send() {
+        assert_eq!(parse_timestamp("2026-03-29T10:45:00"), Some(1_774_781_100));
+        assert_eq!(parse_timestamp("2026-03-29T10:45:00.123456"), Some(1_774_781_100));
+        assert_eq!(parse_timestamp("2026-03-29T10:45:00Z"), Some(1_774_781_100));
+        assert_eq!(parse_timestamp("2026-03-29T12:45:00+02:00"), Some(1_774_781_100));
+        assert_eq!(parse_timestamp("2025-01-15T10:30:00.000Z"), Some(1_736_937_000));
+        assert_eq!(parse_timestamp("1614265330"), Some(1_614_265_330));
+        assert_eq!(parse_timestamp("1614265330.9"), Some(1_614_265_330));
+        assert_eq!(parse_timestamp("yesterday"), None);
+        assert_eq!(parse_timestamp(""), None);
+        assert_eq!(parse_timestamp("1e9"), None);
+    }
+
+    #[test]
+    fn window_is_symmetric_and_inclusive() {
+        assert!(within(1000, 700, 300));
+        assert!(within(1000, 1300, 300));
+        assert!(!within(1000, 699, 300));
+        assert!(!within(1000, 1301, 300));
+        assert!(!within(i64::MAX, i64::MIN, u64::MAX - 1));
+    }
+}

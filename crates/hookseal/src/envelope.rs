@@ -1,0 +1,306 @@
+//! Parsing the envelope (../shared/PROVIDERS.md, "Every delivery") with `jiter`, borrowing from the body.
+//!
+//! Why `jiter` rather than serde_json's `RawValue`: serde_json skips a nested value with a heap-allocated stack, so
+//! capturing `data` as a `RawValue` allocates for any delivery whose `data` nests (NovaMed's `shipping_address`,
+//! Baremeds' `medication` list). jiter skips with a fixed bit-stack (at most 200 levels) and hands out positions, so
+//! a delivery whose envelope strings have no escapes is parsed without touching the heap.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use jiter::{Jiter, JiterError, Peek};
+
+use crate::error::{ErrorCode, VerifyError};
+
+/// Fields a preset reads; every other key is skipped (but still checked for duplicates).
+pub(crate) mod reads {
+    pub const EVENT: u16 = 1 << 0;
+    pub const EVENT_TYPE: u16 = 1 << 1;
+    pub const TYPE: u16 = 1 << 2;
+    pub const NOTIFICATION_TYPE: u16 = 1 << 3;
+    pub const EVENT_ID: u16 = 1 << 4;
+    pub const ID: u16 = 1 << 5;
+    pub const TIMESTAMP: u16 = 1 << 6;
+    pub const CLINIC_ID: u16 = 1 << 7;
+    pub const DATA: u16 = 1 << 8;
+    /// `metadata` as Baremeds sends it: `request_id`, `retry`, `webhook_key`, and the object itself.
+    pub const METADATA: u16 = 1 << 9;
+    /// Only `metadata.request_id` (the `custom` preset's fallback idempotency key).
+    pub const METADATA_REQUEST_ID: u16 = 1 << 10;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A string.
+    Str,
+    /// A string or a number (kept as its JSON text).
+    StrOrNum,
+}
+
+/// The top-level string-like fields, in the order of their `reads` bits.
+const SCALARS: [(&str, Kind); 8] = [
+    ("event", Kind::Str),
+    ("event_type", Kind::Str),
+    ("type", Kind::Str),
+    ("notification_type", Kind::Str),
+    ("event_id", Kind::StrOrNum),
+    ("id", Kind::StrOrNum),
+    ("timestamp", Kind::StrOrNum),
+    ("clinic_id", Kind::Str),
+];
+
+/// Indexes into [`Envelope::scalars`].
+pub(crate) mod field {
+    pub const EVENT: usize = 0;
+    pub const EVENT_TYPE: usize = 1;
+    pub const TYPE: usize = 2;
+    pub const NOTIFICATION_TYPE: usize = 3;
+    pub const EVENT_ID: usize = 4;
+    pub const ID: usize = 5;
+    pub const TIMESTAMP: usize = 6;
+    pub const CLINIC_ID: usize = 7;
+}
+
+#[derive(Default)]
+pub(crate) struct Metadata<'a> {
+    pub raw: &'a str,
+    pub request_id: Option<Cow<'a, str>>,
+    pub retry: Option<bool>,
+    pub webhook_key: Option<Cow<'a, str>>,
+}
+
+#[derive(Default)]
+pub(crate) struct Envelope<'a> {
+    /// Present, non-null values of [`SCALARS`].
+    pub scalars: [Option<Cow<'a, str>>; 8],
+    /// The raw JSON text of `data`, when the key is present (`null` included).
+    pub data: Option<&'a str>,
+    pub metadata: Option<Metadata<'a>>,
+}
+
+impl<'a> Envelope<'a> {
+    pub fn take(&mut self, index: usize) -> Option<Cow<'a, str>> {
+        self.scalars.get_mut(index).and_then(Option::take)
+    }
+}
+
+fn invalid(message: impl Into<Cow<'static, str>>) -> VerifyError {
+    VerifyError::new(ErrorCode::InvalidJson, message)
+}
+
+fn json_error(err: JiterError) -> VerifyError {
+    invalid(format!("the body is not valid JSON: {err}"))
+}
+
+fn wrong_type(name: &str, expected: &str) -> VerifyError {
+    invalid(format!("the envelope field {name:?} must be {expected}"))
+}
+
+fn duplicate(key: &[u8]) -> VerifyError {
+    let shown: String = String::from_utf8_lossy(key).chars().take(64).collect();
+    invalid(format!("the key {shown:?} appears more than once"))
+}
+
+/// The same bytes, with the lifetime of the body they were cut from (jiter ties returned slices to its own borrow).
+fn rebase<'a>(body: &'a str, part: &[u8]) -> Result<&'a str, VerifyError> {
+    let start = (part.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+    start
+        .checked_add(part.len())
+        .and_then(|end| body.get(start..end))
+        .ok_or_else(|| invalid("internal: a parsed slice is outside the body"))
+}
+
+/// Decodes a JSON string whose raw content (between the quotes) contains an escape.
+fn unescape(body: &str, raw: &str) -> Result<String, VerifyError> {
+    let start = (raw.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+    let quoted = start
+        .checked_sub(1)
+        .and_then(|s| body.as_bytes().get(s..start + raw.len() + 1))
+        .ok_or_else(|| invalid("internal: a parsed string is outside the body"))?;
+    let mut sub = Jiter::new(quoted);
+    sub.next_str().map(str::to_owned).map_err(json_error)
+}
+
+fn string_value<'a>(body: &'a str, raw: &'a str) -> Result<Cow<'a, str>, VerifyError> {
+    if raw.contains('\\') {
+        unescape(body, raw).map(Cow::Owned)
+    } else {
+        Ok(Cow::Borrowed(raw))
+    }
+}
+
+/// Object keys seen so far, to refuse duplicates without allocating for ordinary envelopes.
+struct SeenKeys<'a> {
+    inline: [&'a str; 16],
+    len: usize,
+    spill: HashSet<Cow<'a, str>>,
+}
+
+impl<'a> SeenKeys<'a> {
+    fn new() -> Self {
+        Self { inline: [""; 16], len: 0, spill: HashSet::new() }
+    }
+
+    /// False when the key was already seen.
+    fn insert(&mut self, key: Cow<'a, str>) -> bool {
+        let inline = self.inline.get(..self.len).unwrap_or(&[]);
+        if inline.contains(&key.as_ref()) || self.spill.contains(&key) {
+            return false;
+        }
+        match key {
+            Cow::Borrowed(k) if self.len < self.inline.len() => {
+                if let Some(slot) = self.inline.get_mut(self.len) {
+                    *slot = k;
+                    self.len += 1;
+                }
+            }
+            key => {
+                self.spill.insert(key);
+            }
+        }
+        true
+    }
+}
+
+struct Parser<'a> {
+    body: &'a str,
+    jiter: Jiter<'a>,
+}
+
+impl<'a> Parser<'a> {
+    fn key(&mut self, raw: Option<&[u8]>) -> Result<Option<Cow<'a, str>>, VerifyError> {
+        match raw {
+            None => Ok(None),
+            Some(raw) => {
+                let raw = rebase(self.body, raw)?;
+                string_value(self.body, raw).map(Some)
+            }
+        }
+    }
+
+    fn first_key(&mut self) -> Result<Option<Cow<'a, str>>, VerifyError> {
+        let raw = self.jiter.next_object_bytes().map_err(json_error)?;
+        let raw = raw.map(|r| rebase(self.body, r)).transpose()?;
+        self.key(raw.map(str::as_bytes))
+    }
+
+    fn next_key(&mut self) -> Result<Option<Cow<'a, str>>, VerifyError> {
+        let raw = self.jiter.next_key_bytes().map_err(json_error)?;
+        let raw = raw.map(|r| rebase(self.body, r)).transpose()?;
+        self.key(raw.map(str::as_bytes))
+    }
+
+    fn peek(&mut self) -> Result<Peek, VerifyError> {
+        self.jiter.peek().map_err(json_error)
+    }
+
+    fn skip(&mut self) -> Result<(), VerifyError> {
+        self.jiter.next_skip().map_err(json_error)
+    }
+
+    fn raw_value(&mut self) -> Result<&'a str, VerifyError> {
+        let peek = self.peek()?;
+        let start = self.jiter.current_index();
+        self.jiter.known_skip(peek).map_err(json_error)?;
+        let end = self.jiter.current_index();
+        self.body.get(start..end).ok_or_else(|| invalid("internal: a value is outside the body"))
+    }
+
+    fn scalar(&mut self, name: &str, kind: Kind) -> Result<Option<Cow<'a, str>>, VerifyError> {
+        let peek = self.peek()?;
+        if peek == Peek::Null {
+            self.jiter.known_null().map_err(json_error)?;
+            return Ok(None);
+        }
+        if peek == Peek::String {
+            let raw = self.jiter.known_bytes().map_err(json_error)?;
+            let raw = rebase(self.body, raw)?;
+            return string_value(self.body, raw).map(Some);
+        }
+        if kind == Kind::StrOrNum && peek.is_num() {
+            let raw = self.jiter.known_number_bytes(peek).map_err(json_error)?;
+            return rebase(self.body, raw).map(|n| Some(Cow::Borrowed(n)));
+        }
+        Err(wrong_type(name, if kind == Kind::Str { "a string" } else { "a string or a number" }))
+    }
+
+    fn metadata(&mut self, full: bool) -> Result<Option<Metadata<'a>>, VerifyError> {
+        let peek = self.peek()?;
+        if peek == Peek::Null {
+            self.jiter.known_null().map_err(json_error)?;
+            return Ok(None);
+        }
+        if peek != Peek::Object {
+            return Err(wrong_type("metadata", "an object"));
+        }
+        let start = self.jiter.current_index();
+        let mut meta = Metadata::default();
+        let mut seen = SeenKeys::new();
+        let mut key = self.first_key()?;
+        while let Some(name) = key {
+            let fresh = seen.insert(name.clone());
+            if !fresh {
+                return Err(duplicate(name.as_bytes()));
+            }
+            match name.as_ref() {
+                "request_id" => meta.request_id = self.scalar("metadata.request_id", Kind::StrOrNum)?,
+                "retry" if full => {
+                    meta.retry = match self.peek()? {
+                        Peek::Null => {
+                            self.jiter.known_null().map_err(json_error)?;
+                            None
+                        }
+                        peek @ (Peek::True | Peek::False) => {
+                            Some(self.jiter.known_bool(peek).map_err(json_error)?)
+                        }
+                        _ => return Err(wrong_type("metadata.retry", "a boolean")),
+                    }
+                }
+                "webhook_key" if full => meta.webhook_key = self.scalar("metadata.webhook_key", Kind::Str)?,
+                _ => self.skip()?,
+            }
+            key = self.next_key()?;
+        }
+        let end = self.jiter.current_index();
+        meta.raw = self.body.get(start..end).ok_or_else(|| invalid("internal: metadata is outside the body"))?;
+        Ok(Some(meta))
+    }
+}
+
+/// Parses the body as an envelope, reading the fields in `wanted` (a set of [`reads`] bits).
+pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyError> {
+    let body = std::str::from_utf8(body).map_err(|e| {
+        invalid(format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to()))
+    })?;
+    let mut p = Parser { body, jiter: Jiter::new(body.as_bytes()) };
+    if p.peek()? != Peek::Object {
+        return Err(invalid("the body must be a JSON object"));
+    }
+    let mut env = Envelope::default();
+    let mut seen = SeenKeys::new();
+    let mut key = p.first_key()?;
+    while let Some(name) = key {
+        if !seen.insert(name.clone()) {
+            return Err(duplicate(name.as_bytes()));
+        }
+        let scalar = SCALARS
+            .iter()
+            .enumerate()
+            .find(|(i, (field, _))| *field == name.as_ref() && wanted & (1 << i) != 0);
+        if let Some((index, (field, kind))) = scalar {
+            let value = p.scalar(field, *kind)?;
+            if let Some(slot) = env.scalars.get_mut(index) {
+                *slot = value;
+            }
+        } else if name == "data" && wanted & reads::DATA != 0 {
+            env.data = Some(p.raw_value()?);
+        } else if name == "metadata" && wanted & (reads::METADATA | reads::METADATA_REQUEST_ID) != 0 {
+            env.metadata = p.metadata(wanted & reads::METADATA != 0)?;
+        } else {
+            p.skip()?;
+        }
+        key = p.next_key()?;
+    }
+    p.jiter.finish().map_err(json_error)?;
+    Ok(env)
+}

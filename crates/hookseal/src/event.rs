@@ -1,0 +1,162 @@
+//! The verified event (../shared/PROVIDERS.md, "The verified event"), borrowing from the body and headers.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+use crate::provider::Provider;
+
+/// Validated JSON text cut from the body (`data`, `metadata`). Bindings turn it into native values.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RawJson<'a>(pub(crate) &'a str);
+
+impl<'a> RawJson<'a> {
+    /// The JSON text exactly as the provider sent it.
+    pub fn get(&self) -> &'a str {
+        self.0
+    }
+}
+
+// Payloads carry patient data (and Baremeds' metadata may carry its key): Debug shows only the size.
+impl fmt::Debug for RawJson<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawJson(<{} bytes>)", self.0.len())
+    }
+}
+
+/// Where an idempotency key came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeySource {
+    /// The envelope's `event_id` (or `id`, for `custom`).
+    EventId,
+    /// Baremeds' `metadata.request_id`.
+    RequestId,
+    /// The Standard Webhooks `webhook-id` header.
+    WebhookId,
+    /// `sha256:` + the hex SHA-256 of the raw body (retries re-send the same bytes).
+    BodySha256,
+}
+
+impl KeySource {
+    /// The contract's string for this source.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeySource::EventId => "event_id",
+            KeySource::RequestId => "request_id",
+            KeySource::WebhookId => "webhook_id",
+            KeySource::BodySha256 => "body_sha256",
+        }
+    }
+}
+
+const DIGEST_KEY_LEN: usize = 7 + 64;
+
+#[derive(Clone)]
+pub(crate) enum IdempotencyKey<'a> {
+    Given(KeySource, Cow<'a, str>),
+    /// Hashed on first use: a second pass over a large body is only paid by a caller that asks for the key.
+    BodyDigest(&'a [u8], OnceLock<[u8; DIGEST_KEY_LEN]>),
+}
+
+fn digest_key(body: &[u8]) -> [u8; DIGEST_KEY_LEN] {
+    let mut key = [0u8; DIGEST_KEY_LEN];
+    let (prefix, hex_part) = key.split_at_mut(7);
+    prefix.copy_from_slice(b"sha256:");
+    // 32 bytes always fit 64 hex digits.
+    let _ = hex::encode_to_slice(Sha256::digest(body), hex_part);
+    key
+}
+
+/// A delivery that passed verification.
+#[derive(Clone)]
+pub struct Event<'a> {
+    pub(crate) provider: Provider,
+    pub(crate) event_type: Option<Cow<'a, str>>,
+    pub(crate) key: IdempotencyKey<'a>,
+    pub(crate) timestamp: Option<Cow<'a, str>>,
+    pub(crate) data: RawJson<'a>,
+    pub(crate) is_test: bool,
+    pub(crate) is_retry: bool,
+    pub(crate) metadata: Option<RawJson<'a>>,
+    pub(crate) clinic_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> Event<'a> {
+    /// The preset that verified the delivery.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// The event type; `None` only for a Standard Webhooks body without `type`.
+    pub fn event_type(&self) -> Option<&str> {
+        self.event_type.as_deref()
+    }
+
+    /// The key to deduplicate deliveries by: the same for every retry of one event.
+    pub fn idempotency_key(&self) -> &str {
+        match &self.key {
+            IdempotencyKey::Given(_, key) => key,
+            IdempotencyKey::BodyDigest(body, cell) => {
+                let key = cell.get_or_init(|| digest_key(body));
+                std::str::from_utf8(key).unwrap_or_default()
+            }
+        }
+    }
+
+    /// Where [`Event::idempotency_key`] came from.
+    pub fn idempotency_key_source(&self) -> KeySource {
+        match &self.key {
+            IdempotencyKey::Given(source, _) => *source,
+            IdempotencyKey::BodyDigest(..) => KeySource::BodySha256,
+        }
+    }
+
+    /// The envelope's timestamp exactly as sent (a number as its JSON text), if any.
+    pub fn timestamp(&self) -> Option<&str> {
+        self.timestamp.as_deref()
+    }
+
+    /// The envelope's `data`, or the whole body when it has none.
+    pub fn data(&self) -> RawJson<'a> {
+        self.data
+    }
+
+    /// True for a test delivery (`X-Webhook-Test: true`).
+    pub fn is_test(&self) -> bool {
+        self.is_test
+    }
+
+    /// True when the provider marked the delivery as a retry (Baremeds `metadata.retry`).
+    pub fn is_retry(&self) -> bool {
+        self.is_retry
+    }
+
+    /// Baremeds' `metadata` object as sent.
+    pub fn metadata(&self) -> Option<RawJson<'a>> {
+        self.metadata
+    }
+
+    /// NovaMed's `clinic_id`.
+    pub fn clinic_id(&self) -> Option<&str> {
+        self.clinic_id.as_deref()
+    }
+}
+
+impl fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("provider", &self.provider.as_str())
+            .field("event_type", &self.event_type())
+            .field("idempotency_key", &self.idempotency_key())
+            .field("idempotency_key_source", &self.idempotency_key_source().as_str())
+            .field("timestamp", &self.timestamp())
+            .field("data", &self.data)
+            .field("is_test", &self.is_test)
+            .field("is_retry", &self.is_retry)
+            .field("metadata", &self.metadata)
+            .field("clinic_id", &self.clinic_id())
+            .finish()
+    }
+}

@@ -1,0 +1,103 @@
+//! Finding the headers a verifier needs in one pass over any `(name, value)` iterator, without allocating.
+//! Names match ASCII case-insensitively; values are trimmed of surrounding whitespace.
+
+use crate::error::{ErrorCode, VerifyError};
+
+/// The most occurrences of a signature header, and the most signatures across them, that one delivery may carry.
+/// Each candidate costs a comparison per secret, so the cap bounds the work an anonymous sender can cause.
+pub const MAX_SIGNATURES: usize = 16;
+
+/// The header marking a provider's test delivery.
+pub(crate) const TEST_HEADER: &str = "X-Webhook-Test";
+pub(crate) const SW_ID: &str = "webhook-id";
+pub(crate) const SW_TIMESTAMP: &str = "webhook-timestamp";
+pub(crate) const SW_SIGNATURE: &str = "webhook-signature";
+
+/// Which headers to collect.
+pub(crate) struct Wanted<'n> {
+    /// The signature or key header.
+    pub auth: &'n str,
+    /// Whether the auth header may repeat (signatures) or counts once (a shared key).
+    pub auth_repeats: bool,
+    /// A header cross-checked against the body's event type (ELMED).
+    pub event: Option<&'n str>,
+    /// Whether the Standard Webhooks id and timestamp headers are needed.
+    pub standard_webhooks: bool,
+}
+
+/// The headers found, borrowed from the caller's values.
+pub(crate) struct Found<'a> {
+    auth: [&'a [u8]; MAX_SIGNATURES],
+    auth_count: usize,
+    pub event: Option<&'a [u8]>,
+    pub test: Option<&'a [u8]>,
+    pub id: Option<&'a [u8]>,
+    pub timestamp: Option<&'a [u8]>,
+}
+
+impl<'a> Found<'a> {
+    /// Every occurrence of the auth header, in order.
+    pub fn auth(&self) -> &[&'a [u8]] {
+        self.auth.get(..self.auth_count).unwrap_or(&[])
+    }
+
+    /// `X-Webhook-Test: true`, any case.
+    pub fn is_test(&self) -> bool {
+        self.test.is_some_and(|v| v.eq_ignore_ascii_case(b"true"))
+    }
+}
+
+fn first<'a>(slot: &mut Option<&'a [u8]>, value: &'a [u8]) {
+    if slot.is_none() {
+        *slot = Some(value);
+    }
+}
+
+pub(crate) fn collect<'a, I, K, V>(headers: I, wanted: &Wanted<'_>) -> Result<Found<'a>, VerifyError>
+where
+    I: IntoIterator<Item = (&'a K, &'a V)>,
+    K: AsRef<[u8]> + ?Sized + 'a,
+    V: AsRef<[u8]> + ?Sized + 'a,
+{
+    let mut found = Found {
+        auth: [&[]; MAX_SIGNATURES],
+        auth_count: 0,
+        event: None,
+        test: None,
+        id: None,
+        timestamp: None,
+    };
+    for (name, value) in headers {
+        let name = name.as_ref();
+        let value = value.as_ref().trim_ascii();
+        if name.eq_ignore_ascii_case(wanted.auth.as_bytes()) {
+            if found.auth_count == MAX_SIGNATURES {
+                return Err(VerifyError::new(
+                    ErrorCode::MalformedHeader,
+                    format!("the {} header occurs more than {MAX_SIGNATURES} times", wanted.auth),
+                ));
+            }
+            if wanted.auth_repeats || found.auth_count == 0 {
+                if let Some(slot) = found.auth.get_mut(found.auth_count) {
+                    *slot = value;
+                    found.auth_count += 1;
+                }
+            }
+        } else if name.eq_ignore_ascii_case(TEST_HEADER.as_bytes()) {
+            first(&mut found.test, value);
+        } else if wanted.event.is_some_and(|e| name.eq_ignore_ascii_case(e.as_bytes())) {
+            first(&mut found.event, value);
+        } else if wanted.standard_webhooks {
+            if name.eq_ignore_ascii_case(SW_ID.as_bytes()) {
+                first(&mut found.id, value);
+            } else if name.eq_ignore_ascii_case(SW_TIMESTAMP.as_bytes()) {
+                first(&mut found.timestamp, value);
+            }
+        }
+    }
+    Ok(found)
+}
+
+pub(crate) fn missing(name: &str) -> VerifyError {
+    VerifyError::new(ErrorCode::MissingHeader, format!("the {name} header is missing"))
+}

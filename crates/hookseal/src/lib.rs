@@ -1,0 +1,46 @@
+//! # hookseal
+//!
+//! Receiver-side webhook verification: prove a delivery is genuine (constant-time HMAC-SHA256, shared keys,
+//! Standard Webhooks), parse its envelope, and give it an idempotency key — for ELMED, Baremeds-EHR, NovaMed,
+//! every Standard Webhooks sender, and any provider configured by hand.
+//!
+//! The contract is `PROVIDERS.md` and `API.md` (in the project's `shared/` folder); where they are silent,
+//! `docs/decisions.md` says what hookseal does.
+//!
+//! ```
+//! use hookseal::{sign, Options, SignOptions, Verifier};
+//!
+//! let body = br#"{"event":"prescription.issued","timestamp":"2026-03-29T10:45:00","data":{"prescription_id":42}}"#;
+//! let options = Options::new().secret("whsk_elmed_endpoint_secret");
+//! let headers = sign("elmed", body, &SignOptions::new(options.clone()))?;
+//!
+//! let verifier = Verifier::new("elmed", &options)?;
+//! let event = verifier.verify(body, headers.iter().map(|(k, v)| (k, v)))?;
+//! assert_eq!(event.event_type(), Some("prescription.issued"));
+//! assert_eq!(event.data().get(), r#"{"prescription_id":42}"#);
+//! assert!(event.idempotency_key().starts_with("sha256:"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![warn(missing_docs)]
+
+mod clock;
+mod config;
+mod envelope;
+mod error;
+mod event;
+mod headers;
+mod options;
+mod provider;
+mod scheme;
+mod sign;
+mod verifier;
+
+pub use error::{ConfigError, ErrorCode, VerifyError};
+pub use event::{Event, KeySource, RawJson};
+pub use headers::MAX_SIGNATURES;
+pub use options::{OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
+pub use provider::{Encoding, Provider, Scheme};
+pub use sign::{sign, SignOptions};
+pub use verifier::Verifier;

@@ -1,0 +1,271 @@
+//! The three schemes of ../shared/PROVIDERS.md: checking a delivery's headers against the raw body, and signing.
+//! Keys are prepared once, when the verifier is built; every comparison is constant time.
+
+use std::fmt;
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::error::{ConfigError, ErrorCode, VerifyError};
+use crate::headers::{self, Found, MAX_SIGNATURES, SW_SIGNATURE};
+use crate::provider::Encoding;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Standard base64 that accepts a signature with or without its `=` padding.
+const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+const SW_SECRET_PREFIX: &str = "whsec_";
+
+/// A prepared check: what a verifier holds for its scheme.
+#[derive(Clone)]
+pub(crate) enum Check {
+    Hmac {
+        header: Box<str>,
+        prefix: Box<str>,
+        encoding: Encoding,
+        keys: Vec<HmacSha256>,
+    },
+    SharedKey {
+        header: Box<str>,
+        /// SHA-256 of each key: comparing digests reveals neither the key's length nor its content.
+        digests: Vec<[u8; 32]>,
+    },
+    StandardWebhooks {
+        keys: Vec<HmacSha256>,
+    },
+}
+
+// Keys are counted, never shown.
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Check::Hmac { header, prefix, encoding, keys } => f
+                .debug_struct("HmacSha256")
+                .field("header", header)
+                .field("prefix", prefix)
+                .field("encoding", encoding)
+                .field("secrets", &format_args!("[{} redacted]", keys.len()))
+                .finish(),
+            Check::SharedKey { header, digests } => f
+                .debug_struct("SharedKey")
+                .field("header", header)
+                .field("secrets", &format_args!("[{} redacted]", digests.len()))
+                .finish(),
+            Check::StandardWebhooks { keys } => f
+                .debug_struct("StandardWebhooks")
+                .field("secrets", &format_args!("[{} redacted]", keys.len()))
+                .finish(),
+        }
+    }
+}
+
+pub(crate) fn hmac_key(key: &[u8]) -> HmacSha256 {
+    // HMAC takes keys of any length; the error arm cannot happen, and an empty key is refused before this.
+    HmacSha256::new_from_slice(key).unwrap_or_else(|_| HmacSha256::new(&Default::default()))
+}
+
+/// The key bytes of a Standard Webhooks secret: base64, with or without `whsec_`.
+pub(crate) fn standard_webhooks_key(secret: &str) -> Result<Vec<u8>, ConfigError> {
+    let encoded = secret.strip_prefix(SW_SECRET_PREFIX).unwrap_or(secret);
+    match BASE64_LENIENT.decode(encoded) {
+        Ok(key) if !key.is_empty() => Ok(key),
+        _ => Err(ConfigError::new(
+            ErrorCode::InvalidSecret,
+            "a standard-webhooks secret must be base64, optionally prefixed with whsec_",
+        )),
+    }
+}
+
+pub(crate) fn key_digest(key: &[u8]) -> [u8; 32] {
+    Sha256::digest(key).into()
+}
+
+/// True when `presented` equals any configured key, in constant time.
+pub(crate) fn shared_key_matches(digests: &[[u8; 32]], presented: &[u8]) -> bool {
+    let presented = key_digest(presented);
+    let mut matched = Choice::from(0);
+    for digest in digests {
+        matched |= digest.ct_eq(&presented);
+    }
+    matched.into()
+}
+
+/// The signatures a header carried, decoded, up to [`MAX_SIGNATURES`].
+struct Candidates {
+    items: [[u8; 32]; MAX_SIGNATURES],
+    len: usize,
+    /// Every token seen, decodable or not: the cap counts them all.
+    tokens: usize,
+}
+
+impl Candidates {
+    fn new() -> Self {
+        Self { items: [[0; 32]; MAX_SIGNATURES], len: 0, tokens: 0 }
+    }
+
+    fn push(&mut self, header: &str, decoded: Option<[u8; 32]>) -> Result<(), VerifyError> {
+        self.tokens += 1;
+        if self.tokens > MAX_SIGNATURES {
+            return Err(too_many(header));
+        }
+        if let Some(sig) = decoded {
+            if let Some(slot) = self.items.get_mut(self.len) {
+                *slot = sig;
+                self.len += 1;
+            } else {
+                return Err(too_many(header));
+            }
+        }
+        Ok(())
+    }
+
+    fn as_slice(&self) -> &[[u8; 32]] {
+        self.items.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Every candidate against every key's tag; `signature_mismatch` unless one matches.
+    fn check(&self, header: &str, tags: impl Iterator<Item = [u8; 32]>) -> Result<(), VerifyError> {
+        if self.len == 0 {
+            return Err(VerifyError::new(
+                ErrorCode::MalformedHeader,
+                format!("the {header} header holds no decodable signature"),
+            ));
+        }
+        let mut matched = Choice::from(0);
+        for tag in tags {
+            for candidate in self.as_slice() {
+                matched |= tag.ct_eq(candidate);
+            }
+        }
+        if bool::from(matched) {
+            Ok(())
+        } else {
+            Err(VerifyError::new(
+                ErrorCode::SignatureMismatch,
+                format!("no signature in the {header} header matches the body"),
+            ))
+        }
+    }
+}
+
+fn too_many(header: &str) -> VerifyError {
+    VerifyError::new(
+        ErrorCode::MalformedHeader,
+        format!("the {header} header carries more than {MAX_SIGNATURES} signatures"),
+    )
+}
+
+fn decode_signature(text: &[u8], encoding: Encoding) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    match encoding {
+        Encoding::Hex => hex::decode_to_slice(text, &mut out).ok().map(|()| out),
+        Encoding::Base64 => {
+            // 32 bytes are 43 or 44 base64 characters; anything longer cannot be a signature.
+            if text.len() > 44 {
+                return None;
+            }
+            let mut buf = [0u8; 48];
+            match BASE64_LENIENT.decode_slice(text, &mut buf) {
+                Ok(32) => {
+                    out.copy_from_slice(buf.get(..32)?);
+                    Some(out)
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+fn strip_prefix_ignore_case<'t>(token: &'t [u8], prefix: &[u8]) -> Option<&'t [u8]> {
+    let (head, rest) = token.split_at_checked(prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then_some(rest)
+}
+
+fn tag(key: &HmacSha256, parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = key.clone();
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+impl Check {
+    /// Checks authenticity on the raw bytes. Runs before the body is parsed.
+    pub(crate) fn verify(&self, body: &[u8], found: &Found<'_>) -> Result<(), VerifyError> {
+        match self {
+            Check::Hmac { header, prefix, encoding, keys } => {
+                let values = found.auth();
+                if values.is_empty() {
+                    return Err(headers::missing(header));
+                }
+                let mut candidates = Candidates::new();
+                for value in values {
+                    let tokens = value
+                        .split(|b| *b == b',' || b.is_ascii_whitespace())
+                        .filter(|t| !t.is_empty());
+                    for token in tokens {
+                        let decoded = strip_prefix_ignore_case(token, prefix.as_bytes())
+                            .and_then(|sig| decode_signature(sig, *encoding));
+                        candidates.push(header, decoded)?;
+                    }
+                }
+                candidates.check(header, keys.iter().map(|key| tag(key, &[body])))
+            }
+            Check::SharedKey { header, digests } => {
+                let presented = found.auth().first().ok_or_else(|| headers::missing(header))?;
+                if shared_key_matches(digests, presented) {
+                    Ok(())
+                } else {
+                    Err(VerifyError::new(
+                        ErrorCode::KeyMismatch,
+                        format!("the {header} header does not match the configured key"),
+                    ))
+                }
+            }
+            Check::StandardWebhooks { keys } => {
+                let id = found.id.ok_or_else(|| headers::missing(headers::SW_ID))?;
+                let timestamp = found.timestamp.ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
+                let values = found.auth();
+                if values.is_empty() {
+                    return Err(headers::missing(SW_SIGNATURE));
+                }
+                let mut candidates = Candidates::new();
+                for value in values {
+                    for token in value.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty()) {
+                        let token = token.strip_suffix(b",").unwrap_or(token);
+                        let mut parts = token.splitn(2, |b| *b == b',');
+                        let (version, sig) = (parts.next(), parts.next());
+                        if version != Some(b"v1".as_slice()) && sig.is_some() {
+                            continue; // another version (e.g. v1a, asymmetric): not ours to check
+                        }
+                        let decoded = sig.and_then(|sig| decode_signature(sig, Encoding::Base64));
+                        candidates.push(SW_SIGNATURE, decoded)?;
+                    }
+                }
+                candidates.check(
+                    SW_SIGNATURE,
+                    keys.iter().map(|key| tag(key, &[id, b".", timestamp, b".", body])),
+                )
+            }
+        }
+    }
+
+    /// The signature header value for `body` under `key` (hmac-sha256 and standard-webhooks).
+    pub(crate) fn sign_hmac(key: &[u8], prefix: &str, encoding: Encoding, parts: &[&[u8]]) -> String {
+        let mac = tag(&hmac_key(key), parts);
+        let encoded = match encoding {
+            Encoding::Hex => hex::encode(mac),
+            Encoding::Base64 => STANDARD.encode(mac),
+        };
+        format!("{prefix}{encoded}")
+    }
+}

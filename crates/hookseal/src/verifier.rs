@@ -1,0 +1,315 @@
+//! The verifier: a preset's check, envelope and idempotency rule, prepared once and used for every delivery.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::clock;
+use crate::config::{self, Resolved};
+use crate::envelope::{self, field, reads, Envelope};
+use crate::error::{ConfigError, ErrorCode, VerifyError};
+use crate::event::{Event, IdempotencyKey, KeySource, RawJson};
+use crate::headers::{self, Found, Wanted};
+use crate::options::Options;
+use crate::provider::{Provider, Scheme};
+use crate::scheme::{self, Check};
+
+/// Verifies deliveries for one provider. Build it once (keys are prepared here) and share it: it is `Send + Sync`.
+#[derive(Clone)]
+pub struct Verifier {
+    provider: Provider,
+    scheme: Scheme,
+    check: Check,
+    /// What the envelope parser reads for this preset.
+    reads: u16,
+    clinic_id: Option<Box<str>>,
+    /// Seconds; 0 = off.
+    tolerance: u64,
+    max_body_bytes: usize,
+}
+
+/// Headers a verifier reads, by name (ELMED's event cross-check).
+const ELMED_EVENT_HEADER: &str = "X-ELMED-Event";
+
+impl Verifier {
+    /// A verifier for the preset named `provider` (`elmed`, `baremeds`, `novamed`, `standard-webhooks`, `custom`).
+    pub fn new(provider: &str, options: &Options) -> Result<Self, ConfigError> {
+        Self::for_provider(provider.parse()?, options)
+    }
+
+    /// A verifier for `provider`.
+    pub fn for_provider(provider: Provider, options: &Options) -> Result<Self, ConfigError> {
+        let Resolved { scheme, header, prefix, encoding, secrets, tolerance, max_body_bytes } =
+            config::resolve(provider, options)?;
+        let check = match scheme {
+            Scheme::HmacSha256 => Check::Hmac {
+                header: header.into(),
+                prefix: prefix.into(),
+                encoding,
+                keys: secrets.iter().map(|s| scheme::hmac_key(s.as_bytes())).collect(),
+            },
+            Scheme::SharedKey => Check::SharedKey {
+                header: header.into(),
+                digests: secrets.iter().map(|s| scheme::key_digest(s.trim().as_bytes())).collect(),
+            },
+            Scheme::StandardWebhooks => Check::StandardWebhooks {
+                keys: secrets
+                    .iter()
+                    .map(|s| scheme::standard_webhooks_key(s).map(|key| scheme::hmac_key(&key)))
+                    .collect::<Result<_, _>>()?,
+            },
+        };
+        let reads = reads::TIMESTAMP
+            | reads::DATA
+            | match provider {
+                Provider::Elmed => reads::EVENT,
+                Provider::Baremeds => reads::EVENT | reads::METADATA,
+                Provider::Novamed => reads::EVENT_TYPE | reads::EVENT_ID | reads::CLINIC_ID,
+                Provider::StandardWebhooks => reads::TYPE,
+                Provider::Custom if scheme == Scheme::StandardWebhooks => {
+                    reads::EVENT | reads::EVENT_TYPE | reads::TYPE | reads::NOTIFICATION_TYPE
+                }
+                Provider::Custom => {
+                    reads::EVENT
+                        | reads::EVENT_TYPE
+                        | reads::TYPE
+                        | reads::NOTIFICATION_TYPE
+                        | reads::EVENT_ID
+                        | reads::ID
+                        | reads::METADATA_REQUEST_ID
+                }
+            };
+        Ok(Self {
+            provider,
+            scheme,
+            check,
+            reads,
+            clinic_id: options.clinic_id.as_deref().map(Into::into),
+            tolerance,
+            max_body_bytes,
+        })
+    }
+
+    /// The preset.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// Verifies a delivery, reading the system clock if a replay window is on.
+    ///
+    /// `headers` is any iterator of `(name, value)` pairs: `&[(&str, &str)]` (via `.iter().map(|(k, v)| (*k, *v))`),
+    /// a `HashMap<String, String>`'s `.iter()`, an `http::HeaderMap`'s `.iter()`.
+    pub fn verify<'a, I, K, V>(&self, body: &'a [u8], headers: I) -> Result<Event<'a>, VerifyError>
+    where
+        I: IntoIterator<Item = (&'a K, &'a V)>,
+        K: AsRef<[u8]> + ?Sized + 'a,
+        V: AsRef<[u8]> + ?Sized + 'a,
+    {
+        self.verify_inner(body, headers, None)
+    }
+
+    /// Verifies a delivery as if the time were `now` (Unix seconds): for tests and for verifying queued deliveries.
+    pub fn verify_at<'a, I, K, V>(&self, body: &'a [u8], headers: I, now: i64) -> Result<Event<'a>, VerifyError>
+    where
+        I: IntoIterator<Item = (&'a K, &'a V)>,
+        K: AsRef<[u8]> + ?Sized + 'a,
+        V: AsRef<[u8]> + ?Sized + 'a,
+    {
+        self.verify_inner(body, headers, Some(now))
+    }
+
+    fn verify_inner<'a, I, K, V>(
+        &self,
+        body: &'a [u8],
+        headers: I,
+        now: Option<i64>,
+    ) -> Result<Event<'a>, VerifyError>
+    where
+        I: IntoIterator<Item = (&'a K, &'a V)>,
+        K: AsRef<[u8]> + ?Sized + 'a,
+        V: AsRef<[u8]> + ?Sized + 'a,
+    {
+        // 1. Size, before any hashing.
+        if body.len() > self.max_body_bytes {
+            return Err(VerifyError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the body is {} bytes, over the limit of {}", body.len(), self.max_body_bytes),
+            ));
+        }
+        // 2. Headers, in one pass.
+        let sw = self.scheme == Scheme::StandardWebhooks;
+        let wanted = Wanted {
+            auth: match &self.check {
+                Check::Hmac { header, .. } | Check::SharedKey { header, .. } => header,
+                Check::StandardWebhooks { .. } => headers::SW_SIGNATURE,
+            },
+            auth_repeats: self.scheme != Scheme::SharedKey,
+            event: (self.provider == Provider::Elmed).then_some(ELMED_EVENT_HEADER),
+            standard_webhooks: sw,
+        };
+        let found = headers::collect(headers, &wanted)?;
+        let sw_headers = if sw { Some(standard_webhooks_headers(&found)?) } else { None };
+        // 3. Authenticity, on the raw bytes.
+        self.check.verify(body, &found)?;
+        // 4. Only now, the body.
+        let mut envelope = envelope::parse(body, self.reads)?;
+        let event = self.event(body, &mut envelope, &found, sw_headers.map(|(id, _)| id))?;
+        // 5. Checks that need the parsed body.
+        if let Some(meta) = &envelope.metadata {
+            if let (Some(key), Check::SharedKey { digests, .. }) = (&meta.webhook_key, &self.check) {
+                if self.reads & reads::METADATA != 0 && !scheme::shared_key_matches(digests, key.as_bytes()) {
+                    return Err(VerifyError::new(
+                        ErrorCode::KeyMismatch,
+                        "metadata.webhook_key does not match the configured key",
+                    ));
+                }
+            }
+        }
+        if event.event_type.is_none() && self.provider != Provider::StandardWebhooks {
+            return Err(VerifyError::new(
+                ErrorCode::MissingField,
+                format!("the envelope has no event type ({})", self.event_type_fields()),
+            ));
+        }
+        if let (Some(header), Some(event_type)) = (found.event, event.event_type()) {
+            if header != event_type.as_bytes() {
+                return Err(VerifyError::new(
+                    ErrorCode::EventMismatch,
+                    "the X-ELMED-Event header differs from the body's event",
+                ));
+            }
+        }
+        if let Some(expected) = &self.clinic_id {
+            if event.clinic_id() != Some(expected.as_ref()) {
+                return Err(VerifyError::new(
+                    ErrorCode::ClinicMismatch,
+                    "the delivery is not for the configured clinic_id",
+                ));
+            }
+        }
+        if self.tolerance > 0 {
+            let at = match sw_headers {
+                Some((_, at)) => at,
+                None => {
+                    let text = event.timestamp().ok_or_else(|| {
+                        VerifyError::new(
+                            ErrorCode::MissingField,
+                            "the envelope has no timestamp, and a replay window is configured",
+                        )
+                    })?;
+                    clock::parse_timestamp(text).ok_or_else(|| {
+                        VerifyError::new(
+                            ErrorCode::TimestampOutOfTolerance,
+                            "the envelope timestamp is neither Unix seconds nor an ISO 8601 date-time",
+                        )
+                    })?
+                }
+            };
+            let now = now.unwrap_or_else(clock::system_now);
+            if !clock::within(now, at, self.tolerance) {
+                return Err(VerifyError::new(
+                    ErrorCode::TimestampOutOfTolerance,
+                    format!(
+                        "the delivery's timestamp is {} seconds from now, outside the {} second window",
+                        now.abs_diff(at),
+                        self.tolerance
+                    ),
+                ));
+            }
+        }
+        Ok(event)
+    }
+
+    fn event_type_fields(&self) -> &'static str {
+        match self.provider {
+            Provider::Elmed | Provider::Baremeds => "event",
+            Provider::Novamed => "event_type",
+            Provider::StandardWebhooks => "type",
+            Provider::Custom => "event, event_type, type or notification_type",
+        }
+    }
+
+    fn event<'a>(
+        &self,
+        body: &'a [u8],
+        envelope: &mut Envelope<'a>,
+        found: &Found<'a>,
+        webhook_id: Option<&'a str>,
+    ) -> Result<Event<'a>, VerifyError> {
+        let event_type = match self.provider {
+            Provider::Elmed | Provider::Baremeds => envelope.take(field::EVENT),
+            Provider::Novamed => envelope.take(field::EVENT_TYPE),
+            Provider::StandardWebhooks => envelope.take(field::TYPE),
+            Provider::Custom => [field::EVENT, field::EVENT_TYPE, field::TYPE, field::NOTIFICATION_TYPE]
+                .into_iter()
+                .find_map(|f| envelope.take(f)),
+        };
+        let request_id = envelope.metadata.as_mut().and_then(|m| m.request_id.take());
+        let given = match (webhook_id, self.provider) {
+            (Some(id), _) => Some((KeySource::WebhookId, Cow::Borrowed(id))),
+            (None, Provider::Baremeds) => request_id.map(|id| (KeySource::RequestId, id)),
+            (None, Provider::Novamed) => envelope.take(field::EVENT_ID).map(|id| (KeySource::EventId, id)),
+            (None, Provider::Custom) => envelope
+                .take(field::EVENT_ID)
+                .or_else(|| envelope.take(field::ID))
+                .map(|id| (KeySource::EventId, id))
+                .or_else(|| request_id.map(|id| (KeySource::RequestId, id))),
+            (None, _) => None,
+        };
+        let key = match given {
+            Some((source, id)) => IdempotencyKey::Given(source, id),
+            None => IdempotencyKey::BodyDigest(body, Default::default()),
+        };
+        let data = match envelope.data {
+            Some(data) => data,
+            None => std::str::from_utf8(body)
+                .map_err(|_| VerifyError::new(ErrorCode::InvalidJson, "the body is not valid UTF-8"))?
+                .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')),
+        };
+        let baremeds = self.provider == Provider::Baremeds;
+        Ok(Event {
+            provider: self.provider,
+            event_type,
+            key,
+            timestamp: envelope.take(field::TIMESTAMP),
+            data: RawJson(data),
+            is_test: found.is_test(),
+            is_retry: baremeds && envelope.metadata.as_ref().and_then(|m| m.retry).unwrap_or(false),
+            metadata: envelope.metadata.as_ref().filter(|_| baremeds).map(|m| RawJson(m.raw)),
+            clinic_id: if self.provider == Provider::Novamed { envelope.take(field::CLINIC_ID) } else { None },
+        })
+    }
+}
+
+/// The Standard Webhooks id (UTF-8) and timestamp (integer seconds), checked for shape before the signature.
+fn standard_webhooks_headers<'a>(found: &Found<'a>) -> Result<(&'a str, i64), VerifyError> {
+    let id = found.id.ok_or_else(|| headers::missing(headers::SW_ID))?;
+    let timestamp = found.timestamp.ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
+    let id = std::str::from_utf8(id)
+        .ok()
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| VerifyError::new(ErrorCode::MalformedHeader, "the webhook-id header is empty or not UTF-8"))?;
+    let timestamp = std::str::from_utf8(timestamp)
+        .ok()
+        .filter(|t| !t.is_empty() && t.len() <= 18 && t.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|t| t.parse::<i64>().ok())
+        .ok_or_else(|| {
+            VerifyError::new(
+                ErrorCode::MalformedHeader,
+                "the webhook-timestamp header must be whole seconds since the Unix epoch",
+            )
+        })?;
+    Ok((id, timestamp))
+}
+
+// Keys are counted, never shown.
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("provider", &self.provider.as_str())
+            .field("check", &self.check)
+            .field("clinic_id", &self.clinic_id)
+            .field("tolerance", &self.tolerance)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
