@@ -1,1 +1,231 @@
-fn main(){}
+//! `hookseal`: verify and sign webhook deliveries from the command line, and a demo of every preset.
+//! The surface is ../shared/API.md's "CLI" section: exit 0 on success, 1 for a refused delivery, 2 for a
+//! configuration or usage error, with `error: <code>: <message>` on stderr.
+
+mod demo;
+mod samples;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use hookseal::{sign, ConfigError, Event, OptionValue, Options, SignOptions, Verifier};
+use serde_json::{Map, Value};
+
+#[derive(Parser)]
+#[command(name = "hookseal", version, about = "Verify and sign healthcare webhook deliveries")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify a delivery: prints the verified event as one JSON object.
+    Verify(VerifyArgs),
+    /// Sign a body: prints the headers a real delivery carries, one `Name: value` a line.
+    Sign(SignArgs),
+    /// Sign and verify every provider's documented sample events, then show what is refused and why.
+    Demo,
+}
+
+#[derive(Args)]
+struct Common {
+    /// The provider preset: elmed, baremeds, novamed, standard-webhooks, custom.
+    #[arg(long, short = 'p')]
+    provider: String,
+    /// A secret or key; repeat for rotation (newest first). Also read from HOOKSEAL_SECRET.
+    #[arg(long, short = 's', env = "HOOKSEAL_SECRET", hide_env_values = true)]
+    secret: Vec<String>,
+    /// custom: the scheme (hmac-sha256, shared-key, standard-webhooks).
+    #[arg(long)]
+    scheme: Option<String>,
+    /// custom: the signature or key header.
+    #[arg(long)]
+    header: Option<String>,
+    /// custom: the signature prefix (e.g. sha256=).
+    #[arg(long)]
+    prefix: Option<String>,
+    /// custom: the signature encoding (hex, base64).
+    #[arg(long)]
+    encoding: Option<String>,
+    /// The body file; `-` or nothing for standard input.
+    body: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    common: Common,
+    /// A header of the delivery, `Name: value`; repeatable.
+    #[arg(short = 'H', long = "header-line", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// novamed: the clinic every delivery must be for.
+    #[arg(long)]
+    clinic_id: Option<String>,
+    /// baremeds: accept the provider's documented default key `xxx`.
+    #[arg(long)]
+    allow_insecure_default: bool,
+    /// The replay window in seconds (0 = off; standard-webhooks defaults to 300).
+    #[arg(long)]
+    tolerance: Option<i64>,
+    /// The body size limit in bytes (default 1 MiB).
+    #[arg(long)]
+    max_body_bytes: Option<i64>,
+    /// Verify as if the time were this many seconds since the Unix epoch.
+    #[arg(long)]
+    now: Option<i64>,
+    /// Print the event indented over several lines.
+    #[arg(long)]
+    pretty: bool,
+}
+
+#[derive(Args)]
+struct SignArgs {
+    #[command(flatten)]
+    common: Common,
+    /// standard-webhooks: the timestamp to sign with (default: now).
+    #[arg(long)]
+    now: Option<i64>,
+    /// standard-webhooks: the message id (default: derived from the timestamp and body).
+    #[arg(long)]
+    webhook_id: Option<String>,
+}
+
+/// A failure and its exit code.
+struct Failure {
+    code: &'static str,
+    message: String,
+    exit: u8,
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure { code: e.code().as_str(), message: e.message().to_owned(), exit: 2 }
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure { code: "invalid_option", message: message.into(), exit: 2 }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Verify(args) => verify(args),
+        Command::Sign(args) => sign_command(args),
+        Command::Demo => {
+            demo::run();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}: {}", f.code, f.message);
+            ExitCode::from(f.exit)
+        }
+    }
+}
+
+fn read_body(path: &Option<PathBuf>) -> Result<Vec<u8>, Failure> {
+    let mut body = Vec::new();
+    match path {
+        Some(p) if p.as_os_str() != "-" => {
+            body = std::fs::read(p).map_err(|e| usage(format!("cannot read {}: {e}", p.display())))?;
+        }
+        _ => {
+            std::io::stdin().read_to_end(&mut body).map_err(|e| usage(format!("cannot read standard input: {e}")))?;
+        }
+    }
+    Ok(body)
+}
+
+fn set(options: &mut Options, name: &str, value: Option<OptionValue>) -> Result<(), Failure> {
+    match value {
+        Some(value) => options.set(name, value).map_err(Failure::from),
+        None => Ok(()),
+    }
+}
+
+fn options_from(common: &Common) -> Result<Options, Failure> {
+    let mut options = Options::new();
+    let secrets = match common.secret.as_slice() {
+        [] => None,
+        [one] => Some(("secret", OptionValue::Str(one.clone()))),
+        many => Some(("secrets", OptionValue::StrList(many.to_vec()))),
+    };
+    if let Some((name, value)) = secrets {
+        set(&mut options, name, Some(value))?;
+    }
+    set(&mut options, "scheme", common.scheme.clone().map(OptionValue::Str))?;
+    set(&mut options, "header", common.header.clone().map(OptionValue::Str))?;
+    set(&mut options, "prefix", common.prefix.clone().map(OptionValue::Str))?;
+    set(&mut options, "encoding", common.encoding.clone().map(OptionValue::Str))?;
+    Ok(options)
+}
+
+fn verify(args: VerifyArgs) -> Result<(), Failure> {
+    let mut options = options_from(&args.common)?;
+    set(&mut options, "clinic_id", args.clinic_id.map(OptionValue::Str))?;
+    set(&mut options, "allow_insecure_default", args.allow_insecure_default.then_some(OptionValue::Bool(true)))?;
+    set(&mut options, "tolerance", args.tolerance.map(OptionValue::Int))?;
+    set(&mut options, "max_body_bytes", args.max_body_bytes.map(OptionValue::Int))?;
+    let verifier = Verifier::new(&args.common.provider, &options)?;
+
+    let headers = args
+        .headers
+        .iter()
+        .map(|line| {
+            line.split_once(':')
+                .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+                .ok_or_else(|| usage(format!("a header must be written \"Name: value\", not {line:?}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = read_body(&args.common.body)?;
+    let pairs = headers.iter().map(|(k, v)| (k, v));
+    let result = match args.now {
+        Some(now) => verifier.verify_at(&body, pairs, now),
+        None => verifier.verify(&body, pairs),
+    };
+    let event = result.map_err(|e| Failure { code: e.code().as_str(), message: e.message().to_owned(), exit: 1 })?;
+    let json = event_json(&event).map_err(|e| Failure { code: "invalid_json", message: e, exit: 1 })?;
+    let text = if args.pretty { serde_json::to_string_pretty(&json) } else { serde_json::to_string(&json) };
+    println!("{}", text.unwrap_or_default());
+    Ok(())
+}
+
+/// The event as JSON, keys in the contract's order and snake_case (as in Python); `data` and `metadata` keep the
+/// provider's keys, key order and number spelling.
+pub(crate) fn event_json(event: &Event<'_>) -> Result<Value, String> {
+    let raw = |text: &str| serde_json::from_str::<Value>(text).map_err(|e| format!("cannot re-read the payload: {e}"));
+    let mut out = Map::new();
+    let opt = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
+    out.insert("provider".into(), event.provider().as_str().into());
+    out.insert("event_type".into(), opt(event.event_type()));
+    out.insert("idempotency_key".into(), event.idempotency_key().into());
+    out.insert("idempotency_key_source".into(), event.idempotency_key_source().as_str().into());
+    out.insert("timestamp".into(), opt(event.timestamp()));
+    out.insert("data".into(), raw(event.data().get())?);
+    out.insert("is_test".into(), event.is_test().into());
+    out.insert("is_retry".into(), event.is_retry().into());
+    out.insert("metadata".into(), event.metadata().map(|m| raw(m.get())).transpose()?.unwrap_or(Value::Null));
+    out.insert("clinic_id".into(), opt(event.clinic_id()));
+    Ok(Value::Object(out))
+}
+
+fn sign_command(args: SignArgs) -> Result<(), Failure> {
+    let mut options = SignOptions::new(options_from(&args.common)?);
+    if let Some(now) = args.now {
+        options.set("now", OptionValue::Int(now))?;
+    }
+    if let Some(id) = args.webhook_id {
+        options.set("webhook_id", OptionValue::Str(id))?;
+    }
+    let body = read_body(&args.common.body)?;
+    for (name, value) in sign(&args.common.provider, &body, &options)? {
+        println!("{name}: {value}");
+    }
+    Ok(())
+}
