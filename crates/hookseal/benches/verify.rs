@@ -1,1 +1,119 @@
-fn main(){}
+//! Verifying ELMED and NovaMed deliveries of 1 KiB, 64 KiB and 1 MiB, against a bare HMAC-SHA256 of the same bytes
+//! in the same run. Two body shapes: `records` (data is an array of small order records: the parser's worst case
+//! per byte) and `attachment` (data carries one large base64 document: how large webhook bodies usually get large).
+//! Run: `cargo bench -p hookseal` (figures in the README).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use hmac::{Hmac, Mac};
+use hookseal::{sign, Options, SignOptions, Verifier};
+use sha2::Sha256;
+
+const SIZES: [(usize, &str); 3] = [(1024, "1KiB"), (64 * 1024, "64KiB"), (1024 * 1024, "1MiB")];
+
+/// An envelope of exactly `size` bytes.
+fn body(provider: &str, shape: &str, size: usize) -> Vec<u8> {
+    let head = match provider {
+        "elmed" => r#"{"event":"order.status_changed","timestamp":"2026-03-29T12:00:00","data":{"order_id":88,"#.to_owned(),
+        _ => r#"{"event_type":"order:shipped","event_id":"evt_abc123xyz","timestamp":"2025-01-15T10:30:00.000Z","clinic_id":"550e8400-e29b-41d4-a716-446655440000","data":{"order_id":"ord_12345","#.to_owned(),
+    };
+    let mut out = head;
+    match shape {
+        "records" => {
+            out.push_str(r#""items":["#);
+            let mut i = 0;
+            loop {
+                let item = format!(
+                    r#"{{"sku":"RX-{i:06}","name":"Amoxicillin 500mg","quantity":{},"price":12.50,"dispensed":true}},"#,
+                    i % 7 + 1
+                );
+                if out.len() + item.len() + 4 > size {
+                    break;
+                }
+                out.push_str(&item);
+                i += 1;
+            }
+            if out.ends_with(',') {
+                out.pop();
+            }
+            out.push_str("]}}");
+        }
+        _ => {
+            out.push_str(r#""document":""#);
+            let fill = size.saturating_sub(out.len() + 4);
+            let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            out.extend((0..fill).map(|i| alphabet[(i * 7919) % 64] as char));
+            out.push_str("\"}}");
+        }
+    }
+    while out.len() < size {
+        out.insert(out.len() - 2, ' ');
+    }
+    assert_eq!(out.len(), size);
+    out.into_bytes()
+}
+
+fn benches(c: &mut Criterion) {
+    let secret = "whsec_bench_secret_0123456789";
+    let mut group = c.benchmark_group("hookseal");
+    group
+        .warm_up_time(Duration::from_millis(700))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(40);
+    for (size, label) in SIZES {
+        group.throughput(Throughput::Bytes(size as u64));
+        let bytes = body("elmed", "records", size);
+        let key = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        group.bench_with_input(
+            BenchmarkId::new("bare-hmac-sha256", label),
+            &bytes,
+            |b, bytes| {
+                b.iter(|| {
+                    let mut mac = key.clone();
+                    mac.update(black_box(bytes));
+                    black_box(mac.finalize().into_bytes())
+                })
+            },
+        );
+        for provider in ["elmed", "novamed"] {
+            let options = Options::new().secret(secret);
+            let verifier = Verifier::new(provider, &options).unwrap();
+            for shape in ["records", "attachment"] {
+                let bytes = body(provider, shape, size);
+                let headers = sign(provider, &bytes, &SignOptions::new(options.clone())).unwrap();
+                verifier
+                    .verify(&bytes, headers.iter().map(|(k, v)| (k, v)))
+                    .unwrap();
+                let id = BenchmarkId::new(format!("verify/{provider}/{shape}"), label);
+                group.bench_with_input(id, &bytes, |b, bytes| {
+                    b.iter(|| {
+                        let event = verifier
+                            .verify(black_box(bytes), headers.iter().map(|(k, v)| (k, v)))
+                            .unwrap();
+                        black_box((event.event_type().map(str::len), event.data().get().len()))
+                    })
+                });
+            }
+            if provider == "elmed" {
+                // ELMED's idempotency key is a SHA-256 of the body, computed only when asked for: a second pass.
+                let bytes = body(provider, "attachment", size);
+                let headers = sign(provider, &bytes, &SignOptions::new(options.clone())).unwrap();
+                let id = BenchmarkId::new("verify+idempotency_key/elmed/attachment", label);
+                group.bench_with_input(id, &bytes, |b, bytes| {
+                    b.iter(|| {
+                        let event = verifier
+                            .verify(black_box(bytes), headers.iter().map(|(k, v)| (k, v)))
+                            .unwrap();
+                        black_box(event.idempotency_key().len())
+                    })
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(hookseal_benches, benches);
+criterion_main!(hookseal_benches);

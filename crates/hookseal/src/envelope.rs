@@ -138,7 +138,11 @@ struct SeenKeys<'a> {
 
 impl<'a> SeenKeys<'a> {
     fn new() -> Self {
-        Self { inline: [""; 16], len: 0, spill: HashSet::new() }
+        Self {
+            inline: [""; 16],
+            len: 0,
+            spill: HashSet::new(),
+        }
     }
 
     /// False when the key was already seen.
@@ -203,7 +207,9 @@ impl<'a> Parser<'a> {
         let start = self.jiter.current_index();
         self.jiter.known_skip(peek).map_err(json_error)?;
         let end = self.jiter.current_index();
-        self.body.get(start..end).ok_or_else(|| invalid("internal: a value is outside the body"))
+        self.body
+            .get(start..end)
+            .ok_or_else(|| invalid("internal: a value is outside the body"))
     }
 
     fn scalar(&mut self, name: &str, kind: Kind) -> Result<Option<Cow<'a, str>>, VerifyError> {
@@ -221,7 +227,14 @@ impl<'a> Parser<'a> {
             let raw = self.jiter.known_number_bytes(peek).map_err(json_error)?;
             return rebase(self.body, raw).map(|n| Some(Cow::Borrowed(n)));
         }
-        Err(wrong_type(name, if kind == Kind::Str { "a string" } else { "a string or a number" }))
+        Err(wrong_type(
+            name,
+            if kind == Kind::Str {
+                "a string"
+            } else {
+                "a string or a number"
+            },
+        ))
     }
 
     fn metadata(&mut self, full: bool) -> Result<Option<Metadata<'a>>, VerifyError> {
@@ -243,7 +256,9 @@ impl<'a> Parser<'a> {
                 return Err(duplicate(name.as_bytes()));
             }
             match name.as_ref() {
-                "request_id" => meta.request_id = self.scalar("metadata.request_id", Kind::StrOrNum)?,
+                "request_id" => {
+                    meta.request_id = self.scalar("metadata.request_id", Kind::StrOrNum)?
+                }
                 "retry" if full => {
                     meta.retry = match self.peek()? {
                         Peek::Null => {
@@ -256,13 +271,18 @@ impl<'a> Parser<'a> {
                         _ => return Err(wrong_type("metadata.retry", "a boolean")),
                     }
                 }
-                "webhook_key" if full => meta.webhook_key = self.scalar("metadata.webhook_key", Kind::Str)?,
+                "webhook_key" if full => {
+                    meta.webhook_key = self.scalar("metadata.webhook_key", Kind::Str)?
+                }
                 _ => self.skip()?,
             }
             key = self.next_key()?;
         }
         let end = self.jiter.current_index();
-        meta.raw = self.body.get(start..end).ok_or_else(|| invalid("internal: metadata is outside the body"))?;
+        meta.raw = self
+            .body
+            .get(start..end)
+            .ok_or_else(|| invalid("internal: metadata is outside the body"))?;
         Ok(Some(meta))
     }
 }
@@ -270,9 +290,15 @@ impl<'a> Parser<'a> {
 /// Parses the body as an envelope, reading the fields in `wanted` (a set of [`reads`] bits).
 pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyError> {
     let body = std::str::from_utf8(body).map_err(|e| {
-        invalid(format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to()))
+        invalid(format!(
+            "the body is not valid UTF-8 (at byte {})",
+            e.valid_up_to()
+        ))
     })?;
-    let mut p = Parser { body, jiter: Jiter::new(body.as_bytes()) };
+    let mut p = Parser {
+        body,
+        jiter: Jiter::new(body.as_bytes()),
+    };
     if p.peek()? != Peek::Object {
         return Err(invalid("the body must be a JSON object"));
     }
@@ -294,7 +320,8 @@ pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyErro
             }
         } else if name == "data" && wanted & reads::DATA != 0 {
             env.data = Some(p.raw_value()?);
-        } else if name == "metadata" && wanted & (reads::METADATA | reads::METADATA_REQUEST_ID) != 0 {
+        } else if name == "metadata" && wanted & (reads::METADATA | reads::METADATA_REQUEST_ID) != 0
+        {
             env.metadata = p.metadata(wanted & reads::METADATA != 0)?;
         } else {
             p.skip()?;

@@ -85,7 +85,10 @@ impl Options {
 
     /// Several secrets, any of which may sign a delivery (`secrets`, for rotation: newest first).
     pub fn secrets<S: Into<String>>(mut self, secrets: impl IntoIterator<Item = S>) -> Self {
-        self.set_secrets(SecretsFrom::Many, secrets.into_iter().map(Into::into).collect());
+        self.set_secrets(
+            SecretsFrom::Many,
+            secrets.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -150,8 +153,16 @@ impl Options {
     pub fn set(&mut self, name: &str, value: OptionValue) -> Result<(), ConfigError> {
         if value == OptionValue::Null {
             return match name {
-                "secret" | "secrets" | "clinic_id" | "allow_insecure_default" | "scheme" | "header"
-                | "prefix" | "encoding" | "tolerance" | "max_body_bytes" => Ok(()),
+                "secret"
+                | "secrets"
+                | "clinic_id"
+                | "allow_insecure_default"
+                | "scheme"
+                | "header"
+                | "prefix"
+                | "encoding"
+                | "tolerance"
+                | "max_body_bytes" => Ok(()),
                 _ => Err(unknown_option(name)),
             };
         }
@@ -165,22 +176,27 @@ impl Options {
             ("prefix", OptionValue::Str(s)) => self.prefix = Some(s),
             ("encoding", OptionValue::Str(s)) => self.encoding = Some(s.parse()?),
             ("tolerance", OptionValue::Int(n)) => {
-                self.tolerance = Some(
-                    u64::try_from(n)
-                        .map_err(|_| invalid_option("tolerance must be a non-negative number of seconds"))?,
-                )
+                self.tolerance = Some(u64::try_from(n).map_err(|_| {
+                    invalid_option("tolerance must be a non-negative number of seconds")
+                })?)
             }
             ("max_body_bytes", OptionValue::Int(n)) => {
-                self.max_body_bytes = Some(
-                    usize::try_from(n)
-                        .ok()
-                        .filter(|&n| n > 0)
-                        .ok_or_else(|| invalid_option("max_body_bytes must be a positive integer"))?,
-                )
+                self.max_body_bytes =
+                    Some(usize::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| {
+                        invalid_option("max_body_bytes must be a positive integer")
+                    })?)
             }
             (
-                known @ ("secret" | "secrets" | "clinic_id" | "allow_insecure_default" | "scheme" | "header"
-                | "prefix" | "encoding" | "tolerance" | "max_body_bytes"),
+                known @ ("secret"
+                | "secrets"
+                | "clinic_id"
+                | "allow_insecure_default"
+                | "scheme"
+                | "header"
+                | "prefix"
+                | "encoding"
+                | "tolerance"
+                | "max_body_bytes"),
                 value,
             ) => {
                 let expected = match known {
@@ -217,7 +233,10 @@ fn unknown_option(name: &str) -> ConfigError {
 impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
-            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
             .field("clinic_id", &self.clinic_id)
             .field("allow_insecure_default", &self.allow_insecure_default)
             .field("scheme", &self.scheme)

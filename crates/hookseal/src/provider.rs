@@ -110,12 +110,16 @@ impl FromStr for Scheme {
     type Err = ConfigError;
 
     fn from_str(name: &str) -> Result<Self, ConfigError> {
-        [Scheme::HmacSha256, Scheme::SharedKey, Scheme::StandardWebhooks]
-            .into_iter()
-            .find(|s| s.as_str() == name)
-            .ok_or_else(|| {
-                invalid_option("scheme must be one of hmac-sha256, shared-key, standard-webhooks")
-            })
+        [
+            Scheme::HmacSha256,
+            Scheme::SharedKey,
+            Scheme::StandardWebhooks,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+        .ok_or_else(|| {
+            invalid_option("scheme must be one of hmac-sha256, shared-key, standard-webhooks")
+        })
     }
 }
 
