@@ -2327,23 +2327,43 @@ def dump(obj) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
-def main():
-    counts = self_check()
+def render() -> dict[str, str]:
+    """Every file's text, manifest.json included."""
+    out = {}
     written = {}
     for fname, cases in FILES.items():
-        (OUT_DIR / fname).write_text(dump({"description": FILE_DESCRIPTIONS[fname], "cases": cases}), encoding="utf-8")
+        out[fname] = dump({"description": FILE_DESCRIPTIONS[fname], "cases": cases})
         written[fname] = len(cases)
     manifest = {
         "description": "hookseal conformance vectors: every other .json file in this directory with its case count; regenerate with `python3 tests/vectors/generate.py`",
         "files": dict(sorted(written.items())),
         "total": sum(written.values()),
     }
-    (OUT_DIR / "manifest.json").write_text(dump(manifest), encoding="utf-8")
+    out["manifest.json"] = dump(manifest)
+    return out
+
+
+def main():
+    counts = self_check()
+    files = render()
+    if "--check" in sys.argv[1:]:
+        # CI: the committed files must be exactly what this script writes.
+        on_disk = {p.name for p in OUT_DIR.glob("*.json")}
+        stale = sorted(n for n in files if not (OUT_DIR / n).exists()
+                       or (OUT_DIR / n).read_text(encoding="utf-8") != files[n])
+        extra = sorted(on_disk - set(files))
+        if stale or extra:
+            sys.exit(f"tests/vectors is out of date (stale: {stale}, unlisted: {extra}); "
+                     "run python3 tests/vectors/generate.py")
+        print(f"tests/vectors: {len(files) - 1} files, up to date with generate.py")
+        return
+    for fname, text in files.items():
+        (OUT_DIR / fname).write_text(text, encoding="utf-8")
     for p in sorted(OUT_DIR.glob("*.json")):
-        if p.name != "manifest.json" and p.name not in written:
+        if p.name not in files:
             p.unlink()
-    total = manifest["total"]
-    print(f"wrote {len(written)} files + manifest.json, {total} cases")
+    manifest = json.loads(files["manifest.json"])
+    print(f"wrote {len(files) - 1} files + manifest.json, {manifest['total']} cases")
     for fname, n in manifest["files"].items():
         print(f"  {fname:24} {n}")
     print("error codes:", ", ".join(f"{k}={v}" for k, v in counts.items()))

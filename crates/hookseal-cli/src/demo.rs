@@ -40,18 +40,14 @@ fn presets() -> Vec<Preset> {
             name: "baremeds",
             options: Options::new().secret("bm_live_5d1e8f"),
             wrong: Options::new().secret("bm_live_000000"),
-            bodies: (0..samples::BAREMEDS_EVENTS.len())
-                .map(samples::baremeds)
-                .collect(),
+            bodies: (0..samples::BAREMEDS_EVENTS.len()).map(samples::baremeds).collect(),
             sign_now: None,
             sign_id: None,
             verify_now: now,
         },
         Preset {
             name: "novamed",
-            options: Options::new()
-                .secret("nm_key_a81c")
-                .clinic_id(samples::NOVAMED_CLINIC),
+            options: Options::new().secret("nm_key_a81c").clinic_id(samples::NOVAMED_CLINIC),
             wrong: Options::new().secret("nm_key_a81d"),
             bodies: samples::NOVAMED.iter().map(|s| s.to_string()).collect(),
             sign_now: None,
@@ -69,14 +65,8 @@ fn presets() -> Vec<Preset> {
         },
         Preset {
             name: samples::MANAGEMENT_API.provider,
-            options: Options::new()
-                .scheme(Scheme::SharedKey)
-                .header("X-Partner-Key")
-                .secret("mgmt_partner_key_41"),
-            wrong: Options::new()
-                .scheme(Scheme::SharedKey)
-                .header("X-Partner-Key")
-                .secret("mgmt_partner_key_14"),
+            options: Options::new().scheme(Scheme::SharedKey).header("X-Partner-Key").secret("mgmt_partner_key_41"),
+            wrong: Options::new().scheme(Scheme::SharedKey).header("X-Partner-Key").secret("mgmt_partner_key_14"),
             bodies: vec![samples::MANAGEMENT_API.body.to_string()],
             sign_now: None,
             sign_id: None,
@@ -85,12 +75,7 @@ fn presets() -> Vec<Preset> {
     ]
 }
 
-fn signed(
-    preset: &Preset,
-    options: &Options,
-    body: &str,
-    now: Option<i64>,
-) -> Vec<(String, String)> {
+fn signed(preset: &Preset, options: &Options, body: &str, now: Option<i64>) -> Vec<(String, String)> {
     let mut sign_options = SignOptions::new(options.clone());
     sign_options.now = now.or(preset.sign_now);
     sign_options.webhook_id = preset.sign_id.map(str::to_owned);
@@ -139,84 +124,33 @@ fn rows() -> Vec<Row> {
         };
         let mut seen = HashSet::new();
         let mut row = |case: String, (outcome, detail): (String, String)| {
-            rows.push(Row {
-                provider: preset.name,
-                case,
-                outcome,
-                detail,
-            })
+            rows.push(Row { provider: preset.name, case, outcome, detail })
         };
         for body in &preset.bodies {
             let headers = signed(&preset, &preset.options, body, None);
-            row(
-                "documented sample".into(),
-                attempt(&verifier, body, &headers, preset.verify_now, &mut seen),
-            );
+            row("documented sample".into(), attempt(&verifier, body, &headers, preset.verify_now, &mut seen));
         }
         let first = preset.bodies.first().cloned().unwrap_or_default();
         let headers = signed(&preset, &preset.options, &first, None);
 
         let tampered = first.replacen('1', "2", 1);
         let case = "tampered body (one digit changed)".to_owned();
-        row(
-            case,
-            attempt(
-                &verifier,
-                &tampered,
-                &headers,
-                preset.verify_now,
-                &mut HashSet::new(),
-            ),
-        );
+        row(case, attempt(&verifier, &tampered, &headers, preset.verify_now, &mut HashSet::new()));
 
         let wrong_headers = signed(&preset, &preset.wrong, &first, None);
         let case = "signed with the wrong secret".to_owned();
-        row(
-            case,
-            attempt(
-                &verifier,
-                &first,
-                &wrong_headers,
-                preset.verify_now,
-                &mut HashSet::new(),
-            ),
-        );
+        row(case, attempt(&verifier, &first, &wrong_headers, preset.verify_now, &mut HashSet::new()));
 
         if preset.name == "standard-webhooks" {
-            let stale = signed(
-                &preset,
-                &preset.options,
-                &first,
-                Some(preset.verify_now - 3600),
-            );
+            let stale = signed(&preset, &preset.options, &first, Some(preset.verify_now - 3600));
             let case = "timestamp one hour old".to_owned();
-            row(
-                case,
-                attempt(
-                    &verifier,
-                    &first,
-                    &stale,
-                    preset.verify_now,
-                    &mut HashSet::new(),
-                ),
-            );
+            row(case, attempt(&verifier, &first, &stale, preset.verify_now, &mut HashSet::new()));
         }
         if preset.name == "novamed" {
-            let other = Options::new()
-                .secret("nm_key_a81c")
-                .clinic_id("another-clinic");
+            let other = Options::new().secret("nm_key_a81c").clinic_id("another-clinic");
             if let Ok(other_clinic) = Verifier::new("novamed", &other) {
                 let case = "delivered to another clinic's receiver".to_owned();
-                row(
-                    case,
-                    attempt(
-                        &other_clinic,
-                        &first,
-                        &headers,
-                        preset.verify_now,
-                        &mut HashSet::new(),
-                    ),
-                );
+                row(case, attempt(&other_clinic, &first, &headers, preset.verify_now, &mut HashSet::new()));
             }
         }
         row(
@@ -238,33 +172,20 @@ fn rows() -> Vec<Row> {
 pub fn run() {
     let rows = rows();
     let headings = ("PROVIDER", "DELIVERY", "RESULT", "DETAIL");
-    let width =
-        |f: &dyn Fn(&Row) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
+    let width = |f: &dyn Fn(&Row) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
     let w0 = width(&|r| r.provider.chars().count(), headings.0.len());
     let w1 = width(&|r| r.case.chars().count(), headings.1.len());
     let w2 = width(&|r| r.outcome.chars().count(), headings.2.len());
     println!("hookseal demo: each provider's documented sample events, signed and verified; then what is refused\n");
-    println!(
-        "{:<w0$}  {:<w1$}  {:<w2$}  {}",
-        headings.0, headings.1, headings.2, headings.3
-    );
-    println!(
-        "{}  {}  {}  {}",
-        "-".repeat(w0),
-        "-".repeat(w1),
-        "-".repeat(w2),
-        "-".repeat(40)
-    );
+    println!("{:<w0$}  {:<w1$}  {:<w2$}  {}", headings.0, headings.1, headings.2, headings.3);
+    println!("{}  {}  {}  {}", "-".repeat(w0), "-".repeat(w1), "-".repeat(w2), "-".repeat(40));
     let mut last = "";
     for row in &rows {
         if !last.is_empty() && last != row.provider {
             println!();
         }
         last = row.provider;
-        println!(
-            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
-            row.provider, row.case, row.outcome, row.detail
-        );
+        println!("{:<w0$}  {:<w1$}  {:<w2$}  {}", row.provider, row.case, row.outcome, row.detail);
     }
     println!(
         "\nNote: a shared key (baremeds, novamed, custom shared-key) proves who sent a delivery, not what it says:\n\

@@ -15,11 +15,7 @@ use hookseal::{sign, ConfigError, Event, OptionValue, Options, SignOptions, Veri
 use serde_json::{Map, Value};
 
 #[derive(Parser)]
-#[command(
-    name = "hookseal",
-    version,
-    about = "Verify and sign healthcare webhook deliveries"
-)]
+#[command(name = "hookseal", version, about = "Verify and sign healthcare webhook deliveries")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -107,36 +103,23 @@ struct Failure {
 
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Self {
-        Failure {
-            code: e.code().as_str(),
-            message: e.message().to_owned(),
-            exit: 2,
-        }
+        Failure { code: e.code().as_str(), message: e.message().to_owned(), exit: 2 }
     }
 }
 
 fn usage(message: impl Into<String>) -> Failure {
-    Failure {
-        code: "invalid_option",
-        message: message.into(),
-        exit: 2,
-    }
+    Failure { code: "invalid_option", message: message.into(), exit: 2 }
 }
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            e.exit()
-        }
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) => {
             // Usage errors are configuration errors: same `error: <code>: <message>` line, exit 2.
             let rendered = e.render().to_string();
             let first = rendered.lines().next().unwrap_or_default();
-            eprintln!(
-                "error: invalid_option: {} (see hookseal --help)",
-                first.trim_start_matches("error: ")
-            );
+            eprintln!("error: invalid_option: {} (see hookseal --help)", first.trim_start_matches("error: "));
             return ExitCode::from(2);
         }
     };
@@ -161,13 +144,10 @@ fn read_body(path: &Option<PathBuf>) -> Result<Vec<u8>, Failure> {
     let mut body = Vec::new();
     match path {
         Some(p) if p.as_os_str() != "-" => {
-            body =
-                std::fs::read(p).map_err(|e| usage(format!("cannot read {}: {e}", p.display())))?;
+            body = std::fs::read(p).map_err(|e| usage(format!("cannot read {}: {e}", p.display())))?;
         }
         _ => {
-            std::io::stdin()
-                .read_to_end(&mut body)
-                .map_err(|e| usage(format!("cannot read standard input: {e}")))?;
+            std::io::stdin().read_to_end(&mut body).map_err(|e| usage(format!("cannot read standard input: {e}")))?;
         }
     }
     Ok(body)
@@ -190,52 +170,19 @@ fn options_from(common: &Common) -> Result<Options, Failure> {
     if let Some((name, value)) = secrets {
         set(&mut options, name, Some(value))?;
     }
-    set(
-        &mut options,
-        "scheme",
-        common.scheme.clone().map(OptionValue::Str),
-    )?;
-    set(
-        &mut options,
-        "header",
-        common.header.clone().map(OptionValue::Str),
-    )?;
-    set(
-        &mut options,
-        "prefix",
-        common.prefix.clone().map(OptionValue::Str),
-    )?;
-    set(
-        &mut options,
-        "encoding",
-        common.encoding.clone().map(OptionValue::Str),
-    )?;
+    set(&mut options, "scheme", common.scheme.clone().map(OptionValue::Str))?;
+    set(&mut options, "header", common.header.clone().map(OptionValue::Str))?;
+    set(&mut options, "prefix", common.prefix.clone().map(OptionValue::Str))?;
+    set(&mut options, "encoding", common.encoding.clone().map(OptionValue::Str))?;
     Ok(options)
 }
 
 fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let mut options = options_from(&args.common)?;
-    set(
-        &mut options,
-        "clinic_id",
-        args.clinic_id.map(OptionValue::Str),
-    )?;
-    set(
-        &mut options,
-        "allow_insecure_default",
-        args.allow_insecure_default
-            .then_some(OptionValue::Bool(true)),
-    )?;
-    set(
-        &mut options,
-        "tolerance",
-        args.tolerance.map(OptionValue::Int),
-    )?;
-    set(
-        &mut options,
-        "max_body_bytes",
-        args.max_body_bytes.map(OptionValue::Int),
-    )?;
+    set(&mut options, "clinic_id", args.clinic_id.map(OptionValue::Str))?;
+    set(&mut options, "allow_insecure_default", args.allow_insecure_default.then_some(OptionValue::Bool(true)))?;
+    set(&mut options, "tolerance", args.tolerance.map(OptionValue::Int))?;
+    set(&mut options, "max_body_bytes", args.max_body_bytes.map(OptionValue::Int))?;
     let verifier = Verifier::new(&args.common.provider, &options)?;
 
     let headers = args
@@ -244,11 +191,7 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
         .map(|line| {
             line.split_once(':')
                 .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
-                .ok_or_else(|| {
-                    usage(format!(
-                        "a header must be written \"Name: value\", not {line:?}"
-                    ))
-                })
+                .ok_or_else(|| usage(format!("a header must be written \"Name: value\", not {line:?}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let body = read_body(&args.common.body)?;
@@ -257,21 +200,9 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
         Some(now) => verifier.verify_at(&body, pairs, now),
         None => verifier.verify(&body, pairs),
     };
-    let event = result.map_err(|e| Failure {
-        code: e.code().as_str(),
-        message: e.message().to_owned(),
-        exit: 1,
-    })?;
-    let json = event_json(&event).map_err(|e| Failure {
-        code: "invalid_json",
-        message: e,
-        exit: 1,
-    })?;
-    let text = if args.pretty {
-        serde_json::to_string_pretty(&json)
-    } else {
-        serde_json::to_string(&json)
-    };
+    let event = result.map_err(|e| Failure { code: e.code().as_str(), message: e.message().to_owned(), exit: 1 })?;
+    let json = event_json(&event).map_err(|e| Failure { code: "invalid_json", message: e, exit: 1 })?;
+    let text = if args.pretty { serde_json::to_string_pretty(&json) } else { serde_json::to_string(&json) };
     println!("{}", text.unwrap_or_default());
     Ok(())
 }
@@ -283,18 +214,14 @@ pub(crate) fn event_json(event: &Event<'_>) -> Result<Value, String> {
     let raw = |text: &str| {
         let mut de = serde_json::Deserializer::from_str(text);
         de.disable_recursion_limit();
-        serde::Deserialize::deserialize(&mut de)
-            .map_err(|e| format!("cannot re-read the payload: {e}"))
+        serde::Deserialize::deserialize(&mut de).map_err(|e| format!("cannot re-read the payload: {e}"))
     };
     let mut out = Map::new();
     let opt = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
     out.insert("provider".into(), event.provider().as_str().into());
     out.insert("event_type".into(), opt(event.event_type()));
     out.insert("idempotency_key".into(), event.idempotency_key().into());
-    out.insert(
-        "idempotency_key_source".into(),
-        event.idempotency_key_source().as_str().into(),
-    );
+    out.insert("idempotency_key_source".into(), event.idempotency_key_source().as_str().into());
     out.insert("timestamp".into(), opt(event.timestamp()));
     out.insert("data".into(), raw(event.data().get())?);
     out.insert("is_test".into(), event.is_test().into());

@@ -174,10 +174,7 @@ pub const BAREMEDS_EVENTS: &[&str] = &[
 pub fn baremeds(i: usize) -> String {
     let head = BAREMEDS_EVENTS.get(i).copied().unwrap_or_default();
     let request_id = format!("9b1d3c2e-0000-4000-8000-00000000000{}", i + 1);
-    format!(
-        "{head}{}",
-        BAREMEDS_METADATA.replace("\"uuid\"", &format!("\"{request_id}\""))
-    )
+    format!("{head}{}", BAREMEDS_METADATA.replace("\"uuid\"", &format!("\"{request_id}\"")))
 }
 
 pub const NOVAMED: &[&str] = &[
@@ -221,10 +218,7 @@ pub const NOVAMED: &[&str] = &[
 pub const NOVAMED_CLINIC: &str = "550e8400-e29b-41d4-a716-446655440000";
 
 /// The public Standard Webhooks test vector.
-pub const STANDARD_WEBHOOKS: Sample = Sample {
-    provider: "standard-webhooks",
-    body: r#"{"test": 2432232314}"#,
-};
+pub const STANDARD_WEBHOOKS: Sample = Sample { provider: "standard-webhooks", body: r#"{"test": 2432232314}"# };
 pub const STANDARD_WEBHOOKS_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const STANDARD_WEBHOOKS_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
 pub const STANDARD_WEBHOOKS_TIMESTAMP: i64 = 1_614_265_330;

@@ -32,9 +32,7 @@ fn flags(case: &Case) -> Option<Vec<String>> {
             ("clinic_id" | "scheme" | "header" | "prefix" | "encoding", Value::String(s)) => {
                 out.extend([flag, s.clone()])
             }
-            ("tolerance" | "max_body_bytes", Value::Number(n)) if n.is_i64() => {
-                out.push(format!("{flag}={n}"))
-            }
+            ("tolerance" | "max_body_bytes", Value::Number(n)) if n.is_i64() => out.push(format!("{flag}={n}")),
             _ => return None,
         }
     }
@@ -42,11 +40,7 @@ fn flags(case: &Case) -> Option<Vec<String>> {
 }
 
 fn run(case: &Case, flags: Vec<String>) -> Result<(), String> {
-    let mut args = vec![
-        "verify".to_owned(),
-        "--provider".to_owned(),
-        case.provider.clone(),
-    ];
+    let mut args = vec!["verify".to_owned(), "--provider".to_owned(), case.provider.clone()];
     args.extend(flags);
     for (name, value) in &case.headers {
         args.extend(["-H".to_owned(), format!("{name}: {value}")]);
@@ -72,8 +66,7 @@ fn run(case: &Case, flags: Vec<String>) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     match (&case.expect, out.status.code()) {
         (Expect::Event(_), Some(0)) => {
-            let got: Value =
-                parse_deep(&String::from_utf8_lossy(&out.stdout)).map_err(|e| e.to_string())?;
+            let got: Value = parse_deep(&String::from_utf8_lossy(&out.stdout)).map_err(|e| e.to_string())?;
             case.check_event(&got)
         }
         (Expect::Error(code), Some(1)) | (Expect::ConfigError(code), Some(2))
@@ -107,16 +100,8 @@ fn every_vector_passes_through_the_cli() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} vectors failed through the CLI:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(
-        inexpressible * 10 < cases.len(),
-        "too many cases ({inexpressible}) cannot be run through the CLI"
-    );
+    assert!(failures.is_empty(), "{} vectors failed through the CLI:\n{}", failures.len(), failures.join("\n"));
+    assert!(inexpressible * 10 < cases.len(), "too many cases ({inexpressible}) cannot be run through the CLI");
     println!(
         "{} vectors passed through the CLI ({inexpressible} typed-option cases are library-only)",
         cases.len() - inexpressible

@@ -58,40 +58,29 @@ fn body(provider: &str, shape: &str, size: usize) -> Vec<u8> {
 fn benches(c: &mut Criterion) {
     let secret = "whsec_bench_secret_0123456789";
     let mut group = c.benchmark_group("hookseal");
-    group
-        .warm_up_time(Duration::from_millis(700))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(40);
+    group.warm_up_time(Duration::from_millis(700)).measurement_time(Duration::from_secs(2)).sample_size(40);
     for (size, label) in SIZES {
         group.throughput(Throughput::Bytes(size as u64));
         let bytes = body("elmed", "records", size);
         let key = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-        group.bench_with_input(
-            BenchmarkId::new("bare-hmac-sha256", label),
-            &bytes,
-            |b, bytes| {
-                b.iter(|| {
-                    let mut mac = key.clone();
-                    mac.update(black_box(bytes));
-                    black_box(mac.finalize().into_bytes())
-                })
-            },
-        );
+        group.bench_with_input(BenchmarkId::new("bare-hmac-sha256", label), &bytes, |b, bytes| {
+            b.iter(|| {
+                let mut mac = key.clone();
+                mac.update(black_box(bytes));
+                black_box(mac.finalize().into_bytes())
+            })
+        });
         for provider in ["elmed", "novamed"] {
             let options = Options::new().secret(secret);
             let verifier = Verifier::new(provider, &options).unwrap();
             for shape in ["records", "attachment"] {
                 let bytes = body(provider, shape, size);
                 let headers = sign(provider, &bytes, &SignOptions::new(options.clone())).unwrap();
-                verifier
-                    .verify(&bytes, headers.iter().map(|(k, v)| (k, v)))
-                    .unwrap();
+                verifier.verify(&bytes, headers.iter().map(|(k, v)| (k, v))).unwrap();
                 let id = BenchmarkId::new(format!("verify/{provider}/{shape}"), label);
                 group.bench_with_input(id, &bytes, |b, bytes| {
                     b.iter(|| {
-                        let event = verifier
-                            .verify(black_box(bytes), headers.iter().map(|(k, v)| (k, v)))
-                            .unwrap();
+                        let event = verifier.verify(black_box(bytes), headers.iter().map(|(k, v)| (k, v))).unwrap();
                         black_box((event.event_type().map(str::len), event.data().get().len()))
                     })
                 });
@@ -103,9 +92,7 @@ fn benches(c: &mut Criterion) {
                 let id = BenchmarkId::new("verify+idempotency_key/elmed/attachment", label);
                 group.bench_with_input(id, &bytes, |b, bytes| {
                     b.iter(|| {
-                        let event = verifier
-                            .verify(black_box(bytes), headers.iter().map(|(k, v)| (k, v)))
-                            .unwrap();
+                        let event = verifier.verify(black_box(bytes), headers.iter().map(|(k, v)| (k, v))).unwrap();
                         black_box(event.idempotency_key().len())
                     })
                 });

@@ -47,9 +47,7 @@ pub(crate) fn resolve(provider: Provider, options: &Options) -> Result<Resolved<
             }
             scheme
         }
-        None => options
-            .scheme
-            .ok_or_else(|| invalid_option("the custom preset needs a scheme"))?,
+        None => options.scheme.ok_or_else(|| invalid_option("the custom preset needs a scheme"))?,
     };
     let unused: &[(&str, bool)] = match scheme {
         Scheme::HmacSha256 => &[],
@@ -57,21 +55,14 @@ pub(crate) fn resolve(provider: Provider, options: &Options) -> Result<Resolved<
         Scheme::StandardWebhooks => &custom_only[1..],
     };
     if let Some((name, _)) = unused.iter().find(|(_, set)| *set) {
-        return Err(invalid_option(format!(
-            "option {name} does not apply to the {} scheme",
-            scheme.as_str()
-        )));
+        return Err(invalid_option(format!("option {name} does not apply to the {} scheme", scheme.as_str())));
     }
     let header = match (provider.fixed_header(), &options.header) {
         (Some(fixed), _) => fixed,
         (None, Some(header)) if !header.trim().is_empty() => header.trim(),
         (None, Some(_)) => return Err(invalid_option("header must not be empty")),
         (None, None) if scheme == Scheme::StandardWebhooks => "",
-        (None, None) => {
-            return Err(invalid_option(
-                "the custom preset needs a header for this scheme",
-            ))
-        }
+        (None, None) => return Err(invalid_option("the custom preset needs a header for this scheme")),
     };
     let prefix = match provider {
         Provider::Elmed => "sha256=",
@@ -79,10 +70,7 @@ pub(crate) fn resolve(provider: Provider, options: &Options) -> Result<Resolved<
     };
 
     if options.secrets.is_empty() {
-        return Err(ConfigError::new(
-            ErrorCode::InvalidSecret,
-            "no secret given",
-        ));
+        return Err(ConfigError::new(ErrorCode::InvalidSecret, "no secret given"));
     }
     // HTTP trims header values, so a shared key is compared trimmed and cannot be blank.
     let blank = |s: &String| {
@@ -93,30 +81,19 @@ pub(crate) fn resolve(provider: Provider, options: &Options) -> Result<Resolved<
         }
     };
     if options.secrets.iter().any(blank) {
-        return Err(ConfigError::new(
-            ErrorCode::InvalidSecret,
-            "a secret is empty",
-        ));
+        return Err(ConfigError::new(ErrorCode::InvalidSecret, "a secret is empty"));
     }
     if provider == Provider::Baremeds
         && !options.allow_insecure_default
-        && options
-            .secrets
-            .iter()
-            .any(|s| s.trim() == BAREMEDS_DEFAULT_KEY)
+        && options.secrets.iter().any(|s| s.trim() == BAREMEDS_DEFAULT_KEY)
     {
         return Err(ConfigError::new(
             ErrorCode::InsecureDefaultKey,
             "the key is Baremeds' documented default; configure a unique key (or set allow_insecure_default)",
         ));
     }
-    let tolerance = options
-        .tolerance
-        .unwrap_or(if scheme == Scheme::StandardWebhooks {
-            STANDARD_WEBHOOKS_TOLERANCE
-        } else {
-            0
-        });
+    let tolerance =
+        options.tolerance.unwrap_or(if scheme == Scheme::StandardWebhooks { STANDARD_WEBHOOKS_TOLERANCE } else { 0 });
     Ok(Resolved {
         scheme,
         header,

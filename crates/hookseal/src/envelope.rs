@@ -101,31 +101,20 @@ fn duplicate(key: &[u8]) -> VerifyError {
     invalid(format!("the key {shown:?} appears more than once"))
 }
 
-/// The same bytes, with the lifetime of the body they were cut from (jiter ties returned slices to its own borrow).
-fn rebase<'a>(body: &'a str, part: &[u8]) -> Result<&'a str, VerifyError> {
+/// The same bytes with the lifetime of the body, when they lie inside it (jiter ties the slices it hands out to its
+/// own borrow; those cut from the input are the body's own bytes).
+fn rebase<'a>(body: &'a str, part: &[u8]) -> Option<&'a str> {
     let start = (part.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
-    start
-        .checked_add(part.len())
-        .and_then(|end| body.get(start..end))
-        .ok_or_else(|| invalid("internal: a parsed slice is outside the body"))
+    let inside = start.checked_add(part.len()).and_then(|end| body.get(start..end))?;
+    (inside.as_ptr() == part.as_ptr()).then_some(inside)
 }
 
-/// Decodes a JSON string whose raw content (between the quotes) contains an escape.
-fn unescape(body: &str, raw: &str) -> Result<String, VerifyError> {
-    let start = (raw.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
-    let quoted = start
-        .checked_sub(1)
-        .and_then(|s| body.as_bytes().get(s..start + raw.len() + 1))
-        .ok_or_else(|| invalid("internal: a parsed string is outside the body"))?;
-    let mut sub = Jiter::new(quoted);
-    sub.next_str().map(str::to_owned).map_err(json_error)
-}
-
-fn string_value<'a>(body: &'a str, raw: &'a str) -> Result<Cow<'a, str>, VerifyError> {
-    if raw.contains('\\') {
-        unescape(body, raw).map(Cow::Owned)
-    } else {
-        Ok(Cow::Borrowed(raw))
+/// A decoded string: borrowed when jiter handed out the body's own bytes (no escapes), owned when it decoded escapes
+/// into its scratch tape.
+fn borrow_or_own<'a>(body: &'a str, decoded: &str) -> Cow<'a, str> {
+    match rebase(body, decoded.as_bytes()) {
+        Some(borrowed) => Cow::Borrowed(borrowed),
+        None => Cow::Owned(decoded.to_owned()),
     }
 }
 
@@ -133,22 +122,19 @@ fn string_value<'a>(body: &'a str, raw: &'a str) -> Result<Cow<'a, str>, VerifyE
 struct SeenKeys<'a> {
     inline: [&'a str; 16],
     len: usize,
-    spill: HashSet<Cow<'a, str>>,
+    /// Keys past the sixteenth, or with escapes; a hash set, so that a body of many keys costs linear time.
+    spill: Option<HashSet<Cow<'a, str>>>,
 }
 
 impl<'a> SeenKeys<'a> {
     fn new() -> Self {
-        Self {
-            inline: [""; 16],
-            len: 0,
-            spill: HashSet::new(),
-        }
+        Self { inline: [""; 16], len: 0, spill: None }
     }
 
     /// False when the key was already seen.
     fn insert(&mut self, key: Cow<'a, str>) -> bool {
         let inline = self.inline.get(..self.len).unwrap_or(&[]);
-        if inline.contains(&key.as_ref()) || self.spill.contains(&key) {
+        if inline.contains(&key.as_ref()) || self.spill.as_ref().is_some_and(|s| s.contains(&key)) {
             return false;
         }
         match key {
@@ -159,7 +145,7 @@ impl<'a> SeenKeys<'a> {
                 }
             }
             key => {
-                self.spill.insert(key);
+                self.spill.get_or_insert_with(HashSet::new).insert(key);
             }
         }
         true
@@ -172,26 +158,14 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn key(&mut self, raw: Option<&[u8]>) -> Result<Option<Cow<'a, str>>, VerifyError> {
-        match raw {
-            None => Ok(None),
-            Some(raw) => {
-                let raw = rebase(self.body, raw)?;
-                string_value(self.body, raw).map(Some)
-            }
-        }
-    }
-
     fn first_key(&mut self) -> Result<Option<Cow<'a, str>>, VerifyError> {
-        let raw = self.jiter.next_object_bytes().map_err(json_error)?;
-        let raw = raw.map(|r| rebase(self.body, r)).transpose()?;
-        self.key(raw.map(str::as_bytes))
+        let key = self.jiter.next_object().map_err(json_error)?;
+        Ok(key.map(|k| borrow_or_own(self.body, k)))
     }
 
     fn next_key(&mut self) -> Result<Option<Cow<'a, str>>, VerifyError> {
-        let raw = self.jiter.next_key_bytes().map_err(json_error)?;
-        let raw = raw.map(|r| rebase(self.body, r)).transpose()?;
-        self.key(raw.map(str::as_bytes))
+        let key = self.jiter.next_key().map_err(json_error)?;
+        Ok(key.map(|k| borrow_or_own(self.body, k)))
     }
 
     fn peek(&mut self) -> Result<Peek, VerifyError> {
@@ -207,9 +181,7 @@ impl<'a> Parser<'a> {
         let start = self.jiter.current_index();
         self.jiter.known_skip(peek).map_err(json_error)?;
         let end = self.jiter.current_index();
-        self.body
-            .get(start..end)
-            .ok_or_else(|| invalid("internal: a value is outside the body"))
+        self.body.get(start..end).ok_or_else(|| invalid("internal: a value is outside the body"))
     }
 
     fn scalar(&mut self, name: &str, kind: Kind) -> Result<Option<Cow<'a, str>>, VerifyError> {
@@ -219,22 +191,15 @@ impl<'a> Parser<'a> {
             return Ok(None);
         }
         if peek == Peek::String {
-            let raw = self.jiter.known_bytes().map_err(json_error)?;
-            let raw = rebase(self.body, raw)?;
-            return string_value(self.body, raw).map(Some);
+            let decoded = self.jiter.known_str().map_err(json_error)?;
+            return Ok(Some(borrow_or_own(self.body, decoded)));
         }
         if kind == Kind::StrOrNum && peek.is_num() {
             let raw = self.jiter.known_number_bytes(peek).map_err(json_error)?;
-            return rebase(self.body, raw).map(|n| Some(Cow::Borrowed(n)));
+            let number = std::str::from_utf8(raw).map_err(|_| invalid("a number is not ASCII"))?;
+            return Ok(Some(borrow_or_own(self.body, number)));
         }
-        Err(wrong_type(
-            name,
-            if kind == Kind::Str {
-                "a string"
-            } else {
-                "a string or a number"
-            },
-        ))
+        Err(wrong_type(name, if kind == Kind::Str { "a string" } else { "a string or a number" }))
     }
 
     fn metadata(&mut self, full: bool) -> Result<Option<Metadata<'a>>, VerifyError> {
@@ -256,49 +221,33 @@ impl<'a> Parser<'a> {
                 return Err(duplicate(name.as_bytes()));
             }
             match name.as_ref() {
-                "request_id" => {
-                    meta.request_id = self.scalar("metadata.request_id", Kind::StrOrNum)?
-                }
+                "request_id" => meta.request_id = self.scalar("metadata.request_id", Kind::StrOrNum)?,
                 "retry" if full => {
                     meta.retry = match self.peek()? {
                         Peek::Null => {
                             self.jiter.known_null().map_err(json_error)?;
                             None
                         }
-                        peek @ (Peek::True | Peek::False) => {
-                            Some(self.jiter.known_bool(peek).map_err(json_error)?)
-                        }
+                        peek @ (Peek::True | Peek::False) => Some(self.jiter.known_bool(peek).map_err(json_error)?),
                         _ => return Err(wrong_type("metadata.retry", "a boolean")),
                     }
                 }
-                "webhook_key" if full => {
-                    meta.webhook_key = self.scalar("metadata.webhook_key", Kind::Str)?
-                }
+                "webhook_key" if full => meta.webhook_key = self.scalar("metadata.webhook_key", Kind::Str)?,
                 _ => self.skip()?,
             }
             key = self.next_key()?;
         }
         let end = self.jiter.current_index();
-        meta.raw = self
-            .body
-            .get(start..end)
-            .ok_or_else(|| invalid("internal: metadata is outside the body"))?;
+        meta.raw = self.body.get(start..end).ok_or_else(|| invalid("internal: metadata is outside the body"))?;
         Ok(Some(meta))
     }
 }
 
 /// Parses the body as an envelope, reading the fields in `wanted` (a set of [`reads`] bits).
 pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyError> {
-    let body = std::str::from_utf8(body).map_err(|e| {
-        invalid(format!(
-            "the body is not valid UTF-8 (at byte {})",
-            e.valid_up_to()
-        ))
-    })?;
-    let mut p = Parser {
-        body,
-        jiter: Jiter::new(body.as_bytes()),
-    };
+    let body = std::str::from_utf8(body)
+        .map_err(|e| invalid(format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to())))?;
+    let mut p = Parser { body, jiter: Jiter::new(body.as_bytes()) };
     if p.peek()? != Peek::Object {
         return Err(invalid("the body must be a JSON object"));
     }
@@ -309,10 +258,8 @@ pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyErro
         if !seen.insert(name.clone()) {
             return Err(duplicate(name.as_bytes()));
         }
-        let scalar = SCALARS
-            .iter()
-            .enumerate()
-            .find(|(i, (field, _))| *field == name.as_ref() && wanted & (1 << i) != 0);
+        let scalar =
+            SCALARS.iter().enumerate().find(|(i, (field, _))| *field == name.as_ref() && wanted & (1 << i) != 0);
         if let Some((index, (field, kind))) = scalar {
             let value = p.scalar(field, *kind)?;
             if let Some(slot) = env.scalars.get_mut(index) {
@@ -320,8 +267,7 @@ pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyErro
             }
         } else if name == "data" && wanted & reads::DATA != 0 {
             env.data = Some(p.raw_value()?);
-        } else if name == "metadata" && wanted & (reads::METADATA | reads::METADATA_REQUEST_ID) != 0
-        {
+        } else if name == "metadata" && wanted & (reads::METADATA | reads::METADATA_REQUEST_ID) != 0 {
             env.metadata = p.metadata(wanted & reads::METADATA != 0)?;
         } else {
             p.skip()?;

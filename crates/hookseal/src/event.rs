@@ -150,10 +150,7 @@ impl fmt::Debug for Event<'_> {
             .field("provider", &self.provider.as_str())
             .field("event_type", &self.event_type())
             .field("idempotency_key", &self.idempotency_key())
-            .field(
-                "idempotency_key_source",
-                &self.idempotency_key_source().as_str(),
-            )
+            .field("idempotency_key_source", &self.idempotency_key_source().as_str())
             .field("timestamp", &self.timestamp())
             .field("data", &self.data)
             .field("is_test", &self.is_test)

@@ -53,23 +53,14 @@ fn first<'a>(slot: &mut Option<&'a [u8]>, value: &'a [u8]) {
     }
 }
 
-pub(crate) fn collect<'a, I, K, V>(
-    headers: I,
-    wanted: &Wanted<'_>,
-) -> Result<Found<'a>, VerifyError>
+pub(crate) fn collect<'a, I, K, V>(headers: I, wanted: &Wanted<'_>) -> Result<Found<'a>, VerifyError>
 where
     I: IntoIterator<Item = (&'a K, &'a V)>,
     K: AsRef<[u8]> + ?Sized + 'a,
     V: AsRef<[u8]> + ?Sized + 'a,
 {
-    let mut found = Found {
-        auth: [&[]; MAX_SIGNATURES],
-        auth_count: 0,
-        event: None,
-        test: None,
-        id: None,
-        timestamp: None,
-    };
+    let mut found =
+        Found { auth: [&[]; MAX_SIGNATURES], auth_count: 0, event: None, test: None, id: None, timestamp: None };
     for (name, value) in headers {
         let name = name.as_ref();
         let value = value.as_ref().trim_ascii();
@@ -77,10 +68,7 @@ where
             if found.auth_count == MAX_SIGNATURES {
                 return Err(VerifyError::new(
                     ErrorCode::MalformedHeader,
-                    format!(
-                        "the {} header occurs more than {MAX_SIGNATURES} times",
-                        wanted.auth
-                    ),
+                    format!("the {} header occurs more than {MAX_SIGNATURES} times", wanted.auth),
                 ));
             }
             if wanted.auth_repeats || found.auth_count == 0 {
@@ -91,10 +79,7 @@ where
             }
         } else if name.eq_ignore_ascii_case(TEST_HEADER.as_bytes()) {
             first(&mut found.test, value);
-        } else if wanted
-            .event
-            .is_some_and(|e| name.eq_ignore_ascii_case(e.as_bytes()))
-        {
+        } else if wanted.event.is_some_and(|e| name.eq_ignore_ascii_case(e.as_bytes())) {
             first(&mut found.event, value);
         } else if wanted.standard_webhooks {
             if name.eq_ignore_ascii_case(SW_ID.as_bytes()) {
@@ -108,8 +93,5 @@ where
 }
 
 pub(crate) fn missing(name: &str) -> VerifyError {
-    VerifyError::new(
-        ErrorCode::MissingHeader,
-        format!("the {name} header is missing"),
-    )
+    VerifyError::new(ErrorCode::MissingHeader, format!("the {name} header is missing"))
 }

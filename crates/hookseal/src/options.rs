@@ -85,10 +85,7 @@ impl Options {
 
     /// Several secrets, any of which may sign a delivery (`secrets`, for rotation: newest first).
     pub fn secrets<S: Into<String>>(mut self, secrets: impl IntoIterator<Item = S>) -> Self {
-        self.set_secrets(
-            SecretsFrom::Many,
-            secrets.into_iter().map(Into::into).collect(),
-        );
+        self.set_secrets(SecretsFrom::Many, secrets.into_iter().map(Into::into).collect());
         self
     }
 
@@ -176,15 +173,18 @@ impl Options {
             ("prefix", OptionValue::Str(s)) => self.prefix = Some(s),
             ("encoding", OptionValue::Str(s)) => self.encoding = Some(s.parse()?),
             ("tolerance", OptionValue::Int(n)) => {
-                self.tolerance = Some(u64::try_from(n).map_err(|_| {
-                    invalid_option("tolerance must be a non-negative number of seconds")
-                })?)
+                self.tolerance = Some(
+                    u64::try_from(n)
+                        .map_err(|_| invalid_option("tolerance must be a non-negative number of seconds"))?,
+                )
             }
             ("max_body_bytes", OptionValue::Int(n)) => {
-                self.max_body_bytes =
-                    Some(usize::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| {
-                        invalid_option("max_body_bytes must be a positive integer")
-                    })?)
+                self.max_body_bytes = Some(
+                    usize::try_from(n)
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| invalid_option("max_body_bytes must be a positive integer"))?,
+                )
             }
             (
                 known @ ("secret"
@@ -205,10 +205,7 @@ impl Options {
                     "tolerance" | "max_body_bytes" => "an integer",
                     _ => "a string",
                 };
-                return Err(invalid_option(format!(
-                    "option {known} must be {expected}, not {}",
-                    value.type_name()
-                )));
+                return Err(invalid_option(format!("option {known} must be {expected}, not {}", value.type_name())));
             }
             (other, _) => return Err(unknown_option(other)),
         }
@@ -233,10 +230,7 @@ fn unknown_option(name: &str) -> ConfigError {
 impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
-            .field(
-                "secrets",
-                &format_args!("[{} redacted]", self.secrets.len()),
-            )
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
             .field("clinic_id", &self.clinic_id)
             .field("allow_insecure_default", &self.allow_insecure_default)
             .field("scheme", &self.scheme)

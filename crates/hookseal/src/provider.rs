@@ -22,13 +22,8 @@ pub enum Provider {
 
 impl Provider {
     /// Every preset.
-    pub const ALL: [Provider; 5] = [
-        Provider::Elmed,
-        Provider::Baremeds,
-        Provider::Novamed,
-        Provider::StandardWebhooks,
-        Provider::Custom,
-    ];
+    pub const ALL: [Provider; 5] =
+        [Provider::Elmed, Provider::Baremeds, Provider::Novamed, Provider::StandardWebhooks, Provider::Custom];
 
     /// The preset's name, as every binding spells it.
     pub const fn as_str(self) -> &'static str {
@@ -72,15 +67,12 @@ impl FromStr for Provider {
     type Err = ConfigError;
 
     fn from_str(name: &str) -> Result<Self, ConfigError> {
-        Provider::ALL
-            .into_iter()
-            .find(|p| p.as_str() == name)
-            .ok_or_else(|| {
-                ConfigError::new(
-                    ErrorCode::UnknownProvider,
-                    "unknown provider; expected one of elmed, baremeds, novamed, standard-webhooks, custom",
-                )
-            })
+        Provider::ALL.into_iter().find(|p| p.as_str() == name).ok_or_else(|| {
+            ConfigError::new(
+                ErrorCode::UnknownProvider,
+                "unknown provider; expected one of elmed, baremeds, novamed, standard-webhooks, custom",
+            )
+        })
     }
 }
 
@@ -110,16 +102,10 @@ impl FromStr for Scheme {
     type Err = ConfigError;
 
     fn from_str(name: &str) -> Result<Self, ConfigError> {
-        [
-            Scheme::HmacSha256,
-            Scheme::SharedKey,
-            Scheme::StandardWebhooks,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == name)
-        .ok_or_else(|| {
-            invalid_option("scheme must be one of hmac-sha256, shared-key, standard-webhooks")
-        })
+        [Scheme::HmacSha256, Scheme::SharedKey, Scheme::StandardWebhooks]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .ok_or_else(|| invalid_option("scheme must be one of hmac-sha256, shared-key, standard-webhooks"))
     }
 }
 

@@ -48,12 +48,7 @@ pub(crate) enum Check {
 impl fmt::Debug for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Check::Hmac {
-                header,
-                prefix,
-                encoding,
-                keys,
-            } => f
+            Check::Hmac { header, prefix, encoding, keys } => f
                 .debug_struct("HmacSha256")
                 .field("header", header)
                 .field("prefix", prefix)
@@ -65,10 +60,9 @@ impl fmt::Debug for Check {
                 .field("header", header)
                 .field("secrets", &format_args!("[{} redacted]", digests.len()))
                 .finish(),
-            Check::StandardWebhooks { keys } => f
-                .debug_struct("StandardWebhooks")
-                .field("secrets", &format_args!("[{} redacted]", keys.len()))
-                .finish(),
+            Check::StandardWebhooks { keys } => {
+                f.debug_struct("StandardWebhooks").field("secrets", &format_args!("[{} redacted]", keys.len())).finish()
+            }
         }
     }
 }
@@ -114,11 +108,7 @@ struct Candidates {
 
 impl Candidates {
     fn new() -> Self {
-        Self {
-            items: [[0; 32]; MAX_SIGNATURES],
-            len: 0,
-            tokens: 0,
-        }
+        Self { items: [[0; 32]; MAX_SIGNATURES], len: 0, tokens: 0 }
     }
 
     fn push(&mut self, header: &str, decoded: Option<[u8; 32]>) -> Result<(), VerifyError> {
@@ -211,21 +201,14 @@ impl Check {
     /// Checks authenticity on the raw bytes. Runs before the body is parsed.
     pub(crate) fn verify(&self, body: &[u8], found: &Found<'_>) -> Result<(), VerifyError> {
         match self {
-            Check::Hmac {
-                header,
-                prefix,
-                encoding,
-                keys,
-            } => {
+            Check::Hmac { header, prefix, encoding, keys } => {
                 let values = found.auth();
                 if values.is_empty() {
                     return Err(headers::missing(header));
                 }
                 let mut candidates = Candidates::new();
                 for value in values {
-                    let tokens = value
-                        .split(|b| *b == b',' || b.is_ascii_whitespace())
-                        .filter(|t| !t.is_empty());
+                    let tokens = value.split(|b| *b == b',' || b.is_ascii_whitespace()).filter(|t| !t.is_empty());
                     for token in tokens {
                         let decoded = strip_prefix_ignore_case(token, prefix.as_bytes())
                             .and_then(|sig| decode_signature(sig, *encoding));
@@ -235,10 +218,7 @@ impl Check {
                 candidates.check(header, keys.iter().map(|key| tag(key, &[body])))
             }
             Check::SharedKey { header, digests } => {
-                let presented = found
-                    .auth()
-                    .first()
-                    .ok_or_else(|| headers::missing(header))?;
+                let presented = found.auth().first().ok_or_else(|| headers::missing(header))?;
                 if shared_key_matches(digests, presented) {
                     Ok(())
                 } else {
@@ -250,19 +230,14 @@ impl Check {
             }
             Check::StandardWebhooks { keys } => {
                 let id = found.id.ok_or_else(|| headers::missing(headers::SW_ID))?;
-                let timestamp = found
-                    .timestamp
-                    .ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
+                let timestamp = found.timestamp.ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
                 let values = found.auth();
                 if values.is_empty() {
                     return Err(headers::missing(SW_SIGNATURE));
                 }
                 let mut candidates = Candidates::new();
                 for value in values {
-                    for token in value
-                        .split(|b| b.is_ascii_whitespace())
-                        .filter(|t| !t.is_empty())
-                    {
+                    for token in value.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty()) {
                         let token = token.strip_suffix(b",").unwrap_or(token);
                         let mut parts = token.splitn(2, |b| *b == b',');
                         let (version, sig) = (parts.next(), parts.next());
@@ -273,22 +248,13 @@ impl Check {
                         candidates.push(SW_SIGNATURE, decoded)?;
                     }
                 }
-                candidates.check(
-                    SW_SIGNATURE,
-                    keys.iter()
-                        .map(|key| tag(key, &[id, b".", timestamp, b".", body])),
-                )
+                candidates.check(SW_SIGNATURE, keys.iter().map(|key| tag(key, &[id, b".", timestamp, b".", body])))
             }
         }
     }
 
     /// The signature header value for `body` under `key` (hmac-sha256 and standard-webhooks).
-    pub(crate) fn sign_hmac(
-        key: &[u8],
-        prefix: &str,
-        encoding: Encoding,
-        parts: &[&[u8]],
-    ) -> String {
+    pub(crate) fn sign_hmac(key: &[u8], prefix: &str, encoding: Encoding, parts: &[&[u8]]) -> String {
         let mac = tag(&hmac_key(key), parts);
         let encoded = match encoding {
             Encoding::Hex => hex::encode(mac),

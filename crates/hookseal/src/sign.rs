@@ -25,11 +25,7 @@ pub struct SignOptions {
 impl SignOptions {
     /// Signing options from verifier options.
     pub fn new(options: Options) -> Self {
-        Self {
-            options,
-            now: None,
-            webhook_id: None,
-        }
+        Self { options, now: None, webhook_id: None }
     }
 
     /// Sets an option by name: `now` and `webhook_id`, or any verifier option (see [`Options::set`]).
@@ -37,18 +33,10 @@ impl SignOptions {
         match (name, value) {
             ("now", OptionValue::Null) => self.now = None,
             ("now", OptionValue::Int(now)) => self.now = Some(now),
-            ("now", _) => {
-                return Err(invalid_option(
-                    "option now must be an integer (Unix seconds)",
-                ))
-            }
+            ("now", _) => return Err(invalid_option("option now must be an integer (Unix seconds)")),
             ("webhook_id", OptionValue::Null) => self.webhook_id = None,
             ("webhook_id", OptionValue::Str(id)) if !id.is_empty() => self.webhook_id = Some(id),
-            ("webhook_id", _) => {
-                return Err(invalid_option(
-                    "option webhook_id must be a non-empty string",
-                ))
-            }
+            ("webhook_id", _) => return Err(invalid_option("option webhook_id must be a non-empty string")),
             (name, value) => self.options.set(name, value)?,
         }
         Ok(())
@@ -56,29 +44,15 @@ impl SignOptions {
 }
 
 /// The headers (name, value) of a delivery of `body` by `provider`, signed with the first secret.
-pub fn sign(
-    provider: &str,
-    body: &[u8],
-    options: &SignOptions,
-) -> Result<Vec<(String, String)>, ConfigError> {
+pub fn sign(provider: &str, body: &[u8], options: &SignOptions) -> Result<Vec<(String, String)>, ConfigError> {
     let provider: Provider = provider.parse()?;
-    let Resolved {
-        scheme,
-        header,
-        prefix,
-        encoding,
-        secrets,
-        ..
-    } = config::resolve(provider, &options.options)?;
+    let Resolved { scheme, header, prefix, encoding, secrets, .. } = config::resolve(provider, &options.options)?;
     // `resolve` refuses an empty list, so there is a first secret.
     let secret = secrets.first().map(String::as_str).unwrap_or_default();
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     match scheme {
         Scheme::HmacSha256 => {
-            headers.push((
-                header.to_owned(),
-                Check::sign_hmac(secret.as_bytes(), prefix, encoding, &[body]),
-            ));
+            headers.push((header.to_owned(), Check::sign_hmac(secret.as_bytes(), prefix, encoding, &[body])));
         }
         Scheme::SharedKey => headers.push((header.to_owned(), secret.trim().to_owned())),
         Scheme::StandardWebhooks => {
@@ -87,20 +61,13 @@ pub fn sign(
             let id = match &options.webhook_id {
                 Some(id) => id.clone(),
                 None => {
-                    let digest = Sha256::new()
-                        .chain_update(now.as_bytes())
-                        .chain_update(b".")
-                        .chain_update(body);
+                    let digest = Sha256::new().chain_update(now.as_bytes()).chain_update(b".").chain_update(body);
                     let digest = hex::encode(digest.finalize());
                     format!("msg_{}", digest.get(..24).unwrap_or_default())
                 }
             };
-            let signature = Check::sign_hmac(
-                &key,
-                "v1,",
-                Encoding::Base64,
-                &[id.as_bytes(), b".", now.as_bytes(), b".", body],
-            );
+            let signature =
+                Check::sign_hmac(&key, "v1,", Encoding::Base64, &[id.as_bytes(), b".", now.as_bytes(), b".", body]);
             headers.push((SW_ID.to_owned(), id));
             headers.push((SW_TIMESTAMP.to_owned(), now));
             headers.push((SW_SIGNATURE.to_owned(), signature));

@@ -38,31 +38,18 @@ impl Verifier {
 
     /// A verifier for `provider`.
     pub fn for_provider(provider: Provider, options: &Options) -> Result<Self, ConfigError> {
-        let Resolved {
-            scheme,
-            header,
-            prefix,
-            encoding,
-            secrets,
-            tolerance,
-            max_body_bytes,
-        } = config::resolve(provider, options)?;
+        let Resolved { scheme, header, prefix, encoding, secrets, tolerance, max_body_bytes } =
+            config::resolve(provider, options)?;
         let check = match scheme {
             Scheme::HmacSha256 => Check::Hmac {
                 header: header.into(),
                 prefix: prefix.into(),
                 encoding,
-                keys: secrets
-                    .iter()
-                    .map(|s| scheme::hmac_key(s.as_bytes()))
-                    .collect(),
+                keys: secrets.iter().map(|s| scheme::hmac_key(s.as_bytes())).collect(),
             },
             Scheme::SharedKey => Check::SharedKey {
                 header: header.into(),
-                digests: secrets
-                    .iter()
-                    .map(|s| scheme::key_digest(s.trim().as_bytes()))
-                    .collect(),
+                digests: secrets.iter().map(|s| scheme::key_digest(s.trim().as_bytes())).collect(),
             },
             Scheme::StandardWebhooks => Check::StandardWebhooks {
                 keys: secrets
@@ -121,12 +108,7 @@ impl Verifier {
     }
 
     /// Verifies a delivery as if the time were `now` (Unix seconds): for tests and for verifying queued deliveries.
-    pub fn verify_at<'a, I, K, V>(
-        &self,
-        body: &'a [u8],
-        headers: I,
-        now: i64,
-    ) -> Result<Event<'a>, VerifyError>
+    pub fn verify_at<'a, I, K, V>(&self, body: &'a [u8], headers: I, now: i64) -> Result<Event<'a>, VerifyError>
     where
         I: IntoIterator<Item = (&'a K, &'a V)>,
         K: AsRef<[u8]> + ?Sized + 'a,
@@ -135,12 +117,7 @@ impl Verifier {
         self.verify_inner(body, headers, Some(now))
     }
 
-    fn verify_inner<'a, I, K, V>(
-        &self,
-        body: &'a [u8],
-        headers: I,
-        now: Option<i64>,
-    ) -> Result<Event<'a>, VerifyError>
+    fn verify_inner<'a, I, K, V>(&self, body: &'a [u8], headers: I, now: Option<i64>) -> Result<Event<'a>, VerifyError>
     where
         I: IntoIterator<Item = (&'a K, &'a V)>,
         K: AsRef<[u8]> + ?Sized + 'a,
@@ -150,11 +127,7 @@ impl Verifier {
         if body.len() > self.max_body_bytes {
             return Err(VerifyError::new(
                 ErrorCode::PayloadTooLarge,
-                format!(
-                    "the body is {} bytes, over the limit of {}",
-                    body.len(),
-                    self.max_body_bytes
-                ),
+                format!("the body is {} bytes, over the limit of {}", body.len(), self.max_body_bytes),
             ));
         }
         // 2. Headers, in one pass.
@@ -169,11 +142,7 @@ impl Verifier {
             standard_webhooks: sw,
         };
         let found = headers::collect(headers, &wanted)?;
-        let sw_headers = if sw {
-            Some(standard_webhooks_headers(&found)?)
-        } else {
-            None
-        };
+        let sw_headers = if sw { Some(standard_webhooks_headers(&found)?) } else { None };
         // 3. Authenticity, on the raw bytes.
         self.check.verify(body, &found)?;
         // 4. Only now, the body.
@@ -181,11 +150,8 @@ impl Verifier {
         let event = self.event(body, &mut envelope, &found, sw_headers.map(|(id, _)| id))?;
         // 5. Checks that need the parsed body.
         if let Some(meta) = &envelope.metadata {
-            if let (Some(key), Check::SharedKey { digests, .. }) = (&meta.webhook_key, &self.check)
-            {
-                if self.reads & reads::METADATA != 0
-                    && !scheme::shared_key_matches(digests, key.as_bytes())
-                {
+            if let (Some(key), Check::SharedKey { digests, .. }) = (&meta.webhook_key, &self.check) {
+                if self.reads & reads::METADATA != 0 && !scheme::shared_key_matches(digests, key.as_bytes()) {
                     return Err(VerifyError::new(
                         ErrorCode::KeyMismatch,
                         "metadata.webhook_key does not match the configured key",
@@ -196,10 +162,7 @@ impl Verifier {
         if event.event_type.is_none() && self.provider != Provider::StandardWebhooks {
             return Err(VerifyError::new(
                 ErrorCode::MissingField,
-                format!(
-                    "the envelope has no event type ({})",
-                    self.event_type_fields()
-                ),
+                format!("the envelope has no event type ({})", self.event_type_fields()),
             ));
         }
         if let (Some(header), Some(event_type)) = (found.event, event.event_type()) {
@@ -271,22 +234,15 @@ impl Verifier {
             Provider::Elmed | Provider::Baremeds => envelope.take(field::EVENT),
             Provider::Novamed => envelope.take(field::EVENT_TYPE),
             Provider::StandardWebhooks => envelope.take(field::TYPE),
-            Provider::Custom => [
-                field::EVENT,
-                field::EVENT_TYPE,
-                field::TYPE,
-                field::NOTIFICATION_TYPE,
-            ]
-            .into_iter()
-            .find_map(|f| envelope.take(f)),
+            Provider::Custom => [field::EVENT, field::EVENT_TYPE, field::TYPE, field::NOTIFICATION_TYPE]
+                .into_iter()
+                .find_map(|f| envelope.take(f)),
         };
         let request_id = envelope.metadata.as_mut().and_then(|m| m.request_id.take());
         let given = match (webhook_id, self.provider) {
             (Some(id), _) => Some((KeySource::WebhookId, Cow::Borrowed(id))),
             (None, Provider::Baremeds) => request_id.map(|id| (KeySource::RequestId, id)),
-            (None, Provider::Novamed) => envelope
-                .take(field::EVENT_ID)
-                .map(|id| (KeySource::EventId, id)),
+            (None, Provider::Novamed) => envelope.take(field::EVENT_ID).map(|id| (KeySource::EventId, id)),
             (None, Provider::Custom) => envelope
                 .take(field::EVENT_ID)
                 .or_else(|| envelope.take(field::ID))
@@ -301,9 +257,7 @@ impl Verifier {
         let data = match envelope.data {
             Some(data) => data,
             None => std::str::from_utf8(body)
-                .map_err(|_| {
-                    VerifyError::new(ErrorCode::InvalidJson, "the body is not valid UTF-8")
-                })?
+                .map_err(|_| VerifyError::new(ErrorCode::InvalidJson, "the body is not valid UTF-8"))?
                 .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')),
         };
         let baremeds = self.provider == Provider::Baremeds;
@@ -314,22 +268,9 @@ impl Verifier {
             timestamp: envelope.take(field::TIMESTAMP),
             data: RawJson(data),
             is_test: found.is_test(),
-            is_retry: baremeds
-                && envelope
-                    .metadata
-                    .as_ref()
-                    .and_then(|m| m.retry)
-                    .unwrap_or(false),
-            metadata: envelope
-                .metadata
-                .as_ref()
-                .filter(|_| baremeds)
-                .map(|m| RawJson(m.raw)),
-            clinic_id: if self.provider == Provider::Novamed {
-                envelope.take(field::CLINIC_ID)
-            } else {
-                None
-            },
+            is_retry: baremeds && envelope.metadata.as_ref().and_then(|m| m.retry).unwrap_or(false),
+            metadata: envelope.metadata.as_ref().filter(|_| baremeds).map(|m| RawJson(m.raw)),
+            clinic_id: if self.provider == Provider::Novamed { envelope.take(field::CLINIC_ID) } else { None },
         })
     }
 }
@@ -337,18 +278,11 @@ impl Verifier {
 /// The Standard Webhooks id (UTF-8) and timestamp (integer seconds), checked for shape before the signature.
 fn standard_webhooks_headers<'a>(found: &Found<'a>) -> Result<(&'a str, i64), VerifyError> {
     let id = found.id.ok_or_else(|| headers::missing(headers::SW_ID))?;
-    let timestamp = found
-        .timestamp
-        .ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
+    let timestamp = found.timestamp.ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
     let id = std::str::from_utf8(id)
         .ok()
         .filter(|id| !id.is_empty())
-        .ok_or_else(|| {
-            VerifyError::new(
-                ErrorCode::MalformedHeader,
-                "the webhook-id header is empty or not UTF-8",
-            )
-        })?;
+        .ok_or_else(|| VerifyError::new(ErrorCode::MalformedHeader, "the webhook-id header is empty or not UTF-8"))?;
     let timestamp = std::str::from_utf8(timestamp)
         .ok()
         .filter(|t| !t.is_empty() && t.len() <= 18 && t.bytes().all(|b| b.is_ascii_digit()))

@@ -12,26 +12,10 @@ fn configurations() -> Vec<(&'static str, Options)> {
         ("elmed", Options::new().secret("elmed secret")),
         ("baremeds", Options::new().secret("baremeds-key")),
         ("novamed", Options::new().secret("novamed-key")),
-        (
-            "standard-webhooks",
-            Options::new().secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
-        ),
-        (
-            "custom",
-            Options::new()
-                .scheme(Scheme::HmacSha256)
-                .header("X-Sig")
-                .prefix("v1=")
-                .encoding(Encoding::Base64),
-        ),
-        (
-            "custom",
-            Options::new().scheme(Scheme::HmacSha256).header("X-Sig"),
-        ),
-        (
-            "custom",
-            Options::new().scheme(Scheme::SharedKey).header("X-Token"),
-        ),
+        ("standard-webhooks", Options::new().secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
+        ("custom", Options::new().scheme(Scheme::HmacSha256).header("X-Sig").prefix("v1=").encoding(Encoding::Base64)),
+        ("custom", Options::new().scheme(Scheme::HmacSha256).header("X-Sig")),
+        ("custom", Options::new().scheme(Scheme::SharedKey).header("X-Token")),
         ("custom", Options::new().scheme(Scheme::StandardWebhooks)),
     ]
 }
@@ -61,17 +45,9 @@ fn signed(provider: &str, options: &Options, body: &[u8]) -> Vec<(String, String
     sign(provider, body, &sign_options).expect("sign")
 }
 
-fn verify(
-    provider: &str,
-    options: &Options,
-    body: &[u8],
-    headers: &[(String, String)],
-) -> Result<(), ErrorCode> {
+fn verify(provider: &str, options: &Options, body: &[u8], headers: &[(String, String)]) -> Result<(), ErrorCode> {
     let verifier = Verifier::new(provider, options).expect("verifier");
-    verifier
-        .verify_at(body, headers.iter().map(|(k, v)| (k, v)), NOW)
-        .map(drop)
-        .map_err(|e| e.code())
+    verifier.verify_at(body, headers.iter().map(|(k, v)| (k, v)), NOW).map(drop).map_err(|e| e.code())
 }
 
 proptest! {
@@ -127,14 +103,8 @@ proptest! {
     }
 }
 
-const AUTH_HEADERS: [&str; 6] = [
-    "x-elmed-signature",
-    "x-webhook-key",
-    "x-api-key",
-    "x-sig",
-    "x-token",
-    "webhook-signature",
-];
+const AUTH_HEADERS: [&str; 6] =
+    ["x-elmed-signature", "x-webhook-key", "x-api-key", "x-sig", "x-token", "webhook-signature"];
 
 /// Flips one bit of the signature itself (the decoded MAC), or of a shared key, keeping the header's encoding:
 /// flipping a bit of the text could only change a hex digit's case, which hookseal accepts by contract.
@@ -157,11 +127,7 @@ fn flip_signature_bit(value: &str, bit: usize) -> String {
             };
         }
     }
-    if let Ok(mut mac) =
-        hex::decode(value)
-            .map_err(|_| ())
-            .and_then(|m| if m.len() == 32 { Ok(m) } else { Err(()) })
-    {
+    if let Ok(mut mac) = hex::decode(value).map_err(|_| ()).and_then(|m| if m.len() == 32 { Ok(m) } else { Err(()) }) {
         flip(&mut mac);
         return hex::encode(mac);
     }

@@ -11,9 +11,7 @@ fn option_value(value: &Value) -> OptionValue {
     match value {
         Value::Null => OptionValue::Null,
         Value::Bool(b) => OptionValue::Bool(*b),
-        Value::Number(n) => n
-            .as_i64()
-            .map_or(OptionValue::Other("a number"), OptionValue::Int),
+        Value::Number(n) => n.as_i64().map_or(OptionValue::Other("a number"), OptionValue::Int),
         Value::String(s) => OptionValue::Str(s.clone()),
         Value::Array(items) => items
             .iter()
@@ -30,22 +28,12 @@ fn event_json(ev: &Event<'_>) -> Result<Value, String> {
     out.insert("provider".into(), ev.provider().as_str().into());
     out.insert("event_type".into(), opt(ev.event_type()));
     out.insert("idempotency_key".into(), ev.idempotency_key().into());
-    out.insert(
-        "idempotency_key_source".into(),
-        ev.idempotency_key_source().as_str().into(),
-    );
+    out.insert("idempotency_key_source".into(), ev.idempotency_key_source().as_str().into());
     out.insert("timestamp".into(), opt(ev.timestamp()));
-    out.insert(
-        "data".into(),
-        parse_deep(ev.data().get()).map_err(|e| format!("data: {e}"))?,
-    );
+    out.insert("data".into(), parse_deep(ev.data().get()).map_err(|e| format!("data: {e}"))?);
     out.insert("is_test".into(), ev.is_test().into());
     out.insert("is_retry".into(), ev.is_retry().into());
-    let metadata = ev
-        .metadata()
-        .map(|m| parse_deep(m.get()))
-        .transpose()
-        .map_err(|e| format!("metadata: {e}"))?;
+    let metadata = ev.metadata().map(|m| parse_deep(m.get())).transpose().map_err(|e| format!("metadata: {e}"))?;
     out.insert("metadata".into(), metadata.unwrap_or(Value::Null));
     out.insert("clinic_id".into(), opt(ev.clinic_id()));
     Ok(Value::Object(out))
@@ -61,9 +49,7 @@ fn run(case: &Case) -> Result<(), String> {
     let verifier = match (built, &case.expect) {
         (Err(e), Expect::ConfigError(code)) if e.code().as_str() == code => return Ok(()),
         (Err(e), _) => return Err(format!("configuration failed: {e}")),
-        (Ok(_), Expect::ConfigError(code)) => {
-            return Err(format!("expected config error {code}, built fine"))
-        }
+        (Ok(_), Expect::ConfigError(code)) => return Err(format!("expected config error {code}, built fine")),
         (Ok(v), _) => v,
     };
     let body = case.body();
@@ -84,18 +70,8 @@ fn every_vector_passes() {
     let cases = load_all();
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|(file, case)| {
-            run(case)
-                .err()
-                .map(|why| format!("{file} :: {}: {why}", case.name))
-        })
+        .filter_map(|(file, case)| run(case).err().map(|why| format!("{file} :: {}: {why}", case.name)))
         .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} vectors failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} vectors failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
     println!("{} vectors passed", cases.len());
 }

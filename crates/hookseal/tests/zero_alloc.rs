@@ -101,28 +101,15 @@ const NOVAMED: &str = r#"{
 }"#;
 
 fn check(provider: &str, options: Options, body: &str, extra_headers: &[(&str, &str)]) {
-    let mut headers = sign(
-        provider,
-        body.as_bytes(),
-        &SignOptions::new(options.clone()),
-    )
-    .unwrap();
-    headers.extend(
-        extra_headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
+    let mut headers = sign(provider, body.as_bytes(), &SignOptions::new(options.clone())).unwrap();
+    headers.extend(extra_headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let verifier = Verifier::new(provider, &options).unwrap();
     // Warm up once: the first use of a thread's hash keys or CPU-feature detection is not per delivery.
-    verifier
-        .verify_at(body.as_bytes(), headers.iter().map(|(k, v)| (k, v)), 0)
-        .unwrap();
+    verifier.verify_at(body.as_bytes(), headers.iter().map(|(k, v)| (k, v)), 0).unwrap();
 
     let mut total_len = 0;
     let count = allocations_during(|| {
-        let event = verifier
-            .verify_at(body.as_bytes(), headers.iter().map(|(k, v)| (k, v)), 0)
-            .unwrap();
+        let event = verifier.verify_at(body.as_bytes(), headers.iter().map(|(k, v)| (k, v)), 0).unwrap();
         total_len += event.event_type().unwrap().len();
         total_len += event.idempotency_key().len();
         total_len += event.idempotency_key_source().as_str().len();
@@ -138,29 +125,12 @@ fn check(provider: &str, options: Options, body: &str, extra_headers: &[(&str, &
 
 #[test]
 fn valid_deliveries_do_not_allocate() {
-    check(
-        "elmed",
-        Options::new().secret("elmed-endpoint-secret"),
-        ELMED,
-        &[("X-Webhook-Test", "true")],
-    );
-    check(
-        "elmed",
-        Options::new().secrets(["new-secret", "elmed-endpoint-secret"]),
-        ELMED,
-        &[],
-    );
-    check(
-        "baremeds",
-        Options::new().secret("bm-key-2026"),
-        BAREMEDS,
-        &[],
-    );
+    check("elmed", Options::new().secret("elmed-endpoint-secret"), ELMED, &[("X-Webhook-Test", "true")]);
+    check("elmed", Options::new().secrets(["new-secret", "elmed-endpoint-secret"]), ELMED, &[]);
+    check("baremeds", Options::new().secret("bm-key-2026"), BAREMEDS, &[]);
     check(
         "novamed",
-        Options::new()
-            .secret("nm-api-key")
-            .clinic_id("550e8400-e29b-41d4-a716-446655440000"),
+        Options::new().secret("nm-api-key").clinic_id("550e8400-e29b-41d4-a716-446655440000"),
         NOVAMED,
         &[],
     );

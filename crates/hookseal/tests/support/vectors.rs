@@ -78,12 +78,8 @@ pub const ERROR_CODES: [&str; 10] = [
     "timestamp_out_of_tolerance",
 ];
 
-pub const CONFIG_ERROR_CODES: [&str; 4] = [
-    "invalid_secret",
-    "insecure_default_key",
-    "unknown_provider",
-    "invalid_option",
-];
+pub const CONFIG_ERROR_CODES: [&str; 4] =
+    ["invalid_secret", "insecure_default_key", "unknown_provider", "invalid_option"];
 
 /// Vectors nest up to 200 levels (the core's limit), past serde_json's default of 128.
 pub fn parse_deep<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
@@ -97,20 +93,14 @@ pub fn parse_deep<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde
 /// JSON equality where numbers compare by value (`850.00` == `850.0`), whatever serde_json features are unified in.
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
-                (Some(x), Some(y), _, _) => x == y,
-                (_, _, Some(x), Some(y)) => x == y,
-                _ => x.as_f64() == y.as_f64(),
-            }
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_eq(x, y))
-        }
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+            (Some(x), Some(y), _, _) => x == y,
+            (_, _, Some(x), Some(y)) => x == y,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_eq(x, y)),
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
     }
@@ -121,17 +111,11 @@ impl Case {
     pub fn body(&self) -> Vec<u8> {
         let one = match (&self.body, &self.body_base64) {
             (Some(text), None) => text.as_bytes().to_vec(),
-            (None, Some(b64)) => base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .expect("body_base64 decodes"),
+            (None, Some(b64)) => base64::engine::general_purpose::STANDARD.decode(b64).expect("body_base64 decodes"),
             _ => panic!("case {}: exactly one of body / body_base64", self.name),
         };
         let repeat = self.body_repeat.unwrap_or(1);
-        assert!(
-            repeat >= 1,
-            "case {}: body_repeat must be at least 1",
-            self.name
-        );
+        assert!(repeat >= 1, "case {}: body_repeat must be at least 1", self.name);
         one.repeat(repeat)
     }
 
@@ -142,15 +126,10 @@ impl Case {
                 if json_eq(got, &Value::Object(expected.clone())) {
                     Ok(())
                 } else {
-                    Err(format!(
-                        "event differs:\n  got      {got}\n  expected {}",
-                        Value::Object(expected.clone())
-                    ))
+                    Err(format!("event differs:\n  got      {got}\n  expected {}", Value::Object(expected.clone())))
                 }
             }
-            Expect::Error(code) | Expect::ConfigError(code) => {
-                Err(format!("expected {code}, verified {got}"))
-            }
+            Expect::Error(code) | Expect::ConfigError(code) => Err(format!("expected {code}, verified {got}")),
         }
     }
 }
@@ -162,43 +141,26 @@ fn vectors_dir() -> PathBuf {
 /// Every case of every file listed in manifest.json, with its file name.
 pub fn load_all() -> Vec<(String, Case)> {
     let dir = vectors_dir();
-    let manifest: Manifest = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json"),
-    )
-    .expect("manifest.json matches the format");
+    let manifest: Manifest =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json"))
+            .expect("manifest.json matches the format");
     let on_disk: HashSet<String> = std::fs::read_dir(&dir)
         .expect("tests/vectors exists")
-        .map(|e| {
-            e.expect("dir entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
+        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".json") && n != "manifest.json")
         .collect();
     let listed: HashSet<String> = manifest.files.keys().cloned().collect();
-    assert_eq!(
-        on_disk, listed,
-        "vector files on disk and in manifest.json differ"
-    );
+    assert_eq!(on_disk, listed, "vector files on disk and in manifest.json differ");
 
     let mut names = HashSet::new();
     let mut all = Vec::new();
     for (file, count) in &manifest.files {
         let text = std::fs::read_to_string(dir.join(file)).expect("vector file reads");
-        let parsed: VectorFile = parse_deep(&text)
-            .unwrap_or_else(|e| panic!("{file} does not match the vector format: {e}"));
-        assert_eq!(
-            parsed.cases.len(),
-            *count,
-            "{file}: case count differs from manifest.json"
-        );
+        let parsed: VectorFile =
+            parse_deep(&text).unwrap_or_else(|e| panic!("{file} does not match the vector format: {e}"));
+        assert_eq!(parsed.cases.len(), *count, "{file}: case count differs from manifest.json");
         for case in parsed.cases {
-            assert!(
-                names.insert(case.name.clone()),
-                "duplicate case name {}",
-                case.name
-            );
+            assert!(names.insert(case.name.clone()), "duplicate case name {}", case.name);
             match &case.expect {
                 Expect::Event(event) => {
                     let keys: Vec<&str> = event.keys().map(String::as_str).collect();
@@ -212,27 +174,17 @@ pub fn load_all() -> Vec<(String, Case)> {
                         case.name
                     );
                 }
-                Expect::Error(code) => assert!(
-                    ERROR_CODES.contains(&code.as_str()),
-                    "{}: unknown code {code}",
-                    case.name
-                ),
+                Expect::Error(code) => {
+                    assert!(ERROR_CODES.contains(&code.as_str()), "{}: unknown code {code}", case.name)
+                }
                 Expect::ConfigError(code) => {
-                    assert!(
-                        CONFIG_ERROR_CODES.contains(&code.as_str()),
-                        "{}: unknown code {code}",
-                        case.name
-                    )
+                    assert!(CONFIG_ERROR_CODES.contains(&code.as_str()), "{}: unknown code {code}", case.name)
                 }
             }
             all.push((file.clone(), case));
         }
     }
-    assert_eq!(
-        all.len(),
-        manifest.total,
-        "manifest total differs from the cases read"
-    );
+    assert_eq!(all.len(), manifest.total, "manifest total differs from the cases read");
     assert!(all.len() >= 60, "only {} vectors", all.len());
     all
 }
