@@ -71,6 +71,8 @@ pub(crate) struct Metadata<'a> {
 
 #[derive(Default)]
 pub(crate) struct Envelope<'a> {
+    /// The whole body, validated as UTF-8.
+    pub text: &'a str,
     /// Present, non-null values of [`SCALARS`].
     pub scalars: [Option<Cow<'a, str>>; 8],
     /// The raw JSON text of `data`, when the key is present (`null` included).
@@ -245,13 +247,16 @@ impl<'a> Parser<'a> {
 
 /// Parses the body as an envelope, reading the fields in `wanted` (a set of [`reads`] bits).
 pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyError> {
-    let body = std::str::from_utf8(body)
-        .map_err(|e| invalid(format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to())))?;
+    // simdutf8 validates several times faster than std on large bodies; std only runs to locate an error.
+    let body = simdutf8::basic::from_utf8(body).map_err(|_| {
+        let at = std::str::from_utf8(body).err().map_or(0, |e| e.valid_up_to());
+        invalid(format!("the body is not valid UTF-8 (at byte {at})"))
+    })?;
     let mut p = Parser { body, jiter: Jiter::new(body.as_bytes()) };
     if p.peek()? != Peek::Object {
         return Err(invalid("the body must be a JSON object"));
     }
-    let mut env = Envelope::default();
+    let mut env = Envelope { text: body, ..Envelope::default() };
     let mut seen = SeenKeys::new();
     let mut key = p.first_key()?;
     while let Some(name) = key {

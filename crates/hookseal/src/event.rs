@@ -65,7 +65,7 @@ fn digest_key(body: &[u8]) -> [u8; DIGEST_KEY_LEN] {
     let (prefix, hex_part) = key.split_at_mut(7);
     prefix.copy_from_slice(b"sha256:");
     // 32 bytes always fit 64 hex digits.
-    let _ = hex::encode_to_slice(Sha256::digest(body), hex_part);
+    let _ = faster_hex::hex_encode(&Sha256::digest(body), hex_part);
     key
 }
 

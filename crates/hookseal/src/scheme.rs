@@ -7,7 +7,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
@@ -166,7 +166,9 @@ fn too_many(header: &str) -> VerifyError {
 fn decode_signature(text: &[u8], encoding: Encoding) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     match encoding {
-        Encoding::Hex => hex::decode_to_slice(text, &mut out).ok().map(|()| out),
+        // faster-hex: SIMD, either case, ~10x the hex crate (a decode is on every delivery's path).
+        Encoding::Hex if text.len() == 64 => faster_hex::hex_decode(text, &mut out).is_ok().then_some(out),
+        Encoding::Hex => None,
         Encoding::Base64 => {
             // 32 bytes are 43 or 44 base64 characters; anything longer cannot be a signature.
             if text.len() > 44 {
@@ -257,7 +259,7 @@ impl Check {
     pub(crate) fn sign_hmac(key: &[u8], prefix: &str, encoding: Encoding, parts: &[&[u8]]) -> String {
         let mac = tag(&hmac_key(key), parts);
         let encoded = match encoding {
-            Encoding::Hex => hex::encode(mac),
+            Encoding::Hex => faster_hex::hex_string(&mac),
             Encoding::Base64 => STANDARD.encode(mac),
         };
         format!("{prefix}{encoded}")

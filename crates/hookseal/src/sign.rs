@@ -62,7 +62,7 @@ pub fn sign(provider: &str, body: &[u8], options: &SignOptions) -> Result<Vec<(S
                 Some(id) => id.clone(),
                 None => {
                     let digest = Sha256::new().chain_update(now.as_bytes()).chain_update(b".").chain_update(body);
-                    let digest = hex::encode(digest.finalize());
+                    let digest = faster_hex::hex_string(&digest.finalize());
                     format!("msg_{}", digest.get(..24).unwrap_or_default())
                 }
             };

@@ -256,9 +256,7 @@ impl Verifier {
         };
         let data = match envelope.data {
             Some(data) => data,
-            None => std::str::from_utf8(body)
-                .map_err(|_| VerifyError::new(ErrorCode::InvalidJson, "the body is not valid UTF-8"))?
-                .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')),
+            None => envelope.text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')),
         };
         let baremeds = self.provider == Provider::Baremeds;
         Ok(Event {
