@@ -89,7 +89,7 @@ fn attempt(
     now: i64,
     seen: &mut HashSet<String>,
 ) -> (String, String) {
-    match verifier.verify_at(body.as_bytes(), headers.iter().map(|(k, v)| (k, v)), now) {
+    match verifier.verify_at(body.as_bytes(), headers, now) {
         Ok(event) => {
             let key = event.idempotency_key().to_owned();
             let shown = format!(

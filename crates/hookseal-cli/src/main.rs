@@ -195,7 +195,7 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let body = read_body(&args.common.body)?;
-    let pairs = headers.iter().map(|(k, v)| (k, v));
+    let pairs = &headers;
     let result = match args.now {
         Some(now) => verifier.verify_at(&body, pairs, now),
         None => verifier.verify(&body, pairs),

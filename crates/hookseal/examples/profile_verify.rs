@@ -13,7 +13,7 @@ fn main() {
     let headers = sign(&provider, body.as_bytes(), &SignOptions::new(options)).unwrap();
     let mut total = 0;
     for _ in 0..iterations {
-        let event = verifier.verify(body.as_bytes(), headers.iter().map(|(k, v)| (k, v))).unwrap();
+        let event = verifier.verify(body.as_bytes(), &headers).unwrap();
         total += event.data().get().len();
     }
     println!("{} bytes body, {total}", body.len());

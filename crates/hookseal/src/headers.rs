@@ -13,6 +13,42 @@ pub(crate) const SW_ID: &str = "webhook-id";
 pub(crate) const SW_TIMESTAMP: &str = "webhook-timestamp";
 pub(crate) const SW_SIGNATURE: &str = "webhook-signature";
 
+/// One header as a `(name, value)` pair borrowed for `'a`: `(&K, &V)` (what `HashMap::iter` and `http::HeaderMap::iter`
+/// yield) or `&(K, V)` (what iterating `&Vec<(String, String)>` or `&[(&str, &str)]` yields), for any `K`, `V` that are
+/// `AsRef<[u8]>` (`str`, `String`, `[u8]`, `Vec<u8>`, `http::HeaderValue`, …).
+pub trait HeaderPair<'a> {
+    /// The header's name.
+    fn name(&self) -> &'a [u8];
+    /// The header's value, as sent.
+    fn value(&self) -> &'a [u8];
+}
+
+impl<'a, K, V> HeaderPair<'a> for (&'a K, &'a V)
+where
+    K: AsRef<[u8]> + ?Sized,
+    V: AsRef<[u8]> + ?Sized,
+{
+    fn name(&self) -> &'a [u8] {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &'a [u8] {
+        self.1.as_ref()
+    }
+}
+
+impl<'a, K, V> HeaderPair<'a> for &'a (K, V)
+where
+    K: AsRef<[u8]>,
+    V: AsRef<[u8]>,
+{
+    fn name(&self) -> &'a [u8] {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &'a [u8] {
+        self.1.as_ref()
+    }
+}
+
 /// Which headers to collect.
 pub(crate) struct Wanted<'n> {
     /// The signature or key header.
@@ -53,17 +89,16 @@ fn first<'a>(slot: &mut Option<&'a [u8]>, value: &'a [u8]) {
     }
 }
 
-pub(crate) fn collect<'a, I, K, V>(headers: I, wanted: &Wanted<'_>) -> Result<Found<'a>, VerifyError>
+pub(crate) fn collect<'a, I>(headers: I, wanted: &Wanted<'_>) -> Result<Found<'a>, VerifyError>
 where
-    I: IntoIterator<Item = (&'a K, &'a V)>,
-    K: AsRef<[u8]> + ?Sized + 'a,
-    V: AsRef<[u8]> + ?Sized + 'a,
+    I: IntoIterator,
+    I::Item: HeaderPair<'a>,
 {
     let mut found =
         Found { auth: [&[]; MAX_SIGNATURES], auth_count: 0, event: None, test: None, id: None, timestamp: None };
-    for (name, value) in headers {
-        let name = name.as_ref();
-        let value = value.as_ref().trim_ascii();
+    for header in headers {
+        let name = header.name();
+        let value = header.value().trim_ascii();
         if name.eq_ignore_ascii_case(wanted.auth.as_bytes()) {
             if found.auth_count == MAX_SIGNATURES {
                 return Err(VerifyError::new(

@@ -15,7 +15,7 @@
 //! let headers = sign("elmed", body, &SignOptions::new(options.clone()))?;
 //!
 //! let verifier = Verifier::new("elmed", &options)?;
-//! let event = verifier.verify(body, headers.iter().map(|(k, v)| (k, v)))?;
+//! let event = verifier.verify(body, &headers)?;
 //! assert_eq!(event.event_type(), Some("prescription.issued"));
 //! assert_eq!(event.data().get(), r#"{"prescription_id":42}"#);
 //! assert!(event.idempotency_key().starts_with("sha256:"));
@@ -39,8 +39,13 @@ mod verifier;
 
 pub use error::{ConfigError, ErrorCode, VerifyError};
 pub use event::{Event, KeySource, RawJson};
-pub use headers::MAX_SIGNATURES;
+pub use headers::{HeaderPair, MAX_SIGNATURES};
 pub use options::{OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
 pub use provider::{Encoding, Provider, Scheme};
 pub use sign::{sign, SignOptions};
 pub use verifier::Verifier;
+
+// The README's Rust snippets are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

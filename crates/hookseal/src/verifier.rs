@@ -8,7 +8,7 @@ use crate::config::{self, Resolved};
 use crate::envelope::{self, field, reads, Envelope};
 use crate::error::{ConfigError, ErrorCode, VerifyError};
 use crate::event::{Event, IdempotencyKey, KeySource, RawJson};
-use crate::headers::{self, Found, Wanted};
+use crate::headers::{self, Found, HeaderPair, Wanted};
 use crate::options::Options;
 use crate::provider::{Provider, Scheme};
 use crate::scheme::{self, Check};
@@ -96,32 +96,29 @@ impl Verifier {
 
     /// Verifies a delivery, reading the system clock if a replay window is on.
     ///
-    /// `headers` is any iterator of `(name, value)` pairs: `&[(&str, &str)]` (via `.iter().map(|(k, v)| (*k, *v))`),
-    /// a `HashMap<String, String>`'s `.iter()`, an `http::HeaderMap`'s `.iter()`.
-    pub fn verify<'a, I, K, V>(&self, body: &'a [u8], headers: I) -> Result<Event<'a>, VerifyError>
+    /// `headers` is any iterator of `(name, value)` pairs ([`HeaderPair`]): `&Vec<(String, String)>`,
+    /// `&[(&str, &str)]`, a `HashMap`'s `.iter()`, an `http::HeaderMap`'s `.iter()`. Names match case-insensitively.
+    pub fn verify<'a, I>(&self, body: &'a [u8], headers: I) -> Result<Event<'a>, VerifyError>
     where
-        I: IntoIterator<Item = (&'a K, &'a V)>,
-        K: AsRef<[u8]> + ?Sized + 'a,
-        V: AsRef<[u8]> + ?Sized + 'a,
+        I: IntoIterator,
+        I::Item: HeaderPair<'a>,
     {
         self.verify_inner(body, headers, None)
     }
 
     /// Verifies a delivery as if the time were `now` (Unix seconds): for tests and for verifying queued deliveries.
-    pub fn verify_at<'a, I, K, V>(&self, body: &'a [u8], headers: I, now: i64) -> Result<Event<'a>, VerifyError>
+    pub fn verify_at<'a, I>(&self, body: &'a [u8], headers: I, now: i64) -> Result<Event<'a>, VerifyError>
     where
-        I: IntoIterator<Item = (&'a K, &'a V)>,
-        K: AsRef<[u8]> + ?Sized + 'a,
-        V: AsRef<[u8]> + ?Sized + 'a,
+        I: IntoIterator,
+        I::Item: HeaderPair<'a>,
     {
         self.verify_inner(body, headers, Some(now))
     }
 
-    fn verify_inner<'a, I, K, V>(&self, body: &'a [u8], headers: I, now: Option<i64>) -> Result<Event<'a>, VerifyError>
+    fn verify_inner<'a, I>(&self, body: &'a [u8], headers: I, now: Option<i64>) -> Result<Event<'a>, VerifyError>
     where
-        I: IntoIterator<Item = (&'a K, &'a V)>,
-        K: AsRef<[u8]> + ?Sized + 'a,
-        V: AsRef<[u8]> + ?Sized + 'a,
+        I: IntoIterator,
+        I::Item: HeaderPair<'a>,
     {
         // 1. Size, before any hashing.
         if body.len() > self.max_body_bytes {

@@ -53,7 +53,7 @@ fn run(case: &Case) -> Result<(), String> {
         (Ok(v), _) => v,
     };
     let body = case.body();
-    let headers = case.headers.iter().map(|(k, v)| (k, v));
+    let headers = &case.headers;
     let result = match case.now {
         Some(now) => verifier.verify_at(&body, headers, now),
         None => verifier.verify(&body, headers),
