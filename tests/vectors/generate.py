@@ -1060,6 +1060,13 @@ add(F, "standard-webhooks-data-absent",
     "standard-webhooks", SW, data_absent, sw_headers(data_absent, "msg_ping_01", SW_NOW),
     Ev("ping", "msg_ping_01", "webhook_id", None), now=SW_NOW)
 
+only_v2 = b('{"type": "invoice.paid", "data": {}}')
+add(F, "standard-webhooks-no-v1-entry",
+    "a webhook-signature list with no v1 entry (only another version) holds nothing hookseal can check: malformed_header",
+    "standard-webhooks", SW, only_v2,
+    sw_headers(only_v2, "msg_v2_01", SW_NOW, sig="v2," + sw_sig(SW_PUBLIC_SECRET, "msg_v2_01", SW_NOW, only_v2)[3:]),
+    Err("malformed_header"), now=SW_NOW)
+
 # ===========================================================================
 # custom.json
 # ===========================================================================

@@ -84,6 +84,19 @@ pub(crate) fn standard_webhooks_key(secret: &str) -> Result<Vec<u8>, ConfigError
     }
 }
 
+/// Constant-time equality of two 32-byte values, compared as four 64-bit lanes (subtle's byte-wise comparison puts an
+/// optimisation barrier on every byte; on lanes it costs a quarter of that and is just as branch-free).
+fn ct_eq_32(a: &[u8; 32], b: &[u8; 32]) -> Choice {
+    fn lanes(x: &[u8; 32]) -> [u64; 4] {
+        let mut out = [0u64; 4];
+        for (lane, bytes) in out.iter_mut().zip(x.chunks_exact(8)) {
+            *lane = u64::from_le_bytes(bytes.try_into().unwrap_or_default());
+        }
+        out
+    }
+    lanes(a).ct_eq(&lanes(b))
+}
+
 pub(crate) fn key_digest(key: &[u8]) -> [u8; 32] {
     Sha256::digest(key).into()
 }
@@ -93,7 +106,7 @@ pub(crate) fn shared_key_matches(digests: &[[u8; 32]], presented: &[u8]) -> bool
     let presented = key_digest(presented);
     let mut matched = Choice::from(0);
     for digest in digests {
-        matched |= digest.ct_eq(&presented);
+        matched |= ct_eq_32(digest, &presented);
     }
     matched.into()
 }
@@ -142,7 +155,7 @@ impl Candidates {
         let mut matched = Choice::from(0);
         for tag in tags {
             for candidate in self.as_slice() {
-                matched |= tag.ct_eq(candidate);
+                matched |= ct_eq_32(&tag, candidate);
             }
         }
         if bool::from(matched) {
