@@ -49,72 +49,18 @@ def unix(s: str) -> int:
 # (pretty-printed, two-space indent, no trailing newline).
 # ---------------------------------------------------------------------------
 
-ELMED_SAMPLES = {
-    "prescription.issued": """{
-  "event": "prescription.issued",
-  "timestamp": "2026-03-29T10:45:00",
-  "data": {
-    "prescription_id": 42,
-    "prescription_number": "RX-2026-00042",
-    "patient_id": 7,
-    "doctor_user_id": 3,
-    "routed_pharmacy_id": 1,
-    "medication_count": 2,
-    "issued_at": "2026-03-29"
-  }
-}""",
-    "prescription.dispensed": """{
-  "event": "prescription.dispensed",
-  "timestamp": "2026-03-29T11:00:00",
-  "data": {
-    "prescription_id": 42,
-    "patient_id": 7,
-    "pharmacy_id": 1,
-    "pharmacist_user_id": 5,
-    "collection_method": "collect"
-  }
-}""",
-    "consultation.completed": """{
-  "event": "consultation.completed",
-  "timestamp": "2026-03-29T10:30:00",
-  "data": {
-    "consultation_id": 15,
-    "patient_id": 7,
-    "doctor_user_id": 3,
-    "type": "video",
-    "completed_at": "2026-03-29T10:29:55"
-  }
-}""",
-    "order.status_changed": """{
-  "event": "order.status_changed",
-  "timestamp": "2026-03-29T12:00:00",
-  "data": {
-    "order_id": 88,
-    "order_number": "ORD-2026-00088",
-    "patient_id": 7,
-    "status": "IN_TRANSIT",
-    "pharmacy_id": 1,
-    "tracking_number": "CPT123456",
-    "courier": "The Courier Guy"
-  }
-}""",
-    "claim.decision": """{
-  "event": "claim.decision",
-  "timestamp": "2026-03-29T14:00:00",
-  "data": {
-    "claim_id": 31,
-    "patient_id": 7,
-    "claim_type": "consultation",
-    "status": "approved",
-    "amount_claimed": 850.00,
-    "amount_approved": 850.00,
-    "rejection_reason": null,
-    "scheme_id": 2
-  }
-}""",
-}
+SAMPLES_DIR = OUT_DIR.parent / "samples"
 
-# ELMED lists referral.created but shows no sample; this one is ours, in the same style.
+
+def samples(provider: str, names: list[str]) -> dict[str, str]:
+    """The providers' documented sample payloads, byte for byte, from tests/samples/ (shared with the Rust tests,
+    benches and the CLI demo). File names spell `:` as `.`."""
+    return {n: (SAMPLES_DIR / provider / (n.replace(":", ".") + ".json")).read_text(encoding="utf-8") for n in names}
+
+
+ELMED_SAMPLES = samples("elmed", ["prescription.issued", "prescription.dispensed", "consultation.completed",
+                                  "order.status_changed", "claim.decision"])
+
 ELMED_REFERRAL = """{
   "event": "referral.created",
   "timestamp": "2026-03-29T15:10:00",
@@ -128,137 +74,11 @@ ELMED_REFERRAL = """{
   }
 }"""
 
-_BAREMEDS_META = """
-  "metadata": {
-    "source": "Baremeds",
-    "environment": "production",
-    "webhook_version": "v1.0",
-    "request_id": "uuid",
-    "dispatched_by": "SYSTEM",
-    "retry": false
-  }
-}"""
+BAREMEDS_SAMPLES = samples("baremeds", ["prescription_submitted", "prescription_dosage_changed", "encounter_cancelled",
+                                        "message_created", "order_changed", "case_assigned_to_clinician"])
 
-BAREMEDS_SAMPLES = {
-    "prescription_submitted": """{
-  "event": "prescription_submitted",
-  "timestamp": "2026-01-30T12:00:00Z",
-  "data": {
-    "patient_id": "patient_unique_id",
-    "encounter_id": "encounter_id",
-    "order_number": null,
-    "medication": [
-      {
-        "quantity": 1,
-        "directions": "Take 1 tablet daily",
-        "prescribed_item_id": "prx_rx_id",
-        "rx_order_id": null,
-        "medication": "Medication Name"
-      }
-    ],
-    "created_at": "2026-01-30T12:00:00Z",
-    "special_necessities": "optional notes"
-  },""" + _BAREMEDS_META,
-    "prescription_dosage_changed": """{
-  "event": "prescription_dosage_changed",
-  "timestamp": "2026-01-30T12:00:00Z",
-  "data": {
-    "patient_id": "patient_unique_id",
-    "encounter_id": "encounter_id",
-    "order_number": null,
-    "medication": [
-      {
-        "quantity": 1,
-        "directions": "Updated directions",
-        "prescribed_item_id": "prx_rx_id",
-        "rx_order_id": null,
-        "medication": "Medication Name"
-      }
-    ],
-    "dosage_change": true,
-    "created_at": "2026-01-30T12:00:00Z"
-  },""" + _BAREMEDS_META,
-    "encounter_cancelled": """{
-  "event": "encounter_cancelled",
-  "timestamp": "2026-01-30T12:00:00Z",
-  "data": {
-    "patient_id": "patient_unique_id",
-    "encounter_id": "encounter_id",
-    "reason": "Cancellation reason",
-    "cancel_by_name": "Provider Name",
-    "cancel_by_id": "provider_id",
-    "created_at": "2026-01-30T12:00:00Z"
-  },""" + _BAREMEDS_META,
-    "message_created": """{
-  "event": "message_created",
-  "timestamp": "2026-01-30T12:00:00Z",
-  "data": {
-    "patient_id": "patient_unique_id",
-    "encounter_id": "encounter_id",
-    "author_id": "author_id",
-    "is_doctor": true,
-    "reply_message_id": null,
-    "channel": "patient",
-    "message": "Hello from clinician",
-    "attachment": [],
-    "created_at": "2026-01-30T12:00:00Z"
-  },""" + _BAREMEDS_META,
-    "order_changed": """{
-  "event": "order_changed",
-  "timestamp": "2026-01-30T12:00:00Z",
-  "data": {
-    "order_number": "ORDER123",
-    "status": "updated",
-    "created_at": "2026-01-30T12:00:00Z"
-  },""" + _BAREMEDS_META,
-    "case_assigned_to_clinician": """{
-  "event": "case_assigned_to_clinician",
-  "timestamp": "2026-01-30T12:00:00Z",
-  "data": {
-    "encounter_id": "encounter_id",
-    "patient_id": "patient_unique_id",
-    "clinician_id": "provider_id",
-    "assigned_at": "2026-01-30T12:00:00Z"
-  },""" + _BAREMEDS_META,
-}
+NOVAMED_SAMPLES = samples("novamed", ["order:shipped", "medication_request:approved"])
 
-NOVAMED_SAMPLES = {
-    "order:shipped": """{
-  "event_type": "order:shipped",
-  "event_id": "evt_abc123xyz",
-  "timestamp": "2025-01-15T10:30:00.000Z",
-  "clinic_id": "550e8400-e29b-41d4-a716-446655440000",
-  "data": {
-    "order_id": "ord_12345",
-    "patient_id": "pat_67890",
-    "medication_request_id": "med_req_11111",
-    "tracking_number": "1Z999AA10123456784",
-    "carrier": "UPS",
-    "estimated_delivery": "2025-01-18",
-    "shipping_address": {
-      "line1": "123 Main Street",
-      "city": "San Francisco",
-      "state": "CA",
-      "zip": "94102"
-    }
-  }
-}""",
-    "medication_request:approved": """{
-  "event_type": "medication_request:approved",
-  "event_id": "evt_def456xyz",
-  "timestamp": "2025-01-15T09:00:00.000Z",
-  "clinic_id": "550e8400-e29b-41d4-a716-446655440000",
-  "data": {
-    "medication_request_id": "med_req_11111",
-    "patient_id": "pat_67890",
-    "practitioner_id": "prac_22222",
-    "medication_name": "Testosterone Cypionate",
-    "quantity": 1,
-    "refills": 3,
-    "approved_at": "2025-01-15T09:00:00.000Z"
-  }
-}""",
-}
 NOVAMED_CLINIC = "550e8400-e29b-41d4-a716-446655440000"
 OTHER_CLINIC = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 

@@ -2,6 +2,7 @@
 //! tampered body, a wrong key, a stale Standard Webhooks timestamp and a duplicate delivery. Printed as a table.
 
 use std::collections::HashSet;
+use std::io::{self, Write};
 
 use hookseal::{sign, Options, Scheme, SignOptions, Verifier};
 
@@ -40,7 +41,7 @@ fn presets() -> Vec<Preset> {
             name: "baremeds",
             options: Options::new().secret("bm_live_5d1e8f"),
             wrong: Options::new().secret("bm_live_000000"),
-            bodies: (0..samples::BAREMEDS_EVENTS.len()).map(samples::baremeds).collect(),
+            bodies: samples::baremeds(),
             sign_now: None,
             sign_id: None,
             verify_now: now,
@@ -169,26 +170,31 @@ fn rows() -> Vec<Row> {
     rows
 }
 
-pub fn run() {
+pub fn run(out: &mut impl Write) -> io::Result<()> {
     let rows = rows();
     let headings = ("PROVIDER", "DELIVERY", "RESULT", "DETAIL");
     let width = |f: &dyn Fn(&Row) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
     let w0 = width(&|r| r.provider.chars().count(), headings.0.len());
     let w1 = width(&|r| r.case.chars().count(), headings.1.len());
     let w2 = width(&|r| r.outcome.chars().count(), headings.2.len());
-    println!("hookseal demo: each provider's documented sample events, signed and verified; then what is refused\n");
-    println!("{:<w0$}  {:<w1$}  {:<w2$}  {}", headings.0, headings.1, headings.2, headings.3);
-    println!("{}  {}  {}  {}", "-".repeat(w0), "-".repeat(w1), "-".repeat(w2), "-".repeat(40));
+    writeln!(
+        out,
+        "hookseal demo: each provider's documented sample events, signed and verified; then what is refused\n"
+    )?;
+    writeln!(out, "{:<w0$}  {:<w1$}  {:<w2$}  {}", headings.0, headings.1, headings.2, headings.3)?;
+    writeln!(out, "{}  {}  {}  {}", "-".repeat(w0), "-".repeat(w1), "-".repeat(w2), "-".repeat(40))?;
     let mut last = "";
     for row in &rows {
         if !last.is_empty() && last != row.provider {
-            println!();
+            writeln!(out)?;
         }
         last = row.provider;
-        println!("{:<w0$}  {:<w1$}  {:<w2$}  {}", row.provider, row.case, row.outcome, row.detail);
+        writeln!(out, "{:<w0$}  {:<w1$}  {:<w2$}  {}", row.provider, row.case, row.outcome, row.detail)?;
     }
-    println!(
+    writeln!(
+        out,
         "\nNote: a shared key (baremeds, novamed, custom shared-key) proves who sent a delivery, not what it says:\n\
          it does not cover the body, so a tampered body with the right key is accepted. HMAC schemes catch it."
-    );
+    )?;
+    Ok(())
 }

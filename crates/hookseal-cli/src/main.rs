@@ -5,7 +5,7 @@
 mod demo;
 mod samples;
 
-use std::io::Read;
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -107,6 +107,14 @@ impl From<ConfigError> for Failure {
     }
 }
 
+/// Writing the result failed. A closed pipe (`hookseal demo | head`) is the reader's choice, not an error.
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        let exit = if e.kind() == io::ErrorKind::BrokenPipe { 0 } else { 2 };
+        Failure { code: "io", message: format!("cannot write the output: {e}"), exit }
+    }
+}
+
 fn usage(message: impl Into<String>) -> Failure {
     Failure { code: "invalid_option", message: message.into(), exit: 2 }
 }
@@ -126,13 +134,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => verify(args),
         Command::Sign(args) => sign_command(args),
-        Command::Demo => {
-            demo::run();
-            Ok(())
-        }
+        Command::Demo => demo::run(&mut io::stdout().lock()).map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.exit == 0 => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("error: {}: {}", f.code, f.message);
             ExitCode::from(f.exit)
@@ -203,7 +209,7 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let event = result.map_err(|e| Failure { code: e.code().as_str(), message: e.message().to_owned(), exit: 1 })?;
     let json = event_json(&event).map_err(|e| Failure { code: "invalid_json", message: e, exit: 1 })?;
     let text = if args.pretty { serde_json::to_string_pretty(&json) } else { serde_json::to_string(&json) };
-    println!("{}", text.unwrap_or_default());
+    writeln!(io::stdout().lock(), "{}", text.unwrap_or_default())?;
     Ok(())
 }
 
@@ -241,8 +247,9 @@ fn sign_command(args: SignArgs) -> Result<(), Failure> {
         options.set("webhook_id", OptionValue::Str(id))?;
     }
     let body = read_body(&args.common.body)?;
+    let mut stdout = io::stdout().lock();
     for (name, value) in sign(&args.common.provider, &body, &options)? {
-        println!("{name}: {value}");
+        writeln!(stdout, "{name}: {value}")?;
     }
     Ok(())
 }

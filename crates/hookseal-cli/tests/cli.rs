@@ -172,3 +172,20 @@ fn demo_shows_every_preset_and_every_refusal() {
     }
     assert!(!stdout.contains("elmed_whsec_7f3a9c"), "the demo printed a secret");
 }
+
+#[test]
+fn a_closed_output_pipe_is_not_a_crash() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hookseal"))
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hookseal runs");
+    let mut first = [0u8; 16];
+    child.stdout.take().expect("stdout").read_exact(&mut first).expect("some output");
+    // stdout is closed here, like `hookseal demo | head -c 16`
+    let out = child.wait_with_output().expect("hookseal exits");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+}

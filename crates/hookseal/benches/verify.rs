@@ -56,20 +56,7 @@ fn body(provider: &str, shape: &str, size: usize) -> Vec<u8> {
 }
 
 /// ELMED's documented `claim.decision` sample, byte for byte (provider-docs/000): a real delivery's size.
-const ELMED_SAMPLE: &str = r#"{
-  "event": "claim.decision",
-  "timestamp": "2026-03-29T14:00:00",
-  "data": {
-    "claim_id": 31,
-    "patient_id": 7,
-    "claim_type": "consultation",
-    "status": "approved",
-    "amount_claimed": 850.00,
-    "amount_approved": 850.00,
-    "rejection_reason": null,
-    "scheme_id": 2
-  }
-}"#;
+const ELMED_SAMPLE: &str = include_str!("../../../tests/samples/elmed/claim.decision.json");
 
 fn benches(c: &mut Criterion) {
     let secret = "whsec_bench_secret_0123456789";

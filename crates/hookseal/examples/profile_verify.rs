@@ -5,20 +5,7 @@ fn main() {
     let provider = std::env::args().nth(1).unwrap_or_else(|| "elmed".into());
     let iterations: usize = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(100_000);
     // ELMED's documented claim.decision sample (provider-docs/000), byte for byte.
-    let body = r#"{
-  "event": "claim.decision",
-  "timestamp": "2026-03-29T14:00:00",
-  "data": {
-    "claim_id": 31,
-    "patient_id": 7,
-    "claim_type": "consultation",
-    "status": "approved",
-    "amount_claimed": 850.00,
-    "amount_approved": 850.00,
-    "rejection_reason": null,
-    "scheme_id": 2
-  }
-}"#;
+    let body = include_str!("../../../tests/samples/elmed/claim.decision.json");
     let options = Options::new().secret("whsec_bench_secret_0123456789");
     let verifier = Verifier::new(&provider, &options).unwrap();
     let headers = sign(&provider, body.as_bytes(), &SignOptions::new(options)).unwrap();

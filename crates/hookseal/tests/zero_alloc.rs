@@ -35,70 +35,11 @@ fn allocations_during(f: impl FnOnce()) -> usize {
     ALLOCATIONS.with(Cell::get) - before
 }
 
-const ELMED: &str = r#"{
-  "event": "order.status_changed",
-  "timestamp": "2026-03-29T12:00:00",
-  "data": {
-    "order_id": 88,
-    "order_number": "ORD-2026-00088",
-    "patient_id": 7,
-    "status": "IN_TRANSIT",
-    "pharmacy_id": 1,
-    "tracking_number": "CPT123456",
-    "courier": "The Courier Guy"
-  }
-}"#;
-
-const BAREMEDS: &str = r#"{
-  "event": "prescription_submitted",
-  "timestamp": "2026-01-30T12:00:00Z",
-  "data": {
-    "patient_id": "patient_unique_id",
-    "encounter_id": "encounter_id",
-    "order_number": null,
-    "medication": [
-      {
-        "quantity": 1,
-        "directions": "Take 1 tablet daily",
-        "prescribed_item_id": "prx_rx_id",
-        "rx_order_id": null,
-        "medication": "Medication Name"
-      }
-    ],
-    "created_at": "2026-01-30T12:00:00Z",
-    "special_necessities": "optional notes"
-  },
-  "metadata": {
-    "source": "Baremeds",
-    "environment": "production",
-    "webhook_version": "v1.0",
-    "request_id": "2f1c7a52-6a0e-4c1f-9d9b-7d1a9b3f0e11",
-    "dispatched_by": "SYSTEM",
-    "retry": false,
-    "webhook_key": "bm-key-2026"
-  }
-}"#;
-
-const NOVAMED: &str = r#"{
-  "event_type": "order:shipped",
-  "event_id": "evt_abc123xyz",
-  "timestamp": "2025-01-15T10:30:00.000Z",
-  "clinic_id": "550e8400-e29b-41d4-a716-446655440000",
-  "data": {
-    "order_id": "ord_12345",
-    "patient_id": "pat_67890",
-    "medication_request_id": "med_req_11111",
-    "tracking_number": "1Z999AA10123456784",
-    "carrier": "UPS",
-    "estimated_delivery": "2025-01-18",
-    "shipping_address": {
-      "line1": "123 Main Street",
-      "city": "San Francisco",
-      "state": "CA",
-      "zip": "94102"
-    }
-  }
-}"#;
+// The providers' documented samples (tests/samples/), nested `data` included. Baremeds' docs omit the optional
+// `metadata.webhook_key`; one is added so that its check runs too.
+const ELMED: &str = include_str!("../../../tests/samples/elmed/order.status_changed.json");
+const BAREMEDS: &str = include_str!("../../../tests/samples/baremeds/prescription_submitted.json");
+const NOVAMED: &str = include_str!("../../../tests/samples/novamed/order.shipped.json");
 
 fn check(provider: &str, options: Options, body: &str, extra_headers: &[(&str, &str)]) {
     let mut headers = sign(provider, body.as_bytes(), &SignOptions::new(options.clone())).unwrap();
@@ -127,7 +68,10 @@ fn check(provider: &str, options: Options, body: &str, extra_headers: &[(&str, &
 fn valid_deliveries_do_not_allocate() {
     check("elmed", Options::new().secret("elmed-endpoint-secret"), ELMED, &[("X-Webhook-Test", "true")]);
     check("elmed", Options::new().secrets(["new-secret", "elmed-endpoint-secret"]), ELMED, &[]);
+    let with_key = BAREMEDS.replacen(r#""retry": false"#, r#""retry": false, "webhook_key": "bm-key-2026""#, 1);
+    assert_ne!(with_key, BAREMEDS);
     check("baremeds", Options::new().secret("bm-key-2026"), BAREMEDS, &[]);
+    check("baremeds", Options::new().secret("bm-key-2026"), &with_key, &[]);
     check(
         "novamed",
         Options::new().secret("nm-api-key").clinic_id("550e8400-e29b-41d4-a716-446655440000"),
