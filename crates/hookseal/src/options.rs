@@ -148,22 +148,12 @@ impl Options {
     /// Sets an option by its snake_case name, as a binding received it. Unknown names and values of the wrong type
     /// are `invalid_option`; `Null` leaves the option unset.
     pub fn set(&mut self, name: &str, value: OptionValue) -> Result<(), ConfigError> {
-        if value == OptionValue::Null {
-            return match name {
-                "secret"
-                | "secrets"
-                | "clinic_id"
-                | "allow_insecure_default"
-                | "scheme"
-                | "header"
-                | "prefix"
-                | "encoding"
-                | "tolerance"
-                | "max_body_bytes" => Ok(()),
-                _ => Err(unknown_option(name)),
-            };
-        }
+        let expected = OPTIONS.iter().find(|(known, _)| *known == name).map(|(_, ty)| *ty);
+        let Some(expected) = expected else {
+            return Err(unknown_option(name));
+        };
         match (name, value) {
+            (_, OptionValue::Null) => {}
             ("secret", OptionValue::Str(s)) => self.set_secrets(SecretsFrom::One, vec![s]),
             ("secrets", OptionValue::StrList(list)) => self.set_secrets(SecretsFrom::Many, list),
             ("clinic_id", OptionValue::Str(s)) => self.clinic_id = Some(s),
@@ -186,28 +176,9 @@ impl Options {
                         .ok_or_else(|| invalid_option("max_body_bytes must be a positive integer"))?,
                 )
             }
-            (
-                known @ ("secret"
-                | "secrets"
-                | "clinic_id"
-                | "allow_insecure_default"
-                | "scheme"
-                | "header"
-                | "prefix"
-                | "encoding"
-                | "tolerance"
-                | "max_body_bytes"),
-                value,
-            ) => {
-                let expected = match known {
-                    "secrets" => "a list of strings",
-                    "allow_insecure_default" => "a boolean",
-                    "tolerance" | "max_body_bytes" => "an integer",
-                    _ => "a string",
-                };
-                return Err(invalid_option(format!("option {known} must be {expected}, not {}", value.type_name())));
+            (_, value) => {
+                return Err(invalid_option(format!("option {name} must be {expected}, not {}", value.type_name())))
             }
-            (other, _) => return Err(unknown_option(other)),
         }
         Ok(())
     }
@@ -219,6 +190,20 @@ impl Options {
         Ok(())
     }
 }
+
+/// Every option [`Options::set`] knows, with the type it takes.
+const OPTIONS: [(&str, &str); 10] = [
+    ("secret", "a string"),
+    ("secrets", "a list of strings"),
+    ("clinic_id", "a string"),
+    ("allow_insecure_default", "a boolean"),
+    ("scheme", "a string"),
+    ("header", "a string"),
+    ("prefix", "a string"),
+    ("encoding", "a string"),
+    ("tolerance", "an integer"),
+    ("max_body_bytes", "an integer"),
+];
 
 fn unknown_option(name: &str) -> ConfigError {
     // The name is the caller's text; keep the message bounded.
