@@ -256,6 +256,23 @@ class Cfg:
         self.code = code
 
 
+REDACTED = "[redacted]"
+
+
+def redact_meta(meta, provider):
+    """Baremeds' metadata.webhook_key equals the configured key: every runtime shows its value as "[redacted]"
+    (docs/decisions.md), in `metadata` and in `data` when data falls back to the whole body."""
+    if provider == "baremeds" and isinstance(meta, dict) and isinstance(meta.get("webhook_key"), str):
+        return {**meta, "webhook_key": REDACTED}
+    return meta
+
+
+def redact_body(body, provider):
+    if isinstance(body, dict) and "metadata" in body:
+        return {**body, "metadata": redact_meta(body["metadata"], provider)}
+    return body
+
+
 def add(file, name, description, provider, options, body: bytes, headers, expect, *,
         now=None, body_repeat=None):
     assert file in FILES, file
@@ -288,10 +305,10 @@ def add(file, name, description, provider, options, body: bytes, headers, expect
         parsed = json.loads(full_body)
         data = expect.data
         if data is AUTO:
-            data = parsed["data"] if "data" in parsed else parsed
+            data = parsed["data"] if "data" in parsed else redact_body(parsed, provider)
         metadata = expect.metadata
         if metadata is AUTO:
-            metadata = parsed.get("metadata") if provider == "baremeds" else None
+            metadata = redact_meta(parsed.get("metadata"), provider) if provider == "baremeds" else None
         key = digest(full_body) if expect.key is DIGEST else expect.key
         if expect.key is DIGEST:
             assert expect.source == "body_sha256"
@@ -511,9 +528,20 @@ def with_webhook_key(text, key):
 
 wk_ok = with_webhook_key(SUBMITTED_TEXT, BAREMEDS_KEY)
 add(F, "baremeds-webhook-key-matches",
-    "metadata.webhook_key equal to the configured key passes and stays visible in metadata",
+    "metadata.webhook_key equal to the configured key passes; its value shows as \"[redacted]\" in metadata (it is the secret)",
     "baremeds", BM, wk_ok, bm_headers(),
     Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+
+wk_no_data = b('{"event": "order_changed", "metadata": {"request_id": "req-nodata-1", "webhook_key": ' + json.dumps(BAREMEDS_KEY) + '}}')
+add(F, "baremeds-webhook-key-redacted-in-whole-body-data",
+    "no `data`: data is the whole body, and the metadata.webhook_key inside it is shown as \"[redacted]\" too",
+    "baremeds", BM, wk_no_data, bm_headers(),
+    Ev("order_changed", "req-nodata-1", "request_id", None))
+
+empty_rid = b('{"event": "order_changed", "data": {}, "metadata": {"request_id": ""}}')
+add(F, "baremeds-empty-request-id-is-absent",
+    "an empty metadata.request_id names nothing: the key falls back to the body digest",
+    "baremeds", BM, empty_rid, bm_headers(), Ev("order_changed", DIGEST, "body_sha256", None))
 
 wk_bad = with_webhook_key(SUBMITTED_TEXT, "optional-key")
 add(F, "baremeds-webhook-key-mismatch",
@@ -656,6 +684,17 @@ add(F, "novamed-event-id-number",
     "a numeric event_id is kept as its JSON text: `123` gives the key \"123\"",
     "novamed", NM, eid_num, nm_headers(),
     Ev("order:shipped", "123", "event_id", "2025-01-15T10:30:00.000Z", clinic_id=NOVAMED_CLINIC))
+
+eid_empty = b(replace_once(SHIPPED_TEXT, '"event_id": "evt_abc123xyz"', '"event_id": ""'))
+add(F, "novamed-event-id-empty-is-absent",
+    "an empty event_id names nothing (it would make every such delivery a duplicate): the key is the body digest",
+    "novamed", NM, eid_empty, nm_headers(),
+    Ev("order:shipped", DIGEST, "body_sha256", "2025-01-15T10:30:00.000Z", clinic_id=NOVAMED_CLINIC))
+
+type_empty = b(replace_once(SHIPPED_TEXT, '"event_type": "order:shipped"', '"event_type": ""'))
+add(F, "novamed-event-type-empty",
+    "an empty event_type names no event: missing_field",
+    "novamed", NM, type_empty, nm_headers(), Err("missing_field"))
 
 no_type = b(replace_once(SHIPPED_TEXT, '  "event_type": "order:shipped",\n', ""))
 add(F, "novamed-event-type-missing",
@@ -879,6 +918,19 @@ add(F, "standard-webhooks-data-absent",
     "no `data` field: data is the whole body object",
     "standard-webhooks", SW, data_absent, sw_headers(data_absent, "msg_ping_01", SW_NOW),
     Ev("ping", "msg_ping_01", "webhook_id", None), now=SW_NOW)
+
+svix_sig = sw_sig(SW_PUBLIC_SECRET, "msg_svix_01", SW_NOW, TYPED)
+add(F, "standard-webhooks-svix-header-names",
+    "Svix sends the same scheme as svix-id / svix-timestamp / svix-signature: read where the webhook-* headers are absent",
+    "standard-webhooks", SW, TYPED,
+    [["svix-id", "msg_svix_01"], ["svix-timestamp", str(SW_NOW)], ["svix-signature", svix_sig],
+     ["Content-Type", "application/json"]],
+    Ev("invoice.paid", "msg_svix_01", "webhook_id", "2026-03-29T10:44:58Z"), now=SW_NOW)
+add(F, "standard-webhooks-svix-stale",
+    "the window applies to svix-timestamp the same way: an hour old is timestamp_out_of_tolerance",
+    "standard-webhooks", SW, TYPED,
+    [["svix-id", "msg_svix_01"], ["svix-timestamp", str(SW_NOW)], ["svix-signature", svix_sig]],
+    Err("timestamp_out_of_tolerance"), now=SW_NOW + 3600)
 
 only_v2 = b('{"type": "invoice.paid", "data": {}}')
 add(F, "standard-webhooks-no-v1-entry",
@@ -1683,6 +1735,14 @@ cfg("options-whsec-not-base64-in-rotation", "every secret in the list must be ba
 cfg("options-custom-standard-webhooks-secret-not-base64",
     "custom with the standard-webhooks scheme also requires a base64 secret",
     "custom", {"secret": "plain text secret", "scheme": "standard-webhooks"}, "invalid_secret")
+cfg("options-custom-header-with-value", "`header` must be a header name: \"X-Signature: abc\" is invalid_option",
+    "custom", {"secret": CUSTOM_SECRET, "scheme": "hmac-sha256", "header": "X-Signature: abc"}, "invalid_option")
+cfg("options-custom-header-with-space", "a header name with a space is invalid_option",
+    "custom", {"secret": CUSTOM_SECRET, "scheme": "shared-key", "header": "X Auth"}, "invalid_option")
+cfg("options-custom-prefix-with-comma", "a prefix holding `,` or whitespace could never match (signatures are split on them): invalid_option",
+    "custom", {"secret": CUSTOM_SECRET, "scheme": "hmac-sha256", "header": "X-Signature", "prefix": "t=1, v1="}, "invalid_option")
+cfg("options-clinic-id-empty", "an empty clinic_id is invalid_option",
+    "novamed", {"secret": NOVAMED_KEY, "clinic_id": ""}, "invalid_option")
 cfg("options-max-body-bytes-zero", "`max_body_bytes: 0` is invalid_option (must be positive)",
     "elmed", {"secret": ELMED_SECRET, "max_body_bytes": 0}, "invalid_option")
 cfg("options-max-body-bytes-negative", "a negative max_body_bytes is invalid_option",
@@ -1803,6 +1863,8 @@ def ref_config(provider, options):
             cfail("invalid_option")
     if "clinic_id" in opts and provider != "novamed":
         cfail("invalid_option")
+    if isinstance(opts.get("clinic_id"), str) and opts["clinic_id"].strip() == "":
+        cfail("invalid_option")
     if opts.get("allow_insecure_default") is True and provider != "baremeds":
         cfail("invalid_option")
     if provider != "custom":
@@ -1822,6 +1884,10 @@ def ref_config(provider, options):
             cfail("invalid_option")
         if scheme in ("hmac-sha256", "shared-key") and not header:
             cfail("invalid_option")
+        if header is not None and not re.fullmatch(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+", header):
+            cfail("invalid_option")  # a header name, not "Name: value"
+        if re.search(r"[,\s]", prefix or ""):
+            cfail("invalid_option")  # signatures are split on `,` and whitespace
     if "secret" in opts and "secrets" in opts:
         cfail("invalid_option")
     secrets = [opts["secret"]] if "secret" in opts else opts.get("secrets")
@@ -1834,6 +1900,11 @@ def ref_config(provider, options):
                 keys.append(sw_key(s))
             except (binascii.Error, ValueError):
                 cfail("invalid_secret")
+    elif scheme == "shared-key":
+        # HTTP trims header values: a shared key is compared trimmed and cannot be blank.
+        if any(s.strip(" \t\r\n\x0c") == "" for s in secrets):
+            cfail("invalid_secret")
+        keys = [s.strip(" \t\r\n\x0c").encode("utf-8") for s in secrets]
     else:
         keys = [s.encode("utf-8") for s in secrets]
     if provider == "baremeds" and "xxx" in secrets and opts.get("allow_insecure_default") is not True:
@@ -1953,7 +2024,10 @@ def ref_verify(c, full_body, headers, now):
         if not any(hmac.compare_digest(hashlib.sha256(v.encode()).digest(), hashlib.sha256(k).digest()) for k in keys):
             vfail("key_mismatch")
     else:
-        sw_id, sw_ts, sigs = first("webhook-id"), first("webhook-timestamp"), every("webhook-signature")
+        # Svix's own header names are read where the webhook-* ones are absent (as the svix crate does).
+        sw_id = first("webhook-id") if first("webhook-id") is not None else first("svix-id")
+        sw_ts = first("webhook-timestamp") if first("webhook-timestamp") is not None else first("svix-timestamp")
+        sigs = every("webhook-signature") + every("svix-signature")
         if sw_id is None or sw_ts is None or not sigs:
             vfail("missing_header")
         if not re.fullmatch(r"[0-9]+", sw_ts):
@@ -1982,6 +2056,10 @@ def ref_verify(c, full_body, headers, now):
 
     def present(obj, k):
         return isinstance(obj, dict) and obj.get(k) is not None
+
+    def named(obj, k):
+        """An event type or an id: an empty string counts as absent."""
+        return present(obj, k) and obj[k] != ""
 
     def check_str(obj, k):
         if present(obj, k) and not isinstance(obj[k], str):
@@ -2020,7 +2098,7 @@ def ref_verify(c, full_body, headers, now):
         if not any(hmac.compare_digest(hashlib.sha256(wk).digest(), hashlib.sha256(k).digest()) for k in keys):
             vfail("key_mismatch")
 
-    event_type = next((body[k] for k in names if present(body, k)), None)
+    event_type = next((body[k] for k in names if named(body, k)), None)
     if event_type is None and provider != "standard-webhooks":
         vfail("missing_field")
 
@@ -2059,15 +2137,15 @@ def ref_verify(c, full_body, headers, now):
     # event
     if scheme == "standard-webhooks":
         key, source = sw_id, "webhook_id"
-    elif provider == "baremeds" and meta is not None and present(meta, "request_id"):
+    elif provider == "baremeds" and meta is not None and named(meta, "request_id"):
         key, source = raw_text(meta["request_id"]), "request_id"
-    elif provider == "novamed" and present(body, "event_id"):
+    elif provider == "novamed" and named(body, "event_id"):
         key, source = raw_text(body["event_id"]), "event_id"
-    elif provider == "custom" and present(body, "event_id"):
+    elif provider == "custom" and named(body, "event_id"):
         key, source = raw_text(body["event_id"]), "event_id"
-    elif provider == "custom" and present(body, "id"):
+    elif provider == "custom" and named(body, "id"):
         key, source = raw_text(body["id"]), "event_id"
-    elif provider == "custom" and present(body, "metadata") and present(body["metadata"], "request_id"):
+    elif provider == "custom" and present(body, "metadata") and named(body["metadata"], "request_id"):
         key, source = raw_text(body["metadata"]["request_id"]), "request_id"
     else:
         key, source = digest(full_body), "body_sha256"
@@ -2078,10 +2156,10 @@ def ref_verify(c, full_body, headers, now):
         "idempotency_key": key,
         "idempotency_key_source": source,
         "timestamp": raw_text(body["timestamp"]) if present(body, "timestamp") else None,
-        "data": body["data"] if "data" in body else body,
+        "data": body["data"] if "data" in body else redact_body(body, provider),
         "is_test": test is not None and test.lower() == "true",
         "is_retry": bool(meta is not None and meta.get("retry") is True),
-        "metadata": meta if provider == "baremeds" else None,
+        "metadata": redact_meta(meta, provider) if provider == "baremeds" else None,
         "clinic_id": body.get("clinic_id") if provider == "novamed" else None,
     }
 

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
-use hookseal::{sign, ConfigError, Event, OptionValue, Options, SignOptions, Verifier};
+use hookseal::{sign, ConfigError, Event, OptionValue, Options, SignOptions, Verifier, DEFAULT_MAX_BODY_BYTES};
 use serde_json::{Map, Value};
 
 #[derive(Parser)]
@@ -146,17 +146,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_body(path: &Option<PathBuf>) -> Result<Vec<u8>, Failure> {
+/// Reads the body, at most `limit + 1` bytes: enough for the core to refuse an oversize body with
+/// `payload_too_large` without the command holding an unbounded input in memory.
+fn read_body(path: &Option<PathBuf>, limit: u64) -> Result<Vec<u8>, Failure> {
     let mut body = Vec::new();
-    match path {
-        Some(p) if p.as_os_str() != "-" => {
-            body = std::fs::read(p).map_err(|e| usage(format!("cannot read {}: {e}", p.display())))?;
-        }
-        _ => {
-            std::io::stdin().read_to_end(&mut body).map_err(|e| usage(format!("cannot read standard input: {e}")))?;
-        }
-    }
-    Ok(body)
+    let read = match path {
+        Some(p) if p.as_os_str() != "-" => std::fs::File::open(p)
+            .and_then(|f| f.take(limit.saturating_add(1)).read_to_end(&mut body))
+            .map_err(|e| usage(format!("cannot read {}: {e}", p.display()))),
+        _ => io::stdin()
+            .lock()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut body)
+            .map_err(|e| usage(format!("cannot read standard input: {e}"))),
+    };
+    read.map(|_| body)
 }
 
 fn set(options: &mut Options, name: &str, value: Option<OptionValue>) -> Result<(), Failure> {
@@ -191,16 +195,19 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
     set(&mut options, "max_body_bytes", args.max_body_bytes.map(OptionValue::Int))?;
     let verifier = Verifier::new(&args.common.provider, &options)?;
 
+    // The line may hold a key: an error names its position, never its text.
     let headers = args
         .headers
         .iter()
-        .map(|line| {
+        .enumerate()
+        .map(|(i, line)| {
             line.split_once(':')
                 .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
-                .ok_or_else(|| usage(format!("a header must be written \"Name: value\", not {line:?}")))
+                .ok_or_else(|| usage(format!("-H number {} must be written \"Name: value\"", i + 1)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let body = read_body(&args.common.body)?;
+    let limit = args.max_body_bytes.and_then(|n| u64::try_from(n).ok()).unwrap_or(DEFAULT_MAX_BODY_BYTES as u64);
+    let body = read_body(&args.common.body, limit)?;
     let pairs = &headers;
     let result = match args.now {
         Some(now) => verifier.verify_at(&body, pairs, now),
@@ -229,10 +236,10 @@ pub(crate) fn event_json(event: &Event<'_>) -> Result<Value, String> {
     out.insert("idempotency_key".into(), event.idempotency_key().into());
     out.insert("idempotency_key_source".into(), event.idempotency_key_source().as_str().into());
     out.insert("timestamp".into(), opt(event.timestamp()));
-    out.insert("data".into(), raw(event.data().get())?);
+    out.insert("data".into(), raw(&event.data().get())?);
     out.insert("is_test".into(), event.is_test().into());
     out.insert("is_retry".into(), event.is_retry().into());
-    let metadata: Option<Value> = event.metadata().map(|m| raw(m.get())).transpose()?;
+    let metadata: Option<Value> = event.metadata().map(|m| raw(&m.get())).transpose()?;
     out.insert("metadata".into(), metadata.unwrap_or(Value::Null));
     out.insert("clinic_id".into(), opt(event.clinic_id()));
     Ok(Value::Object(out))
@@ -246,7 +253,7 @@ fn sign_command(args: SignArgs) -> Result<(), Failure> {
     if let Some(id) = args.webhook_id {
         options.set("webhook_id", OptionValue::Str(id))?;
     }
-    let body = read_body(&args.common.body)?;
+    let body = read_body(&args.common.body, u64::MAX - 1)?;
     let mut stdout = io::stdout().lock();
     for (name, value) in sign(&args.common.provider, &body, &options)? {
         writeln!(stdout, "{name}: {value}")?;

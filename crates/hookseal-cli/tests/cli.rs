@@ -91,9 +91,10 @@ fn configuration_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).starts_with("error: invalid_secret: "));
 
-    let out = verify("elmed", &["x"], &["no colon here".to_owned()], "{}", &[]);
+    let out = verify("elmed", &["x"], &["X-Webhook-Key bm_live_S3cr3t".to_owned()], "{}", &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).starts_with("error: invalid_option: "));
+    assert!(text(&out.stderr).starts_with("error: invalid_option: -H number 1 "), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("S3cr3t"), "the malformed line (which may hold a key) was echoed");
 
     let out = verify("elmed", &["x"], &[], "{}", &["--clinic-id", "c1"]);
     assert_eq!(out.status.code(), Some(2));

@@ -24,7 +24,10 @@ pub(crate) fn parse_unix_seconds(text: &str) -> Option<i64> {
     if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
-    int.parse().ok()
+    let whole: i64 = int.parse().ok()?;
+    // Floor, not truncation: -0.5 s is before the epoch's second 0.
+    let below_zero = int.starts_with('-') && frac.is_some_and(|f| f.bytes().any(|b| b != b'0'));
+    Some(if below_zero { whole - 1 } else { whole })
 }
 
 /// Unix seconds from an envelope timestamp: a number of seconds, or an ISO 8601 date-time (without an offset it is
@@ -60,6 +63,8 @@ mod tests {
         assert_eq!(parse_timestamp("yesterday"), None);
         assert_eq!(parse_timestamp(""), None);
         assert_eq!(parse_timestamp("1e9"), None);
+        assert_eq!(parse_timestamp("-0.5"), Some(-1));
+        assert_eq!(parse_timestamp("-2.0"), Some(-2));
     }
 
     #[test]

@@ -26,6 +26,11 @@ fn only_for(name: &str, preset: &str) -> ConfigError {
     invalid_option(format!("option {name} applies only to the {preset} preset"))
 }
 
+/// An HTTP field name (RFC 9110 `token`).
+fn is_token(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 pub(crate) fn resolve(provider: Provider, options: &Options) -> Result<Resolved<'_>, ConfigError> {
     options.check_secret_forms()?;
     if options.clinic_id.is_some() && provider != Provider::Novamed {
@@ -59,8 +64,10 @@ pub(crate) fn resolve(provider: Provider, options: &Options) -> Result<Resolved<
     }
     let header = match (provider.fixed_header(), &options.header) {
         (Some(fixed), _) => fixed,
-        (None, Some(header)) if !header.trim().is_empty() => header.trim(),
-        (None, Some(_)) => return Err(invalid_option("header must not be empty")),
+        (None, Some(header)) if is_token(header) => header,
+        (None, Some(_)) => {
+            return Err(invalid_option("header must be a header name (letters, digits, -, _ …), without a value"))
+        }
         (None, None) if scheme == Scheme::StandardWebhooks => "",
         (None, None) => return Err(invalid_option("the custom preset needs a header for this scheme")),
     };
@@ -68,6 +75,16 @@ pub(crate) fn resolve(provider: Provider, options: &Options) -> Result<Resolved<
         Provider::Elmed => "sha256=",
         _ => options.prefix.as_deref().unwrap_or(""),
     };
+    // Signatures are separated by `,` and whitespace: a prefix holding either could never match.
+    if prefix.bytes().any(|b| b == b',' || b.is_ascii_whitespace()) {
+        return Err(invalid_option("prefix must not contain a comma or whitespace"));
+    }
+    if options.clinic_id.as_deref().is_some_and(|c| c.trim_ascii().is_empty()) {
+        return Err(invalid_option("clinic_id must not be empty"));
+    }
+    if options.max_body_bytes == Some(0) {
+        return Err(invalid_option("max_body_bytes must be a positive integer"));
+    }
 
     if options.secrets.is_empty() {
         return Err(ConfigError::new(ErrorCode::InvalidSecret, "no secret given"));
@@ -75,7 +92,7 @@ pub(crate) fn resolve(provider: Provider, options: &Options) -> Result<Resolved<
     // HTTP trims header values, so a shared key is compared trimmed and cannot be blank.
     let blank = |s: &String| {
         if scheme == Scheme::SharedKey {
-            s.trim().is_empty()
+            s.trim_ascii().is_empty()
         } else {
             s.is_empty()
         }
@@ -85,7 +102,7 @@ pub(crate) fn resolve(provider: Provider, options: &Options) -> Result<Resolved<
     }
     if provider == Provider::Baremeds
         && !options.allow_insecure_default
-        && options.secrets.iter().any(|s| s.trim() == BAREMEDS_DEFAULT_KEY)
+        && options.secrets.iter().any(|s| s.trim_ascii() == BAREMEDS_DEFAULT_KEY)
     {
         return Err(ConfigError::new(
             ErrorCode::InsecureDefaultKey,

@@ -64,9 +64,13 @@ pub(crate) mod field {
 #[derive(Default)]
 pub(crate) struct Metadata<'a> {
     pub raw: &'a str,
+    /// Where `raw` starts in the body.
+    pub start: usize,
     pub request_id: Option<Cow<'a, str>>,
     pub retry: Option<bool>,
     pub webhook_key: Option<Cow<'a, str>>,
+    /// Where the `webhook_key` value (quotes included) lies in the body, to redact it from what the event shows.
+    pub webhook_key_span: Option<(usize, usize)>,
 }
 
 #[derive(Default)]
@@ -83,6 +87,12 @@ pub(crate) struct Envelope<'a> {
 impl<'a> Envelope<'a> {
     pub fn take(&mut self, index: usize) -> Option<Cow<'a, str>> {
         self.scalars.get_mut(index).and_then(Option::take)
+    }
+
+    /// An event type or an id: an empty string names nothing, so it counts as absent (an empty idempotency key would
+    /// make every such delivery a duplicate of the first).
+    pub fn take_named(&mut self, index: usize) -> Option<Cow<'a, str>> {
+        self.take(index).filter(|value| !value.is_empty())
     }
 }
 
@@ -234,13 +244,20 @@ impl<'a> Parser<'a> {
                         _ => return Err(wrong_type("metadata.retry", "a boolean")),
                     }
                 }
-                "webhook_key" if full => meta.webhook_key = self.scalar("metadata.webhook_key", Kind::Str)?,
+                "webhook_key" if full => {
+                    self.peek()?;
+                    let start = self.jiter.current_index();
+                    meta.webhook_key = self.scalar("metadata.webhook_key", Kind::Str)?;
+                    let end = self.jiter.current_index();
+                    meta.webhook_key_span = meta.webhook_key.as_ref().map(|_| (start, end));
+                }
                 _ => self.skip()?,
             }
             key = self.next_key()?;
         }
         let end = self.jiter.current_index();
         meta.raw = self.body.get(start..end).ok_or_else(|| invalid("internal: metadata is outside the body"))?;
+        meta.start = start;
         Ok(Some(meta))
     }
 }

@@ -9,20 +9,37 @@ use sha2::{Digest, Sha256};
 use crate::provider::Provider;
 
 /// Validated JSON text cut from the body (`data`, `metadata`). Bindings turn it into native values.
+///
+/// A Baremeds `metadata.webhook_key` equals the configured key, so its value is shown as `"[redacted]"`: secrets never
+/// leave hookseal. The text is borrowed from the body unless there is something to redact.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct RawJson<'a>(pub(crate) &'a str);
+pub struct RawJson<'a> {
+    text: &'a str,
+    /// The span of `text` (quotes included) replaced by `"[redacted]"`.
+    redact: Option<(usize, usize)>,
+}
+
+/// What a redacted value reads as.
+pub const REDACTED: &str = "\"[redacted]\"";
 
 impl<'a> RawJson<'a> {
-    /// The JSON text exactly as the provider sent it.
-    pub fn get(&self) -> &'a str {
-        self.0
+    pub(crate) fn new(text: &'a str, redact: Option<(usize, usize)>) -> Self {
+        Self { text, redact }
+    }
+
+    /// The JSON text as the provider sent it, with any secret value replaced by `"[redacted]"`.
+    pub fn get(&self) -> Cow<'a, str> {
+        match self.redact.and_then(|(start, end)| Some((self.text.get(..start)?, self.text.get(end..)?))) {
+            Some((before, after)) => Cow::Owned([before, REDACTED, after].concat()),
+            None => Cow::Borrowed(self.text),
+        }
     }
 }
 
-// Payloads carry patient data (and Baremeds' metadata may carry its key): Debug shows only the size.
+// Payloads carry patient data: Debug shows only the size.
 impl fmt::Debug for RawJson<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RawJson(<{} bytes>)", self.0.len())
+        write!(f, "RawJson(<{} bytes>)", self.text.len())
     }
 }
 
@@ -133,7 +150,7 @@ impl<'a> Event<'a> {
         self.is_retry
     }
 
-    /// Baremeds' `metadata` object as sent.
+    /// Baremeds' `metadata` object as sent (its `webhook_key` value redacted).
     pub fn metadata(&self) -> Option<RawJson<'a>> {
         self.metadata
     }

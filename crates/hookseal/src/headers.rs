@@ -12,6 +12,11 @@ pub(crate) const TEST_HEADER: &str = "X-Webhook-Test";
 pub(crate) const SW_ID: &str = "webhook-id";
 pub(crate) const SW_TIMESTAMP: &str = "webhook-timestamp";
 pub(crate) const SW_SIGNATURE: &str = "webhook-signature";
+/// Svix sends the same scheme under its own names; like the `svix` crate, hookseal reads them where the
+/// `webhook-*` ones are absent.
+pub(crate) const SVIX_ID: &str = "svix-id";
+pub(crate) const SVIX_TIMESTAMP: &str = "svix-timestamp";
+pub(crate) const SVIX_SIGNATURE: &str = "svix-signature";
 
 /// One header as a `(name, value)` pair borrowed for `'a`: `(&K, &V)` (what `HashMap::iter` and `http::HeaderMap::iter`
 /// yield) or `&(K, V)` (what iterating `&Vec<(String, String)>` or `&[(&str, &str)]` yields), for any `K`, `V` that are
@@ -53,6 +58,8 @@ where
 pub(crate) struct Wanted<'n> {
     /// The signature or key header.
     pub auth: &'n str,
+    /// A second name the signature header may come under (Svix's).
+    pub auth_alt: Option<&'n str>,
     /// Whether the auth header may repeat (signatures) or counts once (a shared key).
     pub auth_repeats: bool,
     /// A header cross-checked against the body's event type (ELMED).
@@ -67,14 +74,26 @@ pub(crate) struct Found<'a> {
     auth_count: usize,
     pub event: Option<&'a [u8]>,
     pub test: Option<&'a [u8]>,
-    pub id: Option<&'a [u8]>,
-    pub timestamp: Option<&'a [u8]>,
+    id: Option<&'a [u8]>,
+    timestamp: Option<&'a [u8]>,
+    svix_id: Option<&'a [u8]>,
+    svix_timestamp: Option<&'a [u8]>,
 }
 
 impl<'a> Found<'a> {
     /// Every occurrence of the auth header, in order.
     pub fn auth(&self) -> &[&'a [u8]] {
         self.auth.get(..self.auth_count).unwrap_or(&[])
+    }
+
+    /// The Standard Webhooks message id (`webhook-id`, else `svix-id`).
+    pub fn id(&self) -> Option<&'a [u8]> {
+        self.id.or(self.svix_id)
+    }
+
+    /// The Standard Webhooks timestamp (`webhook-timestamp`, else `svix-timestamp`).
+    pub fn timestamp(&self) -> Option<&'a [u8]> {
+        self.timestamp.or(self.svix_timestamp)
     }
 
     /// `X-Webhook-Test: true`, any case.
@@ -94,12 +113,22 @@ where
     I: IntoIterator,
     I::Item: HeaderPair<'a>,
 {
-    let mut found =
-        Found { auth: [&[]; MAX_SIGNATURES], auth_count: 0, event: None, test: None, id: None, timestamp: None };
+    let mut found = Found {
+        auth: [&[]; MAX_SIGNATURES],
+        auth_count: 0,
+        event: None,
+        test: None,
+        id: None,
+        timestamp: None,
+        svix_id: None,
+        svix_timestamp: None,
+    };
     for header in headers {
         let name = header.name();
         let value = header.value().trim_ascii();
-        if name.eq_ignore_ascii_case(wanted.auth.as_bytes()) {
+        let is_auth = name.eq_ignore_ascii_case(wanted.auth.as_bytes())
+            || wanted.auth_alt.is_some_and(|alt| name.eq_ignore_ascii_case(alt.as_bytes()));
+        if is_auth {
             if found.auth_count == MAX_SIGNATURES {
                 return Err(VerifyError::new(
                     ErrorCode::MalformedHeader,
@@ -121,6 +150,10 @@ where
                 first(&mut found.id, value);
             } else if name.eq_ignore_ascii_case(SW_TIMESTAMP.as_bytes()) {
                 first(&mut found.timestamp, value);
+            } else if name.eq_ignore_ascii_case(SVIX_ID.as_bytes()) {
+                first(&mut found.svix_id, value);
+            } else if name.eq_ignore_ascii_case(SVIX_TIMESTAMP.as_bytes()) {
+                first(&mut found.svix_timestamp, value);
             }
         }
     }

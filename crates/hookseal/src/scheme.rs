@@ -244,8 +244,8 @@ impl Check {
                 }
             }
             Check::StandardWebhooks { keys } => {
-                let id = found.id.ok_or_else(|| headers::missing(headers::SW_ID))?;
-                let timestamp = found.timestamp.ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
+                let id = found.id().ok_or_else(|| headers::missing(headers::SW_ID))?;
+                let timestamp = found.timestamp().ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
                 let values = found.auth();
                 if values.is_empty() {
                     return Err(headers::missing(SW_SIGNATURE));

@@ -35,8 +35,8 @@ impl SignOptions {
             ("now", OptionValue::Int(now)) => self.now = Some(now),
             ("now", _) => return Err(invalid_option("option now must be an integer (Unix seconds)")),
             ("webhook_id", OptionValue::Null) => self.webhook_id = None,
-            ("webhook_id", OptionValue::Str(id)) if !id.is_empty() => self.webhook_id = Some(id),
-            ("webhook_id", _) => return Err(invalid_option("option webhook_id must be a non-empty string")),
+            ("webhook_id", OptionValue::Str(id)) => self.webhook_id = Some(id),
+            ("webhook_id", _) => return Err(invalid_option("option webhook_id must be a string")),
             (name, value) => self.options.set(name, value)?,
         }
         Ok(())
@@ -47,6 +47,15 @@ impl SignOptions {
 pub fn sign(provider: &str, body: &[u8], options: &SignOptions) -> Result<Vec<(String, String)>, ConfigError> {
     let provider: Provider = provider.parse()?;
     let Resolved { scheme, header, prefix, encoding, secrets, .. } = config::resolve(provider, &options.options)?;
+    if scheme != Scheme::StandardWebhooks && (options.now.is_some() || options.webhook_id.is_some()) {
+        return Err(invalid_option("now and webhook_id apply only to the standard-webhooks scheme"));
+    }
+    if options.now.is_some_and(|now| now < 0) {
+        return Err(invalid_option("now must be a non-negative number of seconds"));
+    }
+    if options.webhook_id.as_deref().is_some_and(|id| id.is_empty() || id.trim_ascii() != id) {
+        return Err(invalid_option("webhook_id must be non-empty, without surrounding whitespace"));
+    }
     // `resolve` refuses an empty list, so there is a first secret.
     let secret = secrets.first().map(String::as_str).unwrap_or_default();
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
@@ -54,7 +63,7 @@ pub fn sign(provider: &str, body: &[u8], options: &SignOptions) -> Result<Vec<(S
         Scheme::HmacSha256 => {
             headers.push((header.to_owned(), Check::sign_hmac(secret.as_bytes(), prefix, encoding, &[body])));
         }
-        Scheme::SharedKey => headers.push((header.to_owned(), secret.trim().to_owned())),
+        Scheme::SharedKey => headers.push((header.to_owned(), secret.trim_ascii().to_owned())),
         Scheme::StandardWebhooks => {
             let key = scheme::standard_webhooks_key(secret)?;
             let now = options.now.unwrap_or_else(clock::system_now).to_string();

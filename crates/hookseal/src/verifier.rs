@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::clock;
 use crate::config::{self, Resolved};
+use crate::envelope::Metadata;
 use crate::envelope::{self, field, reads, Envelope};
 use crate::error::{ConfigError, ErrorCode, VerifyError};
 use crate::event::{Event, IdempotencyKey, KeySource, RawJson};
@@ -49,7 +50,7 @@ impl Verifier {
             },
             Scheme::SharedKey => Check::SharedKey {
                 header: header.into(),
-                digests: secrets.iter().map(|s| scheme::key_digest(s.trim().as_bytes())).collect(),
+                digests: secrets.iter().map(|s| scheme::key_digest(s.trim_ascii().as_bytes())).collect(),
             },
             Scheme::StandardWebhooks => Check::StandardWebhooks {
                 keys: secrets
@@ -98,27 +99,27 @@ impl Verifier {
     ///
     /// `headers` is any iterator of `(name, value)` pairs ([`HeaderPair`]): `&Vec<(String, String)>`,
     /// `&[(&str, &str)]`, a `HashMap`'s `.iter()`, an `http::HeaderMap`'s `.iter()`. Names match case-insensitively.
-    pub fn verify<'a, I>(&self, body: &'a [u8], headers: I) -> Result<Event<'a>, VerifyError>
+    pub fn verify<'a, 'h, I>(&self, body: &'a [u8], headers: I) -> Result<Event<'a>, VerifyError>
     where
         I: IntoIterator,
-        I::Item: HeaderPair<'a>,
+        I::Item: HeaderPair<'h>,
     {
         self.verify_inner(body, headers, None)
     }
 
     /// Verifies a delivery as if the time were `now` (Unix seconds): for tests and for verifying queued deliveries.
-    pub fn verify_at<'a, I>(&self, body: &'a [u8], headers: I, now: i64) -> Result<Event<'a>, VerifyError>
+    pub fn verify_at<'a, 'h, I>(&self, body: &'a [u8], headers: I, now: i64) -> Result<Event<'a>, VerifyError>
     where
         I: IntoIterator,
-        I::Item: HeaderPair<'a>,
+        I::Item: HeaderPair<'h>,
     {
         self.verify_inner(body, headers, Some(now))
     }
 
-    fn verify_inner<'a, I>(&self, body: &'a [u8], headers: I, now: Option<i64>) -> Result<Event<'a>, VerifyError>
+    fn verify_inner<'a, 'h, I>(&self, body: &'a [u8], headers: I, now: Option<i64>) -> Result<Event<'a>, VerifyError>
     where
         I: IntoIterator,
-        I::Item: HeaderPair<'a>,
+        I::Item: HeaderPair<'h>,
     {
         // 1. Size, before any hashing.
         if body.len() > self.max_body_bytes {
@@ -134,6 +135,7 @@ impl Verifier {
                 Check::Hmac { header, .. } | Check::SharedKey { header, .. } => header,
                 Check::StandardWebhooks { .. } => headers::SW_SIGNATURE,
             },
+            auth_alt: sw.then_some(headers::SVIX_SIGNATURE),
             auth_repeats: self.scheme != Scheme::SharedKey,
             event: (self.provider == Provider::Elmed).then_some(ELMED_EVENT_HEADER),
             standard_webhooks: sw,
@@ -224,25 +226,26 @@ impl Verifier {
         &self,
         body: &'a [u8],
         envelope: &mut Envelope<'a>,
-        found: &Found<'a>,
-        webhook_id: Option<&'a str>,
+        found: &Found<'_>,
+        webhook_id: Option<&str>,
     ) -> Result<Event<'a>, VerifyError> {
         let event_type = match self.provider {
-            Provider::Elmed | Provider::Baremeds => envelope.take(field::EVENT),
-            Provider::Novamed => envelope.take(field::EVENT_TYPE),
-            Provider::StandardWebhooks => envelope.take(field::TYPE),
+            Provider::Elmed | Provider::Baremeds => envelope.take_named(field::EVENT),
+            Provider::Novamed => envelope.take_named(field::EVENT_TYPE),
+            Provider::StandardWebhooks => envelope.take_named(field::TYPE),
             Provider::Custom => [field::EVENT, field::EVENT_TYPE, field::TYPE, field::NOTIFICATION_TYPE]
                 .into_iter()
-                .find_map(|f| envelope.take(f)),
+                .find_map(|f| envelope.take_named(f)),
         };
-        let request_id = envelope.metadata.as_mut().and_then(|m| m.request_id.take());
+        let request_id = envelope.metadata.as_mut().and_then(|m| m.request_id.take()).filter(|id| !id.is_empty());
         let given = match (webhook_id, self.provider) {
-            (Some(id), _) => Some((KeySource::WebhookId, Cow::Borrowed(id))),
+            // Headers are not borrowed by the event: the id is copied (Standard Webhooks only).
+            (Some(id), _) => Some((KeySource::WebhookId, Cow::Owned(id.to_owned()))),
             (None, Provider::Baremeds) => request_id.map(|id| (KeySource::RequestId, id)),
-            (None, Provider::Novamed) => envelope.take(field::EVENT_ID).map(|id| (KeySource::EventId, id)),
+            (None, Provider::Novamed) => envelope.take_named(field::EVENT_ID).map(|id| (KeySource::EventId, id)),
             (None, Provider::Custom) => envelope
-                .take(field::EVENT_ID)
-                .or_else(|| envelope.take(field::ID))
+                .take_named(field::EVENT_ID)
+                .or_else(|| envelope.take_named(field::ID))
                 .map(|id| (KeySource::EventId, id))
                 .or_else(|| request_id.map(|id| (KeySource::RequestId, id))),
             (None, _) => None,
@@ -251,29 +254,41 @@ impl Verifier {
             Some((source, id)) => IdempotencyKey::Given(source, id),
             None => IdempotencyKey::BodyDigest(body, Default::default()),
         };
-        let data = match envelope.data {
-            Some(data) => data,
-            None => envelope.text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')),
-        };
         let baremeds = self.provider == Provider::Baremeds;
+        // Baremeds' metadata.webhook_key is the configured key: shown redacted, wherever the event shows it.
+        let key_span = envelope.metadata.as_ref().and_then(|m| m.webhook_key_span).filter(|_| baremeds);
+        let data = match envelope.data {
+            Some(data) => RawJson::new(data, None),
+            None => {
+                let whole = envelope.text.trim_start_matches([' ', '\t', '\n', '\r']);
+                let offset = envelope.text.len() - whole.len();
+                let whole = whole.trim_end_matches([' ', '\t', '\n', '\r']);
+                RawJson::new(whole, key_span.map(|(s, e)| (s - offset, e - offset)))
+            }
+        };
+        let metadata = envelope
+            .metadata
+            .as_ref()
+            .filter(|_| baremeds)
+            .map(|m: &Metadata<'a>| RawJson::new(m.raw, key_span.map(|(s, e)| (s - m.start, e - m.start))));
         Ok(Event {
             provider: self.provider,
             event_type,
             key,
             timestamp: envelope.take(field::TIMESTAMP),
-            data: RawJson(data),
+            data,
             is_test: found.is_test(),
             is_retry: baremeds && envelope.metadata.as_ref().and_then(|m| m.retry).unwrap_or(false),
-            metadata: envelope.metadata.as_ref().filter(|_| baremeds).map(|m| RawJson(m.raw)),
+            metadata,
             clinic_id: if self.provider == Provider::Novamed { envelope.take(field::CLINIC_ID) } else { None },
         })
     }
 }
 
 /// The Standard Webhooks id (UTF-8) and timestamp (integer seconds), checked for shape before the signature.
-fn standard_webhooks_headers<'a>(found: &Found<'a>) -> Result<(&'a str, i64), VerifyError> {
-    let id = found.id.ok_or_else(|| headers::missing(headers::SW_ID))?;
-    let timestamp = found.timestamp.ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
+fn standard_webhooks_headers<'h>(found: &Found<'h>) -> Result<(&'h str, i64), VerifyError> {
+    let id = found.id().ok_or_else(|| headers::missing(headers::SW_ID))?;
+    let timestamp = found.timestamp().ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
     let id = std::str::from_utf8(id)
         .ok()
         .filter(|id| !id.is_empty())

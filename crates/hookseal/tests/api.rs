@@ -139,3 +139,67 @@ fn deep_and_wide_bodies_are_bounded() {
     let err = verifier.verify(wide.as_bytes(), &headers).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidJson, "{err}");
 }
+
+#[test]
+fn an_event_borrows_the_body_not_the_headers() {
+    // Headers built and dropped inside a helper: the event only needs the body to live on.
+    fn verify_here<'a>(verifier: &Verifier, body: &'a [u8], signed: &[(String, String)]) -> hookseal::Event<'a> {
+        let local: Vec<(String, String)> = signed.to_vec();
+        verifier.verify(body, &local).unwrap()
+    }
+    let options = Options::new().secret(SECRET);
+    let verifier = Verifier::new("elmed", &options).unwrap();
+    let signed = sign("elmed", BODY, &SignOptions::new(options)).unwrap();
+    let event = verify_here(&verifier, BODY, &signed);
+    assert_eq!(event.event_type(), Some("claim.decision"));
+
+    let sw_options = Options::new().secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    let sw = Verifier::new("standard-webhooks", &sw_options).unwrap();
+    let sw_signed = sign("standard-webhooks", BODY, &SignOptions::new(sw_options)).unwrap();
+    let event = verify_here(&sw, BODY, &sw_signed);
+    assert!(event.idempotency_key().starts_with("msg_"));
+}
+
+#[test]
+fn baremeds_webhook_key_is_redacted_wherever_the_event_shows_it() {
+    let key = "bm_live_S3cr3t";
+    let options = Options::new().secret(key);
+    let verifier = Verifier::new("baremeds", &options).unwrap();
+    let body = format!(r#"{{"event":"order_changed","metadata":{{"request_id":"r1","webhook_key":"{key}"}}}}"#);
+    let headers = [("X-Webhook-Key", key)];
+    let event = verifier.verify(body.as_bytes(), &headers).unwrap();
+    let metadata = event.metadata().unwrap().get();
+    assert_eq!(metadata, r#"{"request_id":"r1","webhook_key":"[redacted]"}"#);
+    let data = event.data().get(); // no `data` field: the whole body, redacted too
+    assert_eq!(data, r#"{"event":"order_changed","metadata":{"request_id":"r1","webhook_key":"[redacted]"}}"#);
+    assert!(!format!("{event:?}").contains(key));
+}
+
+#[test]
+fn sign_refuses_what_verify_would_refuse() {
+    let mut elmed = SignOptions::new(Options::new().secret(SECRET));
+    elmed.now = Some(5);
+    assert_eq!(sign("elmed", BODY, &elmed).unwrap_err().code(), ErrorCode::InvalidOption);
+    let mut sw = SignOptions::new(Options::new().secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+    sw.now = Some(-5);
+    assert_eq!(sign("standard-webhooks", BODY, &sw).unwrap_err().code(), ErrorCode::InvalidOption);
+    sw.now = Some(5);
+    sw.webhook_id = Some(" msg 1 ".into());
+    assert_eq!(sign("standard-webhooks", BODY, &sw).unwrap_err().code(), ErrorCode::InvalidOption);
+    // The builder goes through the same checks as Options::set.
+    let zero = Verifier::new("elmed", &Options::new().secret(SECRET).max_body_bytes(0)).unwrap_err();
+    assert_eq!(zero.code(), ErrorCode::InvalidOption);
+    let custom = Options::new().secret(SECRET).scheme(hookseal::Scheme::HmacSha256).header("X-Sig: abc");
+    assert_eq!(Verifier::new("custom", &custom).unwrap_err().code(), ErrorCode::InvalidOption);
+}
+
+#[test]
+fn shared_keys_are_trimmed_like_header_values() {
+    let verifier = Verifier::new("novamed", &Options::new().secret(" k3y\t")).unwrap();
+    let body = br#"{"event_type":"order:created","data":{}}"#;
+    assert!(verifier.verify(body, &[("x-api-key", "k3y")]).is_ok());
+    assert!(verifier.verify(body, &[("x-api-key", " k3y ")]).is_ok());
+    let nbsp = Verifier::new("novamed", &Options::new().secret("\u{a0}k3y")).unwrap();
+    assert!(nbsp.verify(body, &[("x-api-key", "\u{a0}k3y")]).is_ok());
+    assert_eq!(nbsp.verify(body, &[("x-api-key", "k3y")]).unwrap_err().code(), ErrorCode::KeyMismatch);
+}

@@ -30,10 +30,10 @@ fn event_json(ev: &Event<'_>) -> Result<Value, String> {
     out.insert("idempotency_key".into(), ev.idempotency_key().into());
     out.insert("idempotency_key_source".into(), ev.idempotency_key_source().as_str().into());
     out.insert("timestamp".into(), opt(ev.timestamp()));
-    out.insert("data".into(), parse_deep(ev.data().get()).map_err(|e| format!("data: {e}"))?);
+    out.insert("data".into(), parse_deep(&ev.data().get()).map_err(|e| format!("data: {e}"))?);
     out.insert("is_test".into(), ev.is_test().into());
     out.insert("is_retry".into(), ev.is_retry().into());
-    let metadata = ev.metadata().map(|m| parse_deep(m.get())).transpose().map_err(|e| format!("metadata: {e}"))?;
+    let metadata = ev.metadata().map(|m| parse_deep(&m.get())).transpose().map_err(|e| format!("metadata: {e}"))?;
     out.insert("metadata".into(), metadata.unwrap_or(Value::Null));
     out.insert("clinic_id".into(), opt(ev.clinic_id()));
     Ok(Value::Object(out))
