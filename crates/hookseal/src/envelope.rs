@@ -89,11 +89,16 @@ impl<'a> Envelope<'a> {
         self.scalars.get_mut(index).and_then(Option::take)
     }
 
-    /// An event type or an id: an empty string names nothing, so it counts as absent (an empty idempotency key would
-    /// make every such delivery a duplicate of the first).
+    /// An event type or an id, empty counting as absent (an empty idempotency key would make every such delivery a
+    /// duplicate of the first).
     pub fn take_named(&mut self, index: usize) -> Option<Cow<'a, str>> {
-        self.take(index).filter(|value| !value.is_empty())
+        named(self.take(index))
     }
+}
+
+/// An event type or an id names nothing when it is empty: it counts as absent.
+pub(crate) fn named(value: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    value.filter(|value| !value.is_empty())
 }
 
 fn invalid(message: impl Into<Cow<'static, str>>) -> VerifyError {

@@ -237,7 +237,7 @@ impl Verifier {
                 .into_iter()
                 .find_map(|f| envelope.take_named(f)),
         };
-        let request_id = envelope.metadata.as_mut().and_then(|m| m.request_id.take()).filter(|id| !id.is_empty());
+        let request_id = envelope.metadata.as_mut().and_then(|m| envelope::named(m.request_id.take()));
         let given = match (webhook_id, self.provider) {
             // Headers are not borrowed by the event: the id is copied (Standard Webhooks only).
             (Some(id), _) => Some((KeySource::WebhookId, Cow::Owned(id.to_owned()))),
@@ -263,14 +263,14 @@ impl Verifier {
                 let whole = envelope.text.trim_start_matches([' ', '\t', '\n', '\r']);
                 let offset = envelope.text.len() - whole.len();
                 let whole = whole.trim_end_matches([' ', '\t', '\n', '\r']);
-                RawJson::new(whole, key_span.map(|(s, e)| (s - offset, e - offset)))
+                RawJson::new(whole, key_span.and_then(|span| relative(span, offset)))
             }
         };
         let metadata = envelope
             .metadata
             .as_ref()
             .filter(|_| baremeds)
-            .map(|m: &Metadata<'a>| RawJson::new(m.raw, key_span.map(|(s, e)| (s - m.start, e - m.start))));
+            .map(|m: &Metadata<'a>| RawJson::new(m.raw, key_span.and_then(|span| relative(span, m.start))));
         Ok(Event {
             provider: self.provider,
             event_type,
@@ -283,6 +283,11 @@ impl Verifier {
             clinic_id: if self.provider == Provider::Novamed { envelope.take(field::CLINIC_ID) } else { None },
         })
     }
+}
+
+/// A span of the body, relative to a part of it that starts at `start`.
+fn relative((from, to): (usize, usize), start: usize) -> Option<(usize, usize)> {
+    Some((from.checked_sub(start)?, to.checked_sub(start)?))
 }
 
 /// The Standard Webhooks id (UTF-8) and timestamp (integer seconds), checked for shape before the signature.
