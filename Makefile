@@ -1,14 +1,18 @@
 # hookseal: one Rust core, thin bindings. `make demo` shows it; `make test` checks everything (CI runs it).
 CARGO ?= cargo
 
-.PHONY: demo test tools lint vectors-check test-rust bench cli
+.PHONY: demo test tools lint vectors-check test-rust test-python python bench bench-python cli
+
+VENV ?= .venv
+VENV_PY := $(VENV)/bin/python
+PY_WHEELS := target/wheels/python
 
 ## The main job: every provider's documented sample events signed, verified, tampered with, replayed.
 demo:
 	$(CARGO) run --quiet --release --locked -p hookseal-cli -- demo
 
 ## Everything CI checks, installing what a fresh machine lacks.
-test: tools lint vectors-check test-rust
+test: tools lint vectors-check test-rust test-python
 
 tools:
 	./scripts/ensure-tools.sh
@@ -20,12 +24,34 @@ lint:
 vectors-check:
 	python3 tests/vectors/generate.py --check
 
+# The pyo3 crate has no Rust tests (they would need libpython); the Python tests exercise it.
 test-rust:
-	$(CARGO) test --workspace --locked
+	$(CARGO) test --workspace --locked --exclude hookseal-python
+
+## The Python binding: the wheel built by maturin and installed into .venv, then every test of bindings/python.
+python: $(VENV)/.deps
+	rm -rf $(PY_WHEELS)
+	$(VENV)/bin/maturin build --release --locked --quiet --out $(PY_WHEELS)
+	$(VENV)/bin/pip install --quiet --force-reinstall --no-deps $(PY_WHEELS)/hookseal-*.whl
+
+$(VENV)/.deps: bindings/python/requirements-dev.txt
+	test -x $(VENV_PY) || python3 -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-dev.txt
+	touch $@
+
+test-python: python
+	$(VENV_PY) -m pytest -q bindings/python/tests
+	$(VENV_PY) -m mypy.stubtest hookseal
+	$(VENV_PY) -m mypy --strict --explicit-package-bases bindings/python/python/hookseal examples/flask examples/fastapi bindings/python/bench
 
 ## Criterion benchmarks (not part of `make test`): figures in README.md.
 bench:
 	$(CARGO) bench -p hookseal --locked
+
+## The Python benchmark against the providers' own snippet, and the 1M-delivery memory check (figures in README.md).
+bench-python: python
+	$(VENV_PY) bindings/python/bench/bench_verify.py
+	$(VENV_PY) bindings/python/bench/bench_memory.py
 
 ## The `hookseal` command, built into target/release/hookseal.
 cli:

@@ -98,6 +98,21 @@ impl ErrorCode {
                 | ErrorCode::KeyMismatch
         )
     }
+
+    /// The HTTP status a receiver answers with, shared by every framework helper: 401 where the delivery failed to
+    /// prove it is genuine, 413 for `payload_too_large`, 400 for any other refused delivery, 500 for a configuration
+    /// error (the receiver, not the sender, is at fault).
+    pub const fn http_status(self) -> u16 {
+        if self.is_config() {
+            500
+        } else if self.is_authentication() {
+            401
+        } else if matches!(self, ErrorCode::PayloadTooLarge) {
+            413
+        } else {
+            400
+        }
+    }
 }
 
 impl fmt::Display for ErrorCode {

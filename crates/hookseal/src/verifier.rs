@@ -95,6 +95,11 @@ impl Verifier {
         self.provider
     }
 
+    /// The body size limit in bytes: a framework helper reads at most this much (plus one byte) of a request.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
     /// Verifies a delivery, reading the system clock if a replay window is on.
     ///
     /// `headers` is any iterator of `(name, value)` pairs ([`HeaderPair`]): `&Vec<(String, String)>`,

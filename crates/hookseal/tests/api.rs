@@ -116,6 +116,21 @@ fn error_codes_are_stable() {
 }
 
 #[test]
+fn http_statuses_follow_the_kind_of_failure() {
+    let status = |code: &str| ErrorCode::from_code(code).map(ErrorCode::http_status);
+    for code in ["missing_header", "malformed_header", "signature_mismatch", "key_mismatch"] {
+        assert_eq!(status(code), Some(401), "{code}");
+    }
+    assert_eq!(status("payload_too_large"), Some(413));
+    for code in ["invalid_json", "missing_field", "event_mismatch", "clinic_mismatch", "timestamp_out_of_tolerance"] {
+        assert_eq!(status(code), Some(400), "{code}");
+    }
+    for code in ["invalid_secret", "insecure_default_key", "unknown_provider", "invalid_option"] {
+        assert_eq!(status(code), Some(500), "{code}");
+    }
+}
+
+#[test]
 fn verifier_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Verifier>();

@@ -1,0 +1,52 @@
+"""The two error classes (../shared/API.md). The native module raises them; they are plain Python so that they can
+subclass ValueError under the stable ABI, and so that tests can raise them too."""
+
+from __future__ import annotations
+
+__all__ = ["VerificationError", "ConfigError"]
+
+
+class _HooksealError(ValueError):
+    code: str
+    """The contract's error code (../shared/PROVIDERS.md, "Error codes"): the same string in every language."""
+    message: str
+    """What went wrong, for logs. It never contains a secret."""
+    http_status: int
+    """The status a receiver answers with: 401 (not genuine), 413 (too large), 400 (refused), 500 (configuration)."""
+
+    def __init__(self, code: str, message: str, http_status: int) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+
+    def __reduce__(self) -> tuple[type[_HooksealError], tuple[str, str, int]]:
+        return (type(self), (self.code, self.message, self.http_status))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.message!r})"
+
+
+class VerificationError(_HooksealError):
+    """A delivery failed verification: not genuine, malformed, or refused by a rule. ``.code`` says which."""
+
+    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
+        super().__init__(code, message, http_status)
+
+
+class ConfigError(_HooksealError):
+    """A verifier (or ``sign``) cannot be built from these options: ``invalid_secret``, ``insecure_default_key``,
+    ``unknown_provider`` or ``invalid_option``."""
+
+    def __init__(self, code: str, message: str, http_status: int = 500) -> None:
+        super().__init__(code, message, http_status)
+
+
+VerificationError.__module__ = "hookseal"
+ConfigError.__module__ = "hookseal"
+
+
+def payload_too_large(limit: int) -> VerificationError:
+    """The error a framework helper raises when a request body is over ``limit`` before it reaches the verifier (a
+    declared Content-Length, or a streamed body that keeps going)."""
+    return VerificationError("payload_too_large", f"the body is over the limit of {limit} bytes", 413)

@@ -1,0 +1,86 @@
+# Stubs for the native module (bindings/python/src). `make test` checks them against the module with mypy.stubtest.
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final, Union, final
+
+from typing_extensions import TypeAlias
+
+__all__ = ["Verifier", "Event", "sign", "__version__"]
+
+__version__: Final[str]
+
+_Text: TypeAlias = Union[str, bytes]
+_Body: TypeAlias = Union[bytes, bytearray, memoryview]
+_Headers: TypeAlias = Union[
+    Mapping[str, Union[_Text, Sequence[_Text]]],
+    Iterable[Union[tuple[_Text, _Text], Sequence[_Text]]],
+]
+"""A Mapping (dict, Flask's request.headers, Starlette's Headers; values may be lists for repeated headers) or
+(name, value) pairs."""
+
+@final
+class Event:
+    """A delivery that passed verification."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def event_type(self) -> str | None: ...
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def idempotency_key_source(self) -> str: ...
+    @property
+    def timestamp(self) -> str | None: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def is_test(self) -> bool: ...
+    @property
+    def is_retry(self) -> bool: ...
+    @property
+    def metadata(self) -> dict[str, Any] | None: ...
+    @property
+    def clinic_id(self) -> str | None: ...
+
+@final
+class Verifier:
+    """Verifies deliveries for one provider: build it once, share it across threads."""
+
+    def __new__(
+        cls,
+        provider: str,
+        *,
+        secret: str | None = ...,
+        secrets: Sequence[str] | None = ...,
+        clinic_id: str | None = ...,
+        allow_insecure_default: bool | None = ...,
+        scheme: str | None = ...,
+        header: str | None = ...,
+        prefix: str | None = ...,
+        encoding: str | None = ...,
+        tolerance: int | None = ...,
+        max_body_bytes: int | None = ...,
+    ) -> Verifier: ...
+    def verify(self, body: _Body, headers: _Headers, now: int | float | None = None) -> Event: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def max_body_bytes(self) -> int: ...
+
+def sign(
+    provider: str,
+    body: _Body,
+    *,
+    secret: str | None = ...,
+    secrets: Sequence[str] | None = ...,
+    clinic_id: str | None = ...,
+    allow_insecure_default: bool | None = ...,
+    scheme: str | None = ...,
+    header: str | None = ...,
+    prefix: str | None = ...,
+    encoding: str | None = ...,
+    tolerance: int | None = ...,
+    max_body_bytes: int | None = ...,
+    now: int | None = ...,
+    webhook_id: str | None = ...,
+) -> dict[str, str]: ...

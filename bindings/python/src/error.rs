@@ -1,0 +1,40 @@
+//! The core's errors as the Python classes of `hookseal/_errors.py` (subclasses of `ValueError` carrying `.code`).
+//! The classes are plain Python because the stable ABI cannot subclass exceptions from Rust before 3.12.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+
+static VERIFICATION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CONFIG_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `hookseal.VerificationError` for a delivery that failed.
+pub(crate) fn verification_error(py: Python<'_>, err: &hookseal::VerifyError) -> PyErr {
+    verification(py, err.code(), err.message())
+}
+
+/// `hookseal.VerificationError` with a code and message of the binding's own.
+pub(crate) fn verification(py: Python<'_>, code: hookseal::ErrorCode, message: &str) -> PyErr {
+    build(py, &VERIFICATION_ERROR, "VerificationError", code, message)
+}
+
+/// `hookseal.ConfigError` for options a verifier (or `sign`) cannot be built from.
+pub(crate) fn config_error(py: Python<'_>, err: &hookseal::ConfigError) -> PyErr {
+    build(py, &CONFIG_ERROR, "ConfigError", err.code(), err.message())
+}
+
+fn build(
+    py: Python<'_>,
+    class: &PyOnceLock<Py<PyType>>,
+    name: &str,
+    code: hookseal::ErrorCode,
+    message: &str,
+) -> PyErr {
+    let instance = class
+        .import(py, "hookseal._errors", name)
+        .and_then(|class| class.call1((code.as_str(), message, code.http_status())));
+    match instance {
+        Ok(instance) => PyErr::from_value(instance),
+        Err(err) => err,
+    }
+}

@@ -1,0 +1,95 @@
+//! `hookseal.Verifier`: built once from keyword options, shared across threads, `verify(body, headers, now=None)`.
+
+use std::fmt::Write as _;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt};
+
+use crate::error::{config_error, verification_error};
+use crate::event::Event;
+use crate::{headers, options, Body};
+
+/// From this size on, the GIL is released while the core hashes and parses the body, so other threads run. Below
+/// it, releasing and re-taking the GIL would cost more than it frees.
+const DETACH_FROM_BYTES: usize = 16 * 1024;
+
+/// Verifies deliveries for one provider (../shared/API.md).
+#[pyclass(frozen, module = "hookseal", name = "Verifier")]
+pub struct Verifier {
+    inner: hookseal::Verifier,
+}
+
+#[pymethods]
+impl Verifier {
+    #[new]
+    #[pyo3(signature = (provider, **options))]
+    fn new(py: Python<'_>, provider: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = options::verifier_options(py, options)?;
+        let inner = hookseal::Verifier::new(provider, &options).map_err(|e| config_error(py, &e))?;
+        Ok(Self { inner })
+    }
+
+    /// Verifies one delivery and returns its event, or raises `VerificationError`.
+    #[pyo3(signature = (body, headers, now = None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Event> {
+        let body = Body::extract(body)?;
+        let owners = headers::extract(headers)?;
+        let headers = headers::slices(&owners);
+        let now = now.map(unix_seconds).transpose()?;
+        let bytes = body.as_bytes();
+        let run = || match now {
+            Some(now) => self.inner.verify_at(bytes, &headers, now),
+            None => self.inner.verify(bytes, &headers),
+        };
+        let verified = if bytes.len() >= DETACH_FROM_BYTES { py.detach(run) } else { run() };
+        match verified {
+            Ok(event) => Event::new(py, &event),
+            Err(err) => Err(verification_error(py, &err)),
+        }
+    }
+
+    /// The preset's name.
+    #[getter]
+    fn provider(&self) -> &'static str {
+        self.inner.provider().as_str()
+    }
+
+    /// The body size limit in bytes.
+    #[getter]
+    fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes()
+    }
+
+    // Secrets are never shown.
+    fn __repr__(&self) -> String {
+        let mut repr = String::from("Verifier(");
+        let _ = write!(repr, "'{}', max_body_bytes={})", self.inner.provider().as_str(), self.inner.max_body_bytes());
+        repr
+    }
+}
+
+/// `now` as whole Unix seconds: an int, or a float such as `time.time()` (rounded down).
+fn unix_seconds(now: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if now.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err("now must be Unix seconds (int or float), not bool"));
+    }
+    if now.is_instance_of::<PyInt>() {
+        return now.extract::<i64>().map_err(|_| PyValueError::new_err("now is out of range"));
+    }
+    if let Ok(float) = now.cast::<PyFloat>() {
+        let seconds = float.value().floor();
+        // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
+        if seconds.is_finite() && seconds >= i64::MIN as f64 && seconds < i64::MAX as f64 {
+            return Ok(seconds as i64);
+        }
+        return Err(PyValueError::new_err("now is out of range"));
+    }
+    Err(PyTypeError::new_err(format!("now must be Unix seconds (int or float), not {}", now.get_type().name()?)))
+}
