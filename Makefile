@@ -34,9 +34,11 @@ python: $(VENV)/.deps
 	$(VENV)/bin/maturin build --release --locked --quiet --out $(PY_WHEELS)
 	$(VENV)/bin/pip install --quiet --force-reinstall --no-deps $(PY_WHEELS)/hookseal-*.whl
 
-$(VENV)/.deps: bindings/python/requirements-dev.txt
+# Order-only on `tools`: a fresh machine gets python3-venv first, without reinstalling the packages on every run.
+$(VENV)/.deps: bindings/python/requirements-dev.txt bindings/python/constraints.txt | tools
 	test -x $(VENV_PY) || python3 -m venv $(VENV)
-	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-dev.txt
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check \
+		-r bindings/python/requirements-dev.txt -c bindings/python/constraints.txt
 	touch $@
 
 test-python: python

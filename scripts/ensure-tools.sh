@@ -3,10 +3,13 @@
 set -euo pipefail
 
 need_apt=()
-command -v python3 >/dev/null || need_apt+=(python3)
 command -v cc >/dev/null || need_apt+=(gcc)
 # `make python` creates .venv; Debian's python3 splits venv/ensurepip into python3-venv.
-command -v python3 >/dev/null && ! python3 -c 'import ensurepip, venv' 2>/dev/null && need_apt+=(python3-venv)
+if ! command -v python3 >/dev/null; then
+  need_apt+=(python3 python3-venv)
+elif ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  need_apt+=(python3-venv)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi

@@ -64,7 +64,8 @@ _seen_lock = threading.Lock()
 
 
 def first_delivery(key: str) -> bool:
-    """Records ``key``; True the first time it is seen, False for a retry or a duplicate."""
+    """Claims ``key``; True the first time it is seen, False for a retry or a duplicate (also while the first
+    delivery is still being processed: two concurrent copies never both run)."""
     with _seen_lock:
         if key in _seen:
             return False
@@ -72,11 +73,21 @@ def first_delivery(key: str) -> bool:
         return True
 
 
+def forget(key: str) -> None:
+    """Releases a claim whose processing failed, so the provider's retry is processed instead of called a duplicate."""
+    with _seen_lock:
+        _seen.discard(key)
+
+
 def handle(event: hookseal.Event) -> Dict[str, Any]:
     """The answer common to both providers: a duplicate is still a 2xx, so that the provider stops retrying."""
     if not first_delivery(event.idempotency_key):
         return {"status": "duplicate", "idempotency_key": event.idempotency_key}
-    dispatch(event)
+    try:
+        dispatch(event)
+    except Exception:
+        forget(event.idempotency_key)  # the answer is a 500: the provider retries, and the retry is processed
+        raise
     return {
         "status": "processed",
         "event_type": event.event_type,

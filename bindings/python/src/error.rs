@@ -38,3 +38,12 @@ fn build(
         Err(err) => err,
     }
 }
+
+/// The HTTP status for an error code (`ErrorCode::http_status`), for errors raised from Python (`hookseal._errors`).
+#[pyfunction]
+#[pyo3(name = "_http_status")]
+pub(crate) fn http_status(code: &str) -> PyResult<u16> {
+    hookseal::ErrorCode::from_code(code)
+        .map(hookseal::ErrorCode::http_status)
+        .ok_or_else(|| pyo3::exceptions::PyValueError::new_err("not one of hookseal's error codes"))
+}

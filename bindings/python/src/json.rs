@@ -2,13 +2,14 @@
 //! int of any size, float, bool, None; key order kept), built straight from the text with the core's parser. (jiter's
 //! own `python` feature needs the full C API, which an abi3-py39 wheel does not have.)
 //!
-//! Building Python objects is most of the cost of a delivery, so short strings come from a cache: deliveries of one
-//! provider repeat the same keys (and many values: statuses, currencies), and a cached `str` also keeps its hash,
-//! which every dict insertion needs. Like pydantic-core's (jiter's) string cache, it is a fixed table indexed by a hash
-//! of the text: a collision replaces the entry, so it never grows past its size and never slows down.
+//! Building Python objects is most of the cost of a delivery, so short object keys come from a cache: deliveries of
+//! one provider repeat the same keys, and a cached `str` also keeps its hash, which every dict insertion needs. Like
+//! pydantic-core's (jiter's) string cache, it is a fixed table indexed by a hash of the text: a collision replaces the
+//! entry, so it never grows past its size and never slows down. Values are never cached: they are patient data, which
+//! must not outlive the request in a process-wide table.
 
 use std::hash::BuildHasher;
-use std::sync::Mutex;
+use std::sync::{Mutex, TryLockError};
 
 use jiter::{Jiter, JiterError, Peek};
 use pyo3::prelude::*;
@@ -19,9 +20,7 @@ use crate::error::verification;
 /// A JSON value as Python objects. The text was validated by the core (one value, nesting bounded), so a parse error
 /// here would be a bug; it is still reported as `invalid_json`, never a panic.
 pub(crate) fn to_python<'py>(py: Python<'py>, json: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    // The GIL serialises callers already; the lock only makes the static sound. Never contended, never poisoned
-    // (nothing in `walk` panics), but if it were, strings are simply not cached.
-    let mut guard = CACHE.try_lock().ok();
+    let mut guard = lock_cache();
     let mut builder = Builder { py, cache: guard.as_deref_mut() };
     let mut jiter = Jiter::new(json);
     let peek = jiter.peek().map_err(|e| invalid(py, e))?;
@@ -32,9 +31,20 @@ pub(crate) fn to_python<'py>(py: Python<'py>, json: &[u8]) -> PyResult<Bound<'py
 
 /// A short string that repeats from delivery to delivery (a provider's name, an event type) from the same cache.
 pub(crate) fn repeated_str<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyString> {
+    match lock_cache() {
+        Some(mut cache) => cache.get(py, text),
+        None => PyString::new(py, text),
+    }
+}
+
+/// The cache, unless it is in use. The GIL serialises callers already, so the lock is only held elsewhere if a
+/// destructor run while building re-enters hookseal; then strings are simply made afresh. The table holds no
+/// invariant a panic could break, so a poisoned lock is taken back.
+fn lock_cache() -> Option<std::sync::MutexGuard<'static, StringCache>> {
     match CACHE.try_lock() {
-        Ok(mut cache) => cache.get(py, text),
-        Err(_) => PyString::new(py, text),
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
     }
 }
 
@@ -57,10 +67,7 @@ impl<'py> Builder<'py, '_> {
                 py.None().into_bound(py)
             }
             Peek::True | Peek::False => PyBool::new(py, jiter.known_bool(peek).map_err(invalid)?).to_owned().into_any(),
-            Peek::String => {
-                let text = jiter.known_str().map_err(invalid)?;
-                self.string(text).into_any()
-            }
+            Peek::String => PyString::new(py, jiter.known_str().map_err(invalid)?).into_any(),
             Peek::Array => {
                 // Collected first, so the list is made at its final size and takes the items over without
                 // touching their reference counts.
@@ -75,11 +82,11 @@ impl<'py> Builder<'py, '_> {
             Peek::Object => {
                 let dict = PyDict::new(py);
                 // The key is made into a `str` before the parser moves on: the `&str` borrows its scratch space.
-                let mut key = jiter.known_object().map_err(invalid)?.map(|k| self.string(k));
+                let mut key = jiter.known_object().map_err(invalid)?.map(|k| self.key(k));
                 while let Some(name) = key {
                     let peek = jiter.peek().map_err(invalid)?;
                     dict.set_item(name, self.walk(jiter, peek)?)?;
-                    key = jiter.next_key().map_err(invalid)?.map(|k| self.string(k));
+                    key = jiter.next_key().map_err(invalid)?.map(|k| self.key(k));
                 }
                 dict.into_any()
             }
@@ -87,7 +94,7 @@ impl<'py> Builder<'py, '_> {
         })
     }
 
-    fn string(&mut self, text: &str) -> Bound<'py, PyString> {
+    fn key(&mut self, text: &str) -> Bound<'py, PyString> {
         match self.cache.as_deref_mut() {
             Some(cache) => cache.get(self.py, text),
             None => PyString::new(self.py, text),
@@ -110,9 +117,9 @@ fn number<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     }
 }
 
-/// Strings up to this many bytes are cached (longer ones are rarely repeated: free text, ids).
+/// Keys up to this many bytes are cached (longer ones are rarely repeated).
 const CACHED_MAX_LEN: usize = 32;
-/// Entries in the table: at most 16384 short strings, about 1 MiB with their texts.
+/// Entries in the table: at most 4096 short keys, under 200 KiB with their texts (small enough to stay in cache).
 const CACHE_SIZE: usize = 4096;
 
 static CACHE: Mutex<StringCache> = Mutex::new(StringCache { entries: Vec::new() });

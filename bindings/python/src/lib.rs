@@ -13,7 +13,8 @@ mod options;
 mod sign;
 mod verifier;
 
-/// A body as the core reads it: `bytes` borrowed as they are, any other bytes-like object copied once.
+/// A body as the core reads it: `bytes` borrowed as they are; a `bytearray` copied once, a `memoryview` turned into
+/// `bytes` once (the stable ABI for Python 3.9 has no buffer protocol).
 pub(crate) enum Body<'py> {
     Borrowed(Bound<'py, PyBytes>),
     Copied(Vec<u8>),
@@ -37,7 +38,7 @@ impl<'py> Body<'py> {
         if body.hasattr(pyo3::intern!(body.py(), "tobytes"))? {
             let bytes = body.call_method0(pyo3::intern!(body.py(), "tobytes"))?;
             if let Ok(bytes) = bytes.cast::<PyBytes>() {
-                return Ok(Body::Copied(bytes.as_bytes().to_vec()));
+                return Ok(Body::Borrowed(bytes.clone()));
             }
         }
         Err(PyTypeError::new_err(format!(
@@ -59,6 +60,8 @@ fn _hookseal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<verifier::Verifier>()?;
     m.add_class::<event::Event>()?;
     m.add_function(wrap_pyfunction!(sign::sign, m)?)?;
+    m.add_function(wrap_pyfunction!(error::http_status, m)?)?;
+    m.add("_OPTION_NAMES", hookseal::Options::names().collect::<Vec<_>>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

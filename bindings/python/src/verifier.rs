@@ -44,9 +44,15 @@ impl Verifier {
         let headers = headers::slices(&owners);
         let now = now.map(unix_seconds).transpose()?;
         let bytes = body.as_bytes();
-        let run = || match now {
-            Some(now) => self.inner.verify_at(bytes, &headers, now),
-            None => self.inner.verify(bytes, &headers),
+        let run = || {
+            let verified = match now {
+                Some(now) => self.inner.verify_at(bytes, &headers, now),
+                None => self.inner.verify(bytes, &headers),
+            };
+            // ELMED's key is a SHA-256 of the body, computed on first use: compute it here, with the GIL released too.
+            verified.inspect(|event| {
+                event.idempotency_key();
+            })
         };
         let verified = if bytes.len() >= DETACH_FROM_BYTES { py.detach(run) } else { run() };
         match verified {
@@ -75,7 +81,7 @@ impl Verifier {
     }
 }
 
-/// `now` as whole Unix seconds: an int, or a float such as `time.time()` (rounded down).
+/// `now` as whole Unix seconds: an int, or a float such as `time.time()` (rounded down, as in every binding).
 fn unix_seconds(now: &Bound<'_, PyAny>) -> PyResult<i64> {
     if now.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err("now must be Unix seconds (int or float), not bool"));
@@ -84,12 +90,8 @@ fn unix_seconds(now: &Bound<'_, PyAny>) -> PyResult<i64> {
         return now.extract::<i64>().map_err(|_| PyValueError::new_err("now is out of range"));
     }
     if let Ok(float) = now.cast::<PyFloat>() {
-        let seconds = float.value().floor();
-        // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
-        if seconds.is_finite() && seconds >= i64::MIN as f64 && seconds < i64::MAX as f64 {
-            return Ok(seconds as i64);
-        }
-        return Err(PyValueError::new_err("now is out of range"));
+        return hookseal::seconds_from_float(float.value())
+            .ok_or_else(|| PyValueError::new_err("now must be a finite number of seconds in range"));
     }
     Err(PyTypeError::new_err(format!("now must be Unix seconds (int or float), not {}", now.get_type().name()?)))
 }

@@ -365,5 +365,28 @@ def test_the_stubs_name_exactly_the_options_the_core_knows() -> None:
     for name in names:  # each is known to the core (None means "not set")
         base: dict[str, Any] = {"secret": "s", "scheme": "hmac-sha256", "header": "X-Sig"}
         hookseal.Verifier("custom", **{**base, name: base.get(name)})
+    assert sorted(names) == sorted(hookseal._hookseal._OPTION_NAMES), "the stub and the core list other options"
     sign = next(n for n in stub.body if isinstance(n, ast.FunctionDef) and n.name == "sign")
     assert [arg.arg for arg in sign.args.kwonlyargs] == names + ["now", "webhook_id"]
+
+
+@pytest.mark.parametrize("number", [
+    "0", "-0", "7", "-7", "256", "257", "-5", "-6", "9223372036854775807", "-9223372036854775808",
+    "9223372036854775808", "-9223372036854775809", "123456789012345678901234567890123", "1.0", "-0.0", "0.1",
+    "1E5", "1e-5", "2.5E+3", "1.7976931348623157e308", "1e400", "-1e400", "5e-324", "1e-400", "850.00",
+])
+def test_numbers_read_as_json_loads_reads_them(elmed: hookseal.Verifier, number: str) -> None:
+    body = ('{"event": "x", "data": [%s, {"n": %s}]}' % (number, number)).encode()
+    got = elmed.verify(body, signed(body)).data
+    expected = json.loads(body)["data"]
+    assert [type(got[0]), type(got[1]["n"])] == [type(expected[0])] * 2
+    assert repr(got) == repr(expected)
+
+
+def test_errors_made_in_python_answer_like_the_cores() -> None:
+    assert hookseal.VerificationError("signature_mismatch", "m").http_status == 401
+    assert hookseal.VerificationError("payload_too_large", "m").http_status == 413
+    assert hookseal.VerificationError("clinic_mismatch", "m").http_status == 400
+    assert hookseal.ConfigError("invalid_option", "m").http_status == 500
+    with pytest.raises(ValueError):
+        hookseal.VerificationError("no_such_code", "m")

@@ -11,6 +11,16 @@ pub(crate) fn system_now() -> i64 {
     }
 }
 
+/// Whole Unix seconds from a fractional number of seconds, the clock of a host language (Python's `time.time()`,
+/// JavaScript's `Date.now() / 1000`), rounded down; `None` when it is not finite or out of range. Bindings read
+/// `verify`'s `now` with it, so every runtime treats a fractional clock alike.
+pub fn seconds_from_float(seconds: f64) -> Option<i64> {
+    let floor = seconds.floor();
+    // `i64::MAX as f64` rounds up to 2^63, so the upper bound is exclusive.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    (floor.is_finite() && floor >= i64::MIN as f64 && floor < i64::MAX as f64).then_some(floor as i64)
+}
+
 /// Whole Unix seconds from a decimal number (`1614265330`, `1614265330.25`, `-5`); None for anything else.
 pub(crate) fn parse_unix_seconds(text: &str) -> Option<i64> {
     let (int, frac) = match text.split_once('.') {
@@ -65,6 +75,17 @@ mod tests {
         assert_eq!(parse_timestamp("1e9"), None);
         assert_eq!(parse_timestamp("-0.5"), Some(-1));
         assert_eq!(parse_timestamp("-2.0"), Some(-2));
+    }
+
+    #[test]
+    fn float_clocks_round_down() {
+        assert_eq!(seconds_from_float(1_774_781_160.99), Some(1_774_781_160));
+        assert_eq!(seconds_from_float(-0.5), Some(-1));
+        assert_eq!(seconds_from_float(0.0), Some(0));
+        assert_eq!(seconds_from_float(f64::NAN), None);
+        assert_eq!(seconds_from_float(f64::INFINITY), None);
+        assert_eq!(seconds_from_float(9.3e18), None);
+        assert_eq!(seconds_from_float(-9.3e18), None);
     }
 
     #[test]

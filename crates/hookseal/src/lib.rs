@@ -37,6 +37,7 @@ mod scheme;
 mod sign;
 mod verifier;
 
+pub use clock::seconds_from_float;
 pub use error::{ConfigError, ErrorCode, VerifyError};
 pub use event::{Event, KeySource, RawJson};
 pub use headers::{HeaderPair, MAX_SIGNATURES};

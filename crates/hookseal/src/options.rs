@@ -183,6 +183,11 @@ impl Options {
         Ok(())
     }
 
+    /// The name of every option [`Options::set`] knows (bindings check their typed signatures against it).
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        OPTIONS.iter().map(|(name, _)| *name)
+    }
+
     pub(crate) fn check_secret_forms(&self) -> Result<(), ConfigError> {
         if self.both_secret_forms {
             return Err(invalid_option("give either secret or secrets, not both"));

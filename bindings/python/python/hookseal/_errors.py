@@ -3,6 +3,8 @@ subclass ValueError under the stable ABI, and so that tests can raise them too."
 
 from __future__ import annotations
 
+from typing import Optional
+
 __all__ = ["VerificationError", "ConfigError"]
 
 
@@ -30,16 +32,23 @@ class _HooksealError(ValueError):
 class VerificationError(_HooksealError):
     """A delivery failed verification: not genuine, malformed, or refused by a rule. ``.code`` says which."""
 
-    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
-        super().__init__(code, message, http_status)
+    def __init__(self, code: str, message: str, http_status: Optional[int] = None) -> None:
+        super().__init__(code, message, _status(code) if http_status is None else http_status)
 
 
 class ConfigError(_HooksealError):
     """A verifier (or ``sign``) cannot be built from these options: ``invalid_secret``, ``insecure_default_key``,
     ``unknown_provider`` or ``invalid_option``."""
 
-    def __init__(self, code: str, message: str, http_status: int = 500) -> None:
-        super().__init__(code, message, http_status)
+    def __init__(self, code: str, message: str, http_status: Optional[int] = None) -> None:
+        super().__init__(code, message, _status(code) if http_status is None else http_status)
+
+
+def _status(code: str) -> int:
+    # The core's table (ErrorCode::http_status), so an error made here answers like one raised by the core.
+    from ._hookseal import _http_status
+
+    return _http_status(code)
 
 
 VerificationError.__module__ = "hookseal"
@@ -49,4 +58,4 @@ ConfigError.__module__ = "hookseal"
 def payload_too_large(limit: int) -> VerificationError:
     """The error a framework helper raises when a request body is over ``limit`` before it reaches the verifier (a
     declared Content-Length, or a streamed body that keeps going)."""
-    return VerificationError("payload_too_large", f"the body is over the limit of {limit} bytes", 413)
+    return VerificationError("payload_too_large", f"the body is over the limit of {limit} bytes")

@@ -4,9 +4,12 @@ from typing import Any, Final, Union, final
 
 from typing_extensions import TypeAlias
 
-__all__ = ["Verifier", "Event", "sign", "__version__"]
+__all__ = ["Verifier", "Event", "sign", "_http_status", "_OPTION_NAMES", "__version__"]
 
 __version__: Final[str]
+_OPTION_NAMES: Final[list[str]]
+
+def _http_status(code: str) -> int: ...
 
 _Text: TypeAlias = Union[str, bytes]
 _Body: TypeAlias = Union[bytes, bytearray, memoryview]

@@ -40,9 +40,10 @@ THREAD_FROM_BYTES = 256 * 1024
 async def verify_request(verifier: Verifier, request: Request) -> Event:
     """Reads and verifies the request; raises :class:`hookseal.VerificationError`."""
     body = await _read_body(request, verifier.max_body_bytes)
+    headers = request.headers.raw  # the bytes as sent (Starlette's str view decodes them as latin-1)
     if len(body) >= THREAD_FROM_BYTES:
-        return await run_in_threadpool(verifier.verify, body, request.headers)
-    return verifier.verify(body, request.headers)
+        return await run_in_threadpool(verifier.verify, body, headers)
+    return verifier.verify(body, headers)
 
 
 def webhook(verifier: Verifier) -> Callable[[Request], Awaitable[Event]]:
@@ -60,7 +61,7 @@ def webhook(verifier: Verifier) -> Callable[[Request], Awaitable[Event]]:
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise payload_too_large(limit)
     chunks: List[bytes] = []
     size = 0

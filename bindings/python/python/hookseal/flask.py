@@ -47,20 +47,29 @@ def verify_request(verifier: Verifier) -> Event:
     """Verifies the current request and returns its event; raises :class:`hookseal.VerificationError`.
 
     For views that want to handle refusals themselves; :func:`webhook` wraps this."""
-    limit = verifier.max_body_bytes
-    # Werkzeug enforces max_content_length while reading, declared or streamed (chunked), so a huge body is never
-    # buffered. A streamed body longer than max_content_length is not refused, though: get_data() silently stops at
-    # exactly max_content_length bytes. So read at most one byte more than the limit, and refuse if that byte came.
-    cap = limit + 1
-    if request.max_content_length is None or request.max_content_length > cap:
-        request.max_content_length = cap
+    # Werkzeug enforces max_content_length while reading, declared (Content-Length) or streamed (chunked), so a huge
+    # body is never buffered. A streamed body over it is not refused, though: get_data() silently stops at exactly
+    # max_content_length bytes. So read at most one byte more than the limit (the app's MAX_CONTENT_LENGTH, if lower,
+    # or the verifier's), and refuse if that byte came.
+    app_limit = request.max_content_length
+    limit = verifier.max_body_bytes if app_limit is None else min(verifier.max_body_bytes, app_limit)
+    request.max_content_length = limit + 1
     try:
         body = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise payload_too_large(limit) from None
     if len(body) > limit:
         raise payload_too_large(limit)
-    return verifier.verify(body, request.headers)
+    # WSGI hands header values over decoded as latin-1: encoding them back gives the exact bytes that were sent.
+    headers = [(name, _wire_bytes(value)) for name, value in request.headers.items()]
+    return verifier.verify(body, headers)
+
+
+def _wire_bytes(value: str) -> bytes:
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:  # not from the server (PEP 3333 values are latin-1): a str set by middleware
+        return value.encode("utf-8")
 
 
 def error_response(error: VerificationError) -> tuple[Response, int]:
