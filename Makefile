@@ -1,7 +1,7 @@
 # hookseal: one Rust core, thin bindings. `make demo` shows it; `make test` checks everything (CI runs it).
 CARGO ?= cargo
 
-.PHONY: demo test tools lint vectors-check test-rust test-python python bench bench-python cli
+.PHONY: demo test tools lint vectors-check test-rust test-python python test-node node bench bench-python bench-node cli
 
 VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
@@ -12,7 +12,7 @@ demo:
 	$(CARGO) run --quiet --release --locked -p hookseal-cli -- demo
 
 ## Everything CI checks, installing what a fresh machine lacks.
-test: tools lint vectors-check test-rust test-python
+test: tools lint vectors-check test-rust test-python test-node
 
 tools:
 	./scripts/ensure-tools.sh
@@ -24,9 +24,9 @@ lint:
 vectors-check:
 	python3 tests/vectors/generate.py --check
 
-# The pyo3 crate has no Rust tests (they would need libpython); the Python tests exercise it.
+# The pyo3 and napi crates have no Rust tests (they would need libpython / Node); their host tests exercise them.
 test-rust:
-	$(CARGO) test --workspace --locked --exclude hookseal-python
+	$(CARGO) test --workspace --locked --exclude hookseal-python --exclude hookseal-node
 
 ## The Python binding: the wheel built by maturin and installed into .venv, then every test of bindings/python.
 python: $(VENV)/.deps
@@ -46,6 +46,21 @@ test-python: python
 	$(VENV_PY) -m mypy.stubtest hookseal
 	$(VENV_PY) -m mypy --strict --explicit-package-bases bindings/python/python/hookseal examples/flask examples/fastapi bindings/python/bench
 
+## The Node.js binding: npm packages (package-lock.json) and the napi-rs addon, loaded by require('hookseal').
+node: node_modules/.installed
+	npm run --silent build
+	git diff --exit-code -- bindings/node/native.js bindings/node/native.d.ts || \
+		{ echo "bindings/node/native.{js,d.ts} drifted from the Rust exports: commit the regenerated files" >&2; exit 1; }
+
+# `npm install`, not `npm ci`: @napi-rs/cli 3 lists other platforms' optional packages the lock file cannot hold.
+node_modules/.installed: package.json package-lock.json | tools
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-node: node
+	node --test bindings/node/test/
+	node_modules/.bin/tsc --noEmit -p bindings/node/test/tsconfig.json
+
 ## Criterion benchmarks (not part of `make test`): figures in README.md.
 bench:
 	$(CARGO) bench -p hookseal --locked
@@ -54,6 +69,11 @@ bench:
 bench-python: python
 	$(VENV_PY) bindings/python/bench/bench_verify.py
 	$(VENV_PY) bindings/python/bench/bench_memory.py
+
+## The Node benchmark against ELMED's own snippet, and the 1M-delivery memory check (figures in README.md).
+bench-node: node
+	node bindings/node/bench/bench_verify.js
+	node --expose-gc bindings/node/bench/bench_memory.js
 
 ## The `hookseal` command, built into target/release/hookseal.
 cli:

@@ -4,6 +4,10 @@ set -euo pipefail
 
 need_apt=()
 command -v cc >/dev/null || need_apt+=(gcc)
+# `make node`: Node.js 18 or later with npm (Debian 12's nodejs is 18).
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
+command -v git >/dev/null || need_apt+=(git)
 # `make python` creates .venv; Debian's python3 splits venv/ensurepip into python3-venv.
 if ! command -v python3 >/dev/null; then
   need_apt+=(python3 python3-venv)

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
@@ -159,6 +160,106 @@ impl<'a> Event<'a> {
     pub fn clinic_id(&self) -> Option<&str> {
         self.clinic_id.as_deref()
     }
+}
+
+/// How [`Event::to_json`] names the fields: the host language's case (../shared/API.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldCase {
+    /// `event_type`, `idempotency_key`, … (Python, PHP arrays, the CLI).
+    Snake,
+    /// `eventType`, `idempotencyKey`, … (JavaScript).
+    Camel,
+}
+
+impl Event<'_> {
+    /// The event as one JSON object with the ten fields in the contract's order, `data` and `metadata` as their JSON
+    /// text (redacted as [`RawJson::get`] shows them). A binding whose host parses JSON faster than it can build
+    /// objects one by one (JavaScript's `JSON.parse`) hands this over in one piece.
+    pub fn to_json(&self, case: FieldCase) -> String {
+        let data = self.data.get();
+        let metadata = self.metadata.map(|m| m.get());
+        let mut out = String::with_capacity(data.len() + metadata.as_ref().map_or(0, |m| m.len()) + 256);
+        let names: [&str; 10] = match case {
+            FieldCase::Snake => [
+                "provider",
+                "event_type",
+                "idempotency_key",
+                "idempotency_key_source",
+                "timestamp",
+                "data",
+                "is_test",
+                "is_retry",
+                "metadata",
+                "clinic_id",
+            ],
+            FieldCase::Camel => [
+                "provider",
+                "eventType",
+                "idempotencyKey",
+                "idempotencyKeySource",
+                "timestamp",
+                "data",
+                "isTest",
+                "isRetry",
+                "metadata",
+                "clinicId",
+            ],
+        };
+        let [provider, event_type, key, source, timestamp, data_name, is_test, is_retry, metadata_name, clinic_id] =
+            names;
+        out.push('{');
+        field(&mut out, provider, Some(self.provider.as_str()));
+        field(&mut out, event_type, self.event_type());
+        field(&mut out, key, Some(self.idempotency_key()));
+        field(&mut out, source, Some(self.idempotency_key_source().as_str()));
+        field(&mut out, timestamp, self.timestamp());
+        raw_field(&mut out, data_name, &data);
+        raw_field(&mut out, is_test, if self.is_test { "true" } else { "false" });
+        raw_field(&mut out, is_retry, if self.is_retry { "true" } else { "false" });
+        raw_field(&mut out, metadata_name, metadata.as_deref().unwrap_or("null"));
+        field(&mut out, clinic_id, self.clinic_id());
+        out.pop(); // the last field's comma
+        out.push('}');
+        out
+    }
+}
+
+fn raw_field(out: &mut String, name: &str, json: &str) {
+    out.push('"');
+    out.push_str(name);
+    out.push_str("\":");
+    out.push_str(json);
+    out.push(',');
+}
+
+fn field(out: &mut String, name: &str, value: Option<&str>) {
+    out.push('"');
+    out.push_str(name);
+    out.push_str("\":");
+    match value {
+        Some(text) => json_string(out, text),
+        None => out.push_str("null"),
+    }
+    out.push(',');
+}
+
+/// `text` as a JSON string (RFC 8259: quote, backslash and control characters escaped).
+fn json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c < ' ' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 impl fmt::Debug for Event<'_> {

@@ -39,7 +39,7 @@ mod verifier;
 
 pub use clock::seconds_from_float;
 pub use error::{ConfigError, ErrorCode, VerifyError};
-pub use event::{Event, KeySource, RawJson};
+pub use event::{Event, FieldCase, KeySource, RawJson};
 pub use headers::{HeaderPair, MAX_SIGNATURES};
 pub use options::{OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
 pub use provider::{Encoding, Provider, Scheme};

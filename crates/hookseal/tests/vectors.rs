@@ -2,7 +2,7 @@
 
 mod support;
 
-use hookseal::{Event, OptionValue, Options, Verifier};
+use hookseal::{Event, FieldCase, OptionValue, Options, Verifier};
 use serde_json::{Map, Value};
 use support::vectors::{load_all, parse_deep, Case, Expect};
 
@@ -61,8 +61,48 @@ fn run(case: &Case) -> Result<(), String> {
     match (result, &case.expect) {
         (Err(e), Expect::Error(code)) if e.code().as_str() == code => Ok(()),
         (Err(e), _) => Err(format!("verify failed: {e}")),
-        (Ok(ev), _) => case.check_event(&event_json(&ev)?),
+        (Ok(ev), _) => {
+            case.check_event(&event_json(&ev)?)?;
+            // The same event as the one JSON text bindings hand to their host (`Event::to_json`), in both cases.
+            let snake: Value = parse_deep(&ev.to_json(FieldCase::Snake)).map_err(|e| format!("to_json: {e}"))?;
+            case.check_event(&snake).map_err(|e| format!("to_json(Snake): {e}"))?;
+            let camel: Value = parse_deep(&ev.to_json(FieldCase::Camel)).map_err(|e| format!("to_json: {e}"))?;
+            case.check_event(&Value::Object(camel_to_snake(camel)?)).map_err(|e| format!("to_json(Camel): {e}"))
+        }
     }
+}
+
+/// The top-level keys of a camelCase event renamed to the contract's snake_case (`data`'s own keys stay as sent).
+fn camel_to_snake(event: Value) -> Result<Map<String, Value>, String> {
+    let Value::Object(fields) = event else { return Err("to_json is not an object".into()) };
+    let mut keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let mut expected = [
+        "provider",
+        "eventType",
+        "idempotencyKey",
+        "idempotencyKeySource",
+        "timestamp",
+        "data",
+        "isTest",
+        "isRetry",
+        "metadata",
+        "clinicId",
+    ];
+    expected.sort_unstable();
+    if keys != expected {
+        return Err(format!("to_json(Camel) names the fields {keys:?}"));
+    }
+    Ok(fields
+        .into_iter()
+        .map(|(name, value)| {
+            let snake: String = name
+                .chars()
+                .flat_map(|c| if c.is_ascii_uppercase() { vec!['_', c.to_ascii_lowercase()] } else { vec![c] })
+                .collect();
+            (snake, value)
+        })
+        .collect())
 }
 
 #[test]

@@ -1,0 +1,160 @@
+'use strict';
+// hookseal for Node.js (../shared/API.md): the JavaScript side of the napi-rs addon. It turns bodies and headers into
+// what the addon takes, raises the error classes, and parses the event the core hands over as one JSON text.
+
+const { inspect } = require('node:util');
+const native = require('./native.js');
+
+/** The base of hookseal's errors: `code` is the contract's string, `httpStatus` the answer a receiver gives. */
+class HooksealError extends Error {
+  constructor(code, message, httpStatus) {
+    super(`${code}: ${message}`);
+    const status = httpStatus ?? native.httpStatus(code);
+    if (status === null || status === undefined) {
+      throw new TypeError(`${JSON.stringify(String(code))} is not one of hookseal's error codes`);
+    }
+    Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false, configurable: true });
+    this.code = code;
+    this.detail = message;
+    this.httpStatus = status;
+  }
+}
+
+/** A delivery failed verification: not genuine, malformed, or refused by a rule. `code` says which. */
+class VerificationError extends HooksealError {}
+
+/** A verifier (or `sign`) cannot be built from these options. */
+class ConfigError extends HooksealError {}
+
+// The addon throws plain errors whose `code` is the contract's string; anything else (a bug) is rethrown as it is.
+function rethrow(error, Class) {
+  if (error && typeof error.code === 'string' && native.httpStatus(error.code) !== null) {
+    throw new Class(error.code, error.message);
+  }
+  throw error;
+}
+
+/** The body as bytes, read in place: Buffer / Uint8Array / other views and ArrayBuffer; a string as its UTF-8. */
+function bodyBytes(body) {
+  if (body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  throw new TypeError(`body must be a Buffer, Uint8Array, ArrayBuffer or string, not ${describe(body)}`);
+}
+
+/**
+ * Headers as `[name, value, name, value, …]`: a Node `IncomingHttpHeaders` object (array values for repeated
+ * headers), a WHATWG `Headers` (or anything with `forEach(value, name)`), a `Map`, or `[name, value][]`.
+ */
+function flatHeaders(headers) {
+  const flat = [];
+  const add = (name, value) => {
+    if (typeof name !== 'string') throw new TypeError(`a header name must be a string, not ${describe(name)}`);
+    if (typeof value === 'string') {
+      flat.push(name, value);
+    } else if (Array.isArray(value)) {
+      for (const item of value) add(name, item);
+    } else if (value !== undefined) {
+      throw new TypeError(`the value of header ${JSON.stringify(name)} must be a string, not ${describe(value)}`);
+    }
+  };
+  if (Array.isArray(headers)) {
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('each header must be a [name, value] pair');
+      add(pair[0], pair[1]);
+    }
+  } else if (headers instanceof Map || (headers && typeof headers.forEach === 'function')) {
+    headers.forEach((value, name) => add(name, value));
+  } else if (headers !== null && typeof headers === 'object') {
+    for (const name of Object.keys(headers)) add(name, headers[name]);
+  } else {
+    throw new TypeError(`headers must be an object, a Headers, a Map or [name, value][], not ${describe(headers)}`);
+  }
+  return flat;
+}
+
+/** `now` as Unix seconds (fractions are rounded down by the core), from a number or a Date. */
+function unixSeconds(now) {
+  if (now === undefined || now === null) return undefined;
+  if (now instanceof Date) now = now.getTime() / 1000;
+  if (typeof now !== 'number') throw new TypeError(`now must be Unix seconds (a number) or a Date, not ${describe(now)}`);
+  if (!Number.isFinite(now)) throw new RangeError('now must be a finite number of Unix seconds');
+  return now;
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? (value.constructor && value.constructor.name) || 'an object' : typeof value;
+}
+
+function checkOptions(options) {
+  if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+    throw new TypeError(`options must be an object, not ${describe(options)}`);
+  }
+  return options ?? undefined;
+}
+
+/** Verifies deliveries for one provider (../shared/API.md). Build it once and share it. */
+class Verifier {
+  #native;
+
+  constructor(provider, options) {
+    if (typeof provider !== 'string') throw new TypeError(`provider must be a string, not ${describe(provider)}`);
+    try {
+      this.#native = new native.NativeVerifier(provider, checkOptions(options));
+    } catch (error) {
+      rethrow(error, ConfigError);
+    }
+  }
+
+  /** The preset's name. */
+  get provider() {
+    return this.#native.provider;
+  }
+
+  /** The body size limit in bytes. */
+  get maxBodyBytes() {
+    return this.#native.maxBodyBytes;
+  }
+
+  /** Verifies one delivery and returns its event, or throws `VerificationError`. */
+  verify(body, headers, options) {
+    const bytes = bodyBytes(body);
+    const flat = flatHeaders(headers);
+    const now = unixSeconds(options === undefined || options === null ? undefined : checkOptions(options).now);
+    let json;
+    try {
+      json = this.#native.verify(bytes, flat, now);
+    } catch (error) {
+      rethrow(error, VerificationError);
+    }
+    return JSON.parse(json);
+  }
+
+  // Secrets are never shown.
+  [inspect.custom]() {
+    return `Verifier { provider: '${this.provider}', maxBodyBytes: ${this.maxBodyBytes} }`;
+  }
+
+  toJSON() {
+    return { provider: this.provider, maxBodyBytes: this.maxBodyBytes };
+  }
+}
+
+/** The headers a real delivery of `body` by `provider` carries (for tests and demos), as `{ name: value }`. */
+function sign(provider, body, options) {
+  if (typeof provider !== 'string') throw new TypeError(`provider must be a string, not ${describe(provider)}`);
+  let flat;
+  try {
+    flat = native.nativeSign(provider, bodyBytes(body), checkOptions(options));
+  } catch (error) {
+    rethrow(error, ConfigError);
+  }
+  const headers = {};
+  for (let i = 0; i < flat.length; i += 2) headers[flat[i]] = flat[i + 1];
+  return headers;
+}
+
+module.exports = { Verifier, sign, VerificationError, ConfigError, HooksealError };
