@@ -80,6 +80,11 @@ function unixSeconds(now) {
   if (now instanceof Date) now = now.getTime() / 1000;
   if (typeof now !== 'number') throw new TypeError(`now must be Unix seconds (a number) or a Date, not ${describe(now)}`);
   if (!Number.isFinite(now)) throw new RangeError('now must be a finite number of Unix seconds');
+  // The core's range (hookseal::seconds_from_float): outside it the addon's `invalid_option` would otherwise surface
+  // as a VerificationError (httpStatus 500) instead of the caller's mistake it is.
+  if (Math.floor(now) < -(2 ** 63) || Math.floor(now) >= 2 ** 63) {
+    throw new RangeError('now must be a finite number of Unix seconds in range');
+  }
   return now;
 }
 

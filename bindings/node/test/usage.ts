@@ -39,3 +39,25 @@ new Verifier('novamed', { secret: 'k', clinic_id: 'c' });
 console.log(event.event_type);
 
 console.log(orderId, key, type, source);
+
+// The framework helpers' types.
+import express from 'express';
+import { keepRawBody, webhook } from 'hookseal/express';
+import { errorResponse, verifyRequest } from 'hookseal/fetch';
+
+const app = express();
+app.post('/webhooks/elmed', webhook(verifier, { onError: (error) => console.log(error.code) }), (req, res) => {
+  const delivered: Event | undefined = req.webhook;
+  res.json({ key: delivered?.idempotencyKey });
+});
+app.post('/webhooks/kept', express.json({ verify: keepRawBody }), webhook(verifier));
+
+export async function handler(request: Request): Promise<Response> {
+  try {
+    const delivered = await verifyRequest<OrderData>(verifier, request);
+    return Response.json({ order: delivered.data.order_id });
+  } catch (error) {
+    if (error instanceof VerificationError) return errorResponse(error);
+    throw error;
+  }
+}

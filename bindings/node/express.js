@@ -1,0 +1,216 @@
+'use strict';
+// Express: verify a webhook before the route handler runs.
+//
+//     const { Verifier } = require('hookseal');
+//     const { webhook } = require('hookseal/express');
+//
+//     const elmed = new Verifier('elmed', { secret: process.env.ELMED_WEBHOOK_SECRET });
+//     app.post('/webhooks/elmed', webhook(elmed), (req, res) => { req.webhook; ... });
+//     app.use(express.json()); // after the webhook routes, or only on other routes
+//
+// The middleware reads the raw body from the request stream itself (at most `verifier.maxBodyBytes`), verifies it
+// against the request's headers, and hands the handler `req.webhook` (the event). A refused delivery never reaches
+// the handler: it gets `{"error": "<code>"}` with 401 (not genuine: signature or key), 413 (`payload_too_large`) or
+// 400 (anything else refused). The reason goes to `options.onError` and to `NODE_DEBUG=hookseal`, never a secret.
+//
+// The signature covers the exact bytes sent, so the body must not have been parsed (and re-serialised) before. If an
+// app-wide `express.json()` runs first, the bytes are gone: keep them with `express.json({ verify: keepRawBody })`,
+// or mount `webhook()` before the parser.
+
+const { debuglog } = require('node:util');
+const { VerificationError } = require('./index.js');
+
+const debug = debuglog('hookseal');
+
+const CONSUMED_MESSAGE =
+  'hookseal/express: the request body was already read by another middleware (an app-wide express.json() or ' +
+  'express.urlencoded()?), so the raw bytes the signature covers are gone. Mount webhook() before express.json(), ' +
+  'register express.json() only on other routes, or keep the raw body with express.json({ verify: keepRawBody }).';
+
+const PARTLY_READ_MESSAGE =
+  'hookseal/express: another middleware has started reading the request body (a data listener, pipe() or ' +
+  'read()), so the raw bytes the signature covers are no longer all in the stream. Mount webhook() before any ' +
+  'middleware that reads the body, or keep the raw body with express.json({ verify: keepRawBody }).';
+
+/**
+ * A `verify` hook for body-parser: `express.json({ verify: keepRawBody })` keeps the exact bytes in `req.rawBody`,
+ * so that `webhook()` can still check the signature after the JSON parser has read the stream.
+ */
+function keepRawBody(req, res, buf) {
+  req.rawBody = buf;
+}
+
+/** The answer to a refused delivery: only the code (the detail is for logs). */
+function errorBody(error) {
+  return { error: error.code };
+}
+
+/**
+ * Express middleware: verifies the delivery with `verifier`, sets `req.webhook` to the event and calls `next()`;
+ * a refused delivery is answered `{"error": code}` with the code's status. `options.onError(error, req)` is called
+ * with every `VerificationError` before the answer is sent (to log or count refusals).
+ */
+function webhook(verifier, options) {
+  if (!verifier || typeof verifier.verify !== 'function' || typeof verifier.maxBodyBytes !== 'number') {
+    throw new TypeError('webhook(verifier) needs a hookseal Verifier');
+  }
+  if (options !== undefined && options !== null && typeof options !== 'object') {
+    throw new TypeError('webhook(verifier, options): options must be an object');
+  }
+  const onError = options ? options.onError : undefined;
+  if (onError !== undefined && onError !== null && typeof onError !== 'function') {
+    throw new TypeError('webhook(verifier, options): options.onError must be a function');
+  }
+
+  function refuse(error, req, res, next) {
+    debug('refused a %s webhook (%s %s): %s', verifier.provider, req.method, req.originalUrl || req.url, error.message);
+    if (onError) {
+      try {
+        onError(error, req);
+      } catch (thrown) {
+        next(thrown);
+        return;
+      }
+    }
+    if (error.code === 'payload_too_large' && !isConsumed(req)) {
+      // The rest of the body is still on the wire: do not read it (Node would, to reuse the connection); close.
+      res.set('Connection', 'close');
+      res.on('finish', () => req.destroy());
+    }
+    res.status(error.httpStatus).json(errorBody(error));
+  }
+
+  function verified(body, req, res, next) {
+    let event;
+    try {
+      event = verifier.verify(body, wireHeaders(req.rawHeaders));
+    } catch (error) {
+      if (error instanceof VerificationError) {
+        refuse(error, req, res, next);
+      } else {
+        next(error);
+      }
+      return;
+    }
+    req.webhook = event;
+    // The body is read: later body parsers (body-parser 1 checks `_body`, 2 checks the finished stream) skip it.
+    req._body = true;
+    req.body = event.data;
+    next();
+  }
+
+  return function hooksealWebhook(req, res, next) {
+    const kept = consumedBody(req);
+    if (kept !== undefined) {
+      if (kept === null) {
+        next(new Error(req.readableDidRead && !isConsumed(req) ? PARTLY_READ_MESSAGE : CONSUMED_MESSAGE));
+      } else {
+        verified(kept, req, res, next);
+      }
+      return;
+    }
+    if (req.destroyed) {
+      next(aborted()); // the client went away (or the stream was torn down) before anyone read the body
+      return;
+    }
+    const limit = verifier.maxBodyBytes;
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) {
+      refuse(tooLarge(limit), req, res, next);
+      return;
+    }
+    readBody(req, limit, (error, body) => {
+      if (error) {
+        if (error instanceof VerificationError) refuse(error, req, res, next);
+        else next(error);
+      } else {
+        verified(body, req, res, next);
+      }
+    });
+  };
+}
+
+/**
+ * If another middleware has read (or started reading) the body: the raw bytes it kept, or null if it kept none.
+ * Undefined if the stream is untouched and this middleware can read it.
+ */
+function consumedBody(req) {
+  if (Buffer.isBuffer(req.rawBody)) return req.rawBody; // express.json({ verify: keepRawBody })
+  if (!isConsumed(req) && !req.readableDidRead) return undefined;
+  // An app-wide express.raw(): body-parser 1 (Express 4) marks `_body`; body-parser 2 (Express 5) leaves the
+  // Buffer in req.body and a finished stream. Either way the Buffer is the body (inflated if it was compressed).
+  if (Buffer.isBuffer(req.body) && (req._body === true || isConsumed(req))) return req.body;
+  return null;
+}
+
+function isConsumed(req) {
+  return (
+    req._body === true || // body-parser 1 (Express 4), or this middleware on an earlier route
+    req.readableEnded === true || // 'end' was emitted: someone read the stream to the end
+    (req.complete === true && req.readable === false) // the whole message came and the stream is done with
+  );
+}
+
+/** Reads the stream to its end, refusing as soon as it passes `limit` bytes (a body of exactly `limit` passes). */
+function readBody(req, limit, done) {
+  const chunks = [];
+  let size = 0;
+  let settled = false;
+  const finish = (error, body) => {
+    if (settled) return;
+    settled = true;
+    req.removeListener('data', onData);
+    req.removeListener('end', onEnd);
+    req.removeListener('error', onError);
+    req.removeListener('close', onClose);
+    done(error, body);
+  };
+  const onData = (chunk) => {
+    size += chunk.length;
+    if (size > limit) {
+      chunks.length = 0; // stop buffering; the answer closes the connection
+      req.pause();
+      finish(tooLarge(limit));
+      return;
+    }
+    chunks.push(chunk);
+  };
+  const onEnd = () => finish(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  const onError = (error) => finish(error);
+  // 'close' before 'end': the client went away mid-body. Nobody will read the answer; never verify a fragment.
+  const onClose = () => finish(aborted());
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
+  req.on('close', onClose);
+}
+
+function aborted() {
+  const error = new Error('hookseal/express: the request was aborted before its body was complete');
+  error.code = 'ECONNABORTED';
+  error.status = error.statusCode = 400; // what Express's final handler answers (to nobody, usually)
+  error.expose = true;
+  return error;
+}
+
+function tooLarge(limit) {
+  return new VerificationError('payload_too_large', `the body is over the limit of ${limit} bytes`);
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * `req.rawHeaders` as `[name, value]` pairs (repeated headers kept apart, as sent). Node decodes header bytes as
+ * latin-1, so a value with a non-ASCII character is turned back into the wire bytes read as UTF-8 (a non-ASCII
+ * shared key is sent as UTF-8). ASCII values, nearly all of them, are passed as they are.
+ */
+function wireHeaders(rawHeaders) {
+  const pairs = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const value = rawHeaders[i + 1];
+    pairs.push([rawHeaders[i], NON_ASCII.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value]);
+  }
+  return pairs;
+}
+
+module.exports = { webhook, keepRawBody, errorBody };

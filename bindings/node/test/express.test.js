@@ -1,0 +1,697 @@
+'use strict';
+// hookseal/express: the example receiver (examples/express/app.js) as a real process answering real HTTP requests,
+// then the middleware in-process under the body-parser arrangements apps really have.
+
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const { createHash, randomUUID } = require('node:crypto');
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+
+const express = require('express');
+const { Verifier, VerificationError, sign } = require('hookseal');
+const { webhook, keepRawBody, errorBody } = require('hookseal/express');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const SAMPLES = path.join(ROOT, 'tests', 'samples');
+const LIMIT = 65536;
+const ELMED_SECRET = 's3cret-for-express-tests';
+const BAREMEDS_KEY = 'k3y-ñ-for-express-tests'; // non-ASCII on purpose: sent as UTF-8 header bytes
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP client helpers (node:http, a fresh connection per request, so a server that closes one never affects another)
+
+/** Header values as the wire bytes of their UTF-8 (Node sends a header string's characters as latin-1 bytes). */
+function utf8Headers(headers) {
+  const out = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = Buffer.from(String(value), 'utf8').toString('latin1');
+  return out;
+}
+
+/**
+ * Sends one request. `body`: a Buffer sent with its Content-Length (or `chunked: true` to send it in pieces without
+ * one). `stream`: `{ chunk, intervalMs, maxBytes }` keeps sending chunks until the answer comes (or maxBytes).
+ * `declaredLength` + `partial`: declare a length and send only `partial`, never ending. Resolves with the answer
+ * (`sent` = body bytes written before it came); errors after the answer (the server closing on us) are ignored.
+ */
+function send(port, urlPath, { method = 'POST', headers = {}, body, chunked = false, stream, declaredLength, partial }) {
+  return new Promise((resolve, reject) => {
+    const hdrs = utf8Headers(headers);
+    // Ask for keep-alive (agent: false alone sends Connection: close), so that a server's own close is visible.
+    hdrs.Connection = 'keep-alive';
+    if (body !== undefined && !chunked) hdrs['Content-Length'] = String(body.length);
+    if (declaredLength !== undefined) hdrs['Content-Length'] = String(declaredLength);
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers: hdrs, agent: false });
+    let answered = false;
+    let sent = 0;
+    let timer;
+    const stop = () => clearInterval(timer);
+    req.on('error', (error) => {
+      stop();
+      if (!answered) reject(error);
+    });
+    req.on('response', (res) => {
+      answered = true;
+      stop();
+      const sentBeforeAnswer = sent;
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', (error) => reject(error));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        req.destroy(); // done with this connection, whatever state the upload is in
+        resolve({ status: res.statusCode, headers: res.headers, text, json, sent: sentBeforeAnswer });
+      });
+    });
+    if (stream) {
+      const chunk = Buffer.alloc(stream.chunk, 0x20);
+      req.write('{"event":"order.status_changed","data":"');
+      timer = setInterval(() => {
+        if (answered) return stop();
+        if (sent >= stream.maxBytes) {
+          stop();
+          req.end('"}');
+          return;
+        }
+        sent += chunk.length;
+        req.write(chunk);
+      }, stream.intervalMs);
+    } else if (declaredLength !== undefined) {
+      req.flushHeaders();
+      if (partial) {
+        req.write(partial);
+        sent = partial.length;
+      }
+    } else if (body !== undefined && chunked) {
+      // Several writes without a Content-Length: Node sends Transfer-Encoding: chunked.
+      const piece = Math.max(1, Math.ceil(body.length / 5));
+      (async () => {
+        for (let i = 0; i < body.length; i += piece) {
+          if (answered) return;
+          req.write(body.subarray(i, i + piece));
+          sent += Math.min(piece, body.length - i);
+          await new Promise((r) => setImmediate(r));
+        }
+        req.end();
+      })();
+    } else {
+      if (body !== undefined) {
+        req.write(body);
+        sent = body.length;
+      }
+      req.end();
+    }
+  });
+}
+
+const sha256 = (bytes) => 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+
+/** A fresh ELMED body (nonce: no test is a duplicate of another by accident). */
+function elmedBody(extra = {}) {
+  const body = {
+    event: 'order.status_changed',
+    timestamp: '2026-03-29T12:00:00',
+    data: { order_id: 88, status: 'IN_TRANSIT', nonce: randomUUID(), ...extra },
+  };
+  return Buffer.from(JSON.stringify(body, null, 2));
+}
+
+/** A valid ELMED body of exactly `size` bytes (JSON allows trailing whitespace). */
+function elmedBodyOfSize(size) {
+  const base = elmedBody();
+  assert.ok(base.length <= size);
+  return Buffer.concat([base, Buffer.alloc(size - base.length, 0x20)]);
+}
+
+/** A Baremeds sample as documented, with its placeholder request_id made unique and `retry` as given. */
+function baremedsBody(file, { retry } = {}) {
+  let text = fs.readFileSync(path.join(SAMPLES, 'baremeds', file), 'utf8');
+  const requestId = randomUUID();
+  assert.ok(text.includes('"request_id": "uuid"'), `${file} keeps the docs' placeholder`);
+  text = text.replace('"request_id": "uuid"', `"request_id": "${requestId}"`);
+  if (retry !== undefined) text = text.replace(/"retry": (true|false)/, `"retry": ${retry}`);
+  return { body: Buffer.from(text), requestId };
+}
+
+const elmedHeaders = (body, secret = ELMED_SECRET) => sign('elmed', body, { secret });
+
+// ---------------------------------------------------------------------------------------------------------------
+// The example app as a real process
+
+function startApp(env) {
+  return new Promise((resolve, reject) => {
+    const childEnv = { ...process.env, ...env };
+    delete childEnv.NODE_TEST_CONTEXT;
+    delete childEnv.NODE_OPTIONS;
+    const child = spawn(process.execPath, [path.join('examples', 'express', 'app.js')], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const app = { child, port: 0, stdout: '', stderr: '' };
+    const fail = (why) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${why}\n--- stdout ---\n${app.stdout}\n--- stderr ---\n${app.stderr}`));
+    };
+    const timer = setTimeout(() => fail('the example app did not print "listening on" within 15 s'), 15000);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text) => {
+      app.stderr += text;
+    });
+    child.stdout.on('data', (text) => {
+      app.stdout += text;
+      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(app.stdout);
+      if (match && !app.port) {
+        clearTimeout(timer);
+        app.port = Number(match[1]);
+        resolve(app);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (!app.port) fail(`the example app exited (code ${code}, signal ${signal}) before listening`);
+    });
+  });
+}
+
+function stopApp(app) {
+  return new Promise((resolve) => {
+    if (app.child.exitCode !== null || app.child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => app.child.kill('SIGKILL'), 5000);
+    app.child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    app.child.kill('SIGTERM');
+  });
+}
+
+async function waitFor(predicate, what, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('examples/express/app.js, a real process', () => {
+  let app;
+  const post = (urlPath, options) => send(app.port, urlPath, options);
+
+  before(async () => {
+    app = await startApp({
+      PORT: '0',
+      ELMED_WEBHOOK_SECRET: ELMED_SECRET,
+      BAREMEDS_WEBHOOK_KEY: BAREMEDS_KEY,
+      HOOKSEAL_MAX_BODY_BYTES: String(LIMIT),
+      NODE_DEBUG: 'hookseal',
+    });
+  });
+
+  after(async () => {
+    if (app) await stopApp(app);
+  });
+
+  it('refuses to start without its secrets, saying which one', async () => {
+    const childEnv = { ...process.env, PORT: '0', ELMED_WEBHOOK_SECRET: 'x' };
+    delete childEnv.BAREMEDS_WEBHOOK_KEY;
+    delete childEnv.NODE_TEST_CONTEXT;
+    const child = spawn(process.execPath, ['examples/express/app.js'], { cwd: ROOT, env: childEnv });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((r) => child.on('exit', r));
+    assert.equal(code, 1);
+    assert.match(stderr, /set BAREMEDS_WEBHOOK_KEY/);
+  });
+
+  const elmedSamples = fs.readdirSync(path.join(SAMPLES, 'elmed')).filter((f) => f.endsWith('.json'));
+  for (const file of elmedSamples) {
+    it(`ELMED documented sample ${file}: processed, then duplicate`, async () => {
+      const body = fs.readFileSync(path.join(SAMPLES, 'elmed', file));
+      const first = await post('/webhooks/elmed', { headers: elmedHeaders(body), body });
+      assert.equal(first.status, 200, first.text);
+      assert.deepEqual(first.json, {
+        status: 'processed',
+        eventType: JSON.parse(body).event,
+        idempotencyKey: sha256(body),
+        isTest: false,
+        isRetry: false,
+      });
+      const again = await post('/webhooks/elmed', { headers: elmedHeaders(body), body });
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual(again.json, { status: 'duplicate', idempotencyKey: sha256(body) });
+    });
+  }
+
+  it('ELMED X-Webhook-Test is reported as isTest', async () => {
+    const body = elmedBody();
+    const res = await post('/webhooks/elmed', { headers: { ...elmedHeaders(body), 'X-Webhook-Test': 'true' }, body });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.isTest, true);
+  });
+
+  it('ELMED tampered body: 401 signature_mismatch, only the code, reason in NODE_DEBUG=hookseal', async () => {
+    const body = elmedBody();
+    const headers = elmedHeaders(body);
+    const tampered = Buffer.from(body.toString().replace('IN_TRANSIT', 'DELIVERED'));
+    const res = await post('/webhooks/elmed', { headers, body: tampered });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.json, { error: 'signature_mismatch' });
+    await waitFor(() => /HOOKSEAL \d+: refused a elmed webhook .*signature_mismatch/.test(app.stderr), 'the debug line');
+    assert.ok(!app.stderr.includes(ELMED_SECRET), 'the secret never appears in a log');
+  });
+
+  it('ELMED signed with another secret: 401 signature_mismatch', async () => {
+    const body = elmedBody();
+    const res = await post('/webhooks/elmed', { headers: elmedHeaders(body, 'not-the-secret'), body });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.json, { error: 'signature_mismatch' });
+  });
+
+  it('ELMED without its signature header: 401 missing_header', async () => {
+    const body = elmedBody();
+    const res = await post('/webhooks/elmed', { headers: { 'Content-Type': 'application/json' }, body });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.json, { error: 'missing_header' });
+  });
+
+  it('ELMED signed but not JSON: 400 invalid_json', async () => {
+    const body = Buffer.from(`not json ${randomUUID()}`);
+    const res = await post('/webhooks/elmed', { headers: elmedHeaders(body), body });
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.json, { error: 'invalid_json' });
+  });
+
+  const baremedsSamples = fs.readdirSync(path.join(SAMPLES, 'baremeds')).filter((f) => f.endsWith('.json'));
+  for (const file of baremedsSamples) {
+    it(`Baremeds documented sample ${file}: idempotencyKey from metadata.request_id, isRetry from metadata.retry`, async () => {
+      for (const retry of [false, true]) {
+        const { body, requestId } = baremedsBody(file, { retry });
+        const headers = sign('baremeds', body, { secret: BAREMEDS_KEY });
+        const res = await post('/webhooks/baremeds', { headers, body });
+        assert.equal(res.status, 200, res.text);
+        assert.deepEqual(res.json, {
+          status: 'processed',
+          eventType: JSON.parse(body).event,
+          idempotencyKey: requestId,
+          isTest: false,
+          isRetry: retry,
+        });
+      }
+    });
+  }
+
+  it('Baremeds: a retry with the same request_id is a duplicate', async () => {
+    const { body, requestId } = baremedsBody('order_changed.json', { retry: false });
+    const first = await post('/webhooks/baremeds', { headers: sign('baremeds', body, { secret: BAREMEDS_KEY }), body });
+    assert.equal(first.json.status, 'processed');
+    const retried = Buffer.from(body.toString().replace('"retry": false', '"retry": true'));
+    const again = await post('/webhooks/baremeds', { headers: sign('baremeds', retried, { secret: BAREMEDS_KEY }), body: retried });
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.json, { status: 'duplicate', idempotencyKey: requestId });
+  });
+
+  it('Baremeds wrong key: 401 key_mismatch', async () => {
+    const { body } = baremedsBody('message_created.json');
+    const res = await post('/webhooks/baremeds', { headers: { 'X-Webhook-Key': 'k3y', 'Content-Type': 'application/json' }, body });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.json, { error: 'key_mismatch' });
+  });
+
+  it('Baremeds non-ASCII key sent as latin-1 bytes (not UTF-8): 401 key_mismatch', async () => {
+    const { body } = baremedsBody('message_created.json');
+    const req = http.request({
+      host: '127.0.0.1',
+      port: app.port,
+      path: '/webhooks/baremeds',
+      method: 'POST',
+      agent: false,
+      headers: { 'X-Webhook-Key': BAREMEDS_KEY, 'Content-Length': body.length }, // 'ñ' goes out as the byte 0xF1
+    });
+    const res = await new Promise((resolve, reject) => {
+      req.on('error', reject);
+      req.on('response', (r) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (d) => (text += d));
+        r.on('end', () => resolve({ status: r.statusCode, json: JSON.parse(text) }));
+      });
+      req.end(body);
+    });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.json, { error: 'key_mismatch' });
+  });
+
+  it('oversize, declared by Content-Length (limit + 1, whole body sent): 413 payload_too_large, connection closed', async () => {
+    const body = elmedBodyOfSize(LIMIT + 1);
+    const res = await post('/webhooks/elmed', { headers: elmedHeaders(body), body });
+    assert.equal(res.status, 413);
+    assert.deepEqual(res.json, { error: 'payload_too_large' });
+    assert.equal(res.headers.connection, 'close');
+  });
+
+  it('oversize, declared by Content-Length (10 MB, 1 KiB sent): 413 before the body is read', async () => {
+    const res = await post('/webhooks/elmed', {
+      headers: { 'X-ELMED-Signature': 'sha256=' + '0'.repeat(64), 'Content-Type': 'application/json' },
+      declaredLength: 10_000_000,
+      partial: Buffer.alloc(1024, 0x20),
+    });
+    assert.equal(res.status, 413);
+    assert.deepEqual(res.json, { error: 'payload_too_large' });
+    assert.equal(res.headers.connection, 'close');
+  });
+
+  it('oversize, chunked: 413 as soon as the body passes the limit, without waiting for the rest', async () => {
+    const res = await post('/webhooks/elmed', {
+      headers: { 'X-ELMED-Signature': 'sha256=' + '0'.repeat(64), 'Content-Type': 'application/json' },
+      stream: { chunk: 16 * 1024, intervalMs: 5, maxBytes: 16 * 1024 * 1024 },
+    });
+    assert.equal(res.status, 413);
+    assert.deepEqual(res.json, { error: 'payload_too_large' });
+    assert.equal(res.headers.connection, 'close');
+    assert.ok(res.sent < 4 * 1024 * 1024, `the answer came after ${res.sent} bytes of a 16 MiB stream`);
+  });
+
+  it('a body of exactly the limit is accepted (Content-Length and chunked)', async () => {
+    for (const chunked of [false, true]) {
+      const body = elmedBodyOfSize(LIMIT);
+      assert.equal(body.length, LIMIT);
+      const res = await post('/webhooks/elmed', { headers: elmedHeaders(body), body, chunked });
+      assert.equal(res.status, 200, `chunked=${chunked}: ${res.text}`);
+      assert.equal(res.json.status, 'processed');
+      assert.equal(res.json.idempotencyKey, sha256(body));
+    }
+  });
+
+  it('the trap: express.json() in front of webhook() is a 500 whose log explains it', async () => {
+    const body = elmedBody();
+    const res = await post('/webhooks/elmed-after-json', { headers: elmedHeaders(body), body });
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.json, { error: 'internal_error' });
+    await waitFor(() => app.stderr.includes('the request body was already read by another middleware'), 'the log line');
+    assert.ok(app.stderr.includes('express.json({ verify: keepRawBody })'), 'the message says how to fix it');
+  });
+
+  it('the fix: express.json({ verify: keepRawBody }) in front of webhook() verifies the kept bytes', async () => {
+    const body = elmedBody();
+    const res = await post('/webhooks/elmed-kept', { headers: elmedHeaders(body), body });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.status, 'processed');
+    assert.equal(res.json.idempotencyKey, sha256(body));
+    const tampered = Buffer.from(body.toString().replace('88', '89'));
+    const refused = await post('/webhooks/elmed-kept', { headers: elmedHeaders(body), body: tampered });
+    assert.equal(refused.status, 401);
+    assert.deepEqual(refused.json, { error: 'signature_mismatch' });
+  });
+
+  it("the app's own JSON routes still parse JSON (express.json() registered after the webhooks)", async () => {
+    const body = Buffer.from(JSON.stringify({ text: 'call the pharmacy' }));
+    const res = await post('/api/notes', { headers: { 'Content-Type': 'application/json' }, body });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.json.text, 'call the pharmacy');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The middleware in-process, under the arrangements apps really have
+
+/** Runs `fn(port, seen)` against an Express app built by `setup(app, seen)`; `seen.errors` gets next(err) errors. */
+async function withApp(setup, fn) {
+  const app = express();
+  const seen = { errors: [], refusals: [] };
+  setup(app, seen);
+  app.use((error, req, res, next) => {
+    seen.errors.push(error);
+    if (res.headersSent || req.destroyed) return;
+    res.status(500).json({ message: error.message });
+  });
+  const server = http.createServer(app);
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await fn(server.address().port, seen);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+describe('hookseal/express in-process', () => {
+  const elmed = new Verifier('elmed', { secret: ELMED_SECRET, maxBodyBytes: 1024 });
+  const ok = (req, res) => res.json({ eventType: req.webhook.eventType, key: req.webhook.idempotencyKey, body: req.body });
+  const small = () => Buffer.from(JSON.stringify({ event: 'claim.decision', data: { nonce: randomUUID() } }));
+
+  it('refuses a verifier that is not one, and an onError that is not a function', () => {
+    assert.throws(() => webhook({}), TypeError);
+    assert.throws(() => webhook(elmed, { onError: 'log' }), TypeError);
+  });
+
+  it('errorBody is only the code', () => {
+    assert.deepEqual(errorBody(new VerificationError('key_mismatch', 'secret detail')), { error: 'key_mismatch' });
+  });
+
+  it('sets req.webhook, and later body parsers see the body as read (req.body = event.data)', async () => {
+    await withApp(
+      (app) => app.post('/h', webhook(elmed), express.json(), express.raw({ type: '*/*' }), ok),
+      async (port) => {
+        const body = small();
+        const res = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal(res.status, 200, res.text);
+        assert.deepEqual(res.json, { eventType: 'claim.decision', key: sha256(body), body: JSON.parse(body).data });
+      },
+    );
+  });
+
+  it('an app-wide express.json() first: next(err) with the explanation', async () => {
+    await withApp(
+      (app) => {
+        app.use(express.json());
+        app.post('/h', webhook(elmed), ok);
+      },
+      async (port, seen) => {
+        const body = small();
+        const res = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal(res.status, 500);
+        assert.match(res.json.message, /^hookseal\/express: the request body was already read by another middleware/);
+        assert.match(res.json.message, /Mount webhook\(\) before express\.json\(\)/);
+        assert.equal(seen.errors.length, 1);
+      },
+    );
+  });
+
+  it('an app-wide express.urlencoded() first, on a form-encoded delivery: the same explanation', async () => {
+    await withApp(
+      (app) => {
+        app.use(express.urlencoded({ extended: false }));
+        app.post('/h', webhook(elmed), ok);
+      },
+      async (port) => {
+        const body = Buffer.from(`a=${randomUUID()}`);
+        const headers = { ...elmedHeaders(body), 'Content-Type': 'application/x-www-form-urlencoded' };
+        const res = await send(port, '/h', { headers, body });
+        assert.equal(res.status, 500);
+        assert.match(res.json.message, /already read by another middleware/);
+      },
+    );
+  });
+
+  it('an app-wide express.json() whose type does not match the delivery leaves the stream alone: verified', async () => {
+    await withApp(
+      (app) => {
+        app.use(express.json());
+        app.post('/h', webhook(elmed), ok);
+      },
+      async (port) => {
+        const body = small();
+        const headers = { ...elmedHeaders(body), 'Content-Type': 'text/plain' };
+        const res = await send(port, '/h', { headers, body });
+        assert.equal(res.status, 200, res.text);
+      },
+    );
+  });
+
+  it('an app-wide express.raw() (Express 5: no req._body, a finished stream and a Buffer): verified from req.body', async () => {
+    await withApp(
+      (app) => {
+        app.use(express.raw({ type: '*/*' }));
+        app.post('/h', webhook(elmed), ok);
+      },
+      async (port) => {
+        const body = small();
+        const res = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.json.key, sha256(body));
+        const tampered = Buffer.from(body.toString().replace('claim', 'clam'));
+        const refused = await send(port, '/h', { headers: elmedHeaders(body), body: tampered });
+        assert.equal(refused.status, 401);
+      },
+    );
+  });
+
+  it('a body-parser 1 style reader (req._body = true, req.body a Buffer): verified from req.body', async () => {
+    await withApp(
+      (app) => {
+        app.use((req, res, next) => {
+          const chunks = [];
+          req.on('data', (c) => chunks.push(c));
+          req.on('end', () => {
+            req._body = true;
+            req.body = Buffer.concat(chunks);
+            next();
+          });
+        });
+        app.post('/h', webhook(elmed), ok);
+      },
+      async (port) => {
+        const body = small();
+        const res = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal(res.status, 200, res.text);
+      },
+    );
+  });
+
+  it('a middleware that read the stream to its end and kept nothing (readableEnded): the explanation', async () => {
+    await withApp(
+      (app) => {
+        app.use((req, res, next) => {
+          req.on('data', () => {});
+          req.on('end', () => next());
+        });
+        app.post('/h', webhook(elmed), ok);
+      },
+      async (port) => {
+        const body = small();
+        const res = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal(res.status, 500);
+        assert.match(res.json.message, /already read by another middleware/);
+      },
+    );
+  });
+
+  it('a middleware that started reading (readableDidRead) and moved on: the explanation, not a signature_mismatch', async () => {
+    await withApp(
+      (app) => {
+        app.use((req, res, next) => req.once('data', () => next()));
+        app.post('/h', webhook(elmed), ok);
+      },
+      async (port) => {
+        const body = small();
+        const res = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal(res.status, 500);
+        assert.match(res.json.message, /has started reading the request body/);
+      },
+    );
+  });
+
+  it('express.json({ verify: keepRawBody }) app-wide: verified from req.rawBody, req.body becomes event.data', async () => {
+    await withApp(
+      (app) => {
+        app.use(express.json({ verify: keepRawBody }));
+        app.post('/h', webhook(elmed), (req, res) => res.json({ raw: Buffer.isBuffer(req.rawBody), body: req.body }));
+      },
+      async (port) => {
+        // Pretty-printed with odd spacing: a re-serialised body would not match, the kept bytes do.
+        const body = Buffer.from(`{ "event" : "claim.decision",\n  "data": {"nonce": "${randomUUID()}", "x": 1.50} }`);
+        const res = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.json.raw, true);
+        assert.equal(res.json.body.x, 1.5);
+      },
+    );
+  });
+
+  it('onError gets the VerificationError and the request; the answer carries only the code', async () => {
+    await withApp(
+      (app, seen) => {
+        const onError = (error, req) => seen.refusals.push({ error, url: req.originalUrl, didRead: req.readableDidRead });
+        app.post('/h', webhook(elmed, { onError }), ok);
+      },
+      async (port, seen) => {
+        const body = small();
+        const res = await send(port, '/h', { headers: elmedHeaders(body, 'other'), body });
+        assert.equal(res.status, 401);
+        assert.equal(res.text, '{"error":"signature_mismatch"}');
+        assert.equal(seen.refusals.length, 1);
+        assert.ok(seen.refusals[0].error instanceof VerificationError);
+        assert.equal(seen.refusals[0].error.code, 'signature_mismatch');
+        assert.equal(seen.refusals[0].url, '/h');
+      },
+    );
+  });
+
+  it('a declared oversize body is refused before reading, a chunked one as it passes the limit', async () => {
+    await withApp(
+      (app, seen) => {
+        const onError = (error, req) => seen.refusals.push({ code: error.code, didRead: req.readableDidRead });
+        app.post('/h', webhook(elmed, { onError }), ok);
+      },
+      async (port, seen) => {
+        const declared = await send(port, '/h', { headers: elmedHeaders('{}'), declaredLength: 1025, partial: Buffer.from('{') });
+        assert.equal(declared.status, 413);
+        assert.equal(declared.headers.connection, 'close');
+        assert.deepEqual(seen.refusals.shift(), { code: 'payload_too_large', didRead: false });
+
+        const streamed = await send(port, '/h', {
+          headers: elmedHeaders('{}'),
+          stream: { chunk: 256, intervalMs: 2, maxBytes: 1024 * 1024 },
+        });
+        assert.equal(streamed.status, 413);
+        assert.equal(streamed.headers.connection, 'close');
+        assert.ok(streamed.sent < 64 * 1024, `answered after ${streamed.sent} bytes`);
+        assert.deepEqual(seen.refusals.shift(), { code: 'payload_too_large', didRead: true });
+
+        const atLimit = elmedBodyOfSize(1024);
+        const fine = await send(port, '/h', { headers: elmedHeaders(atLimit), body: atLimit, chunked: true });
+        assert.equal(fine.status, 200, fine.text);
+      },
+    );
+  });
+
+  it('a non-ASCII shared key sent as UTF-8 header bytes matches; ASCII headers are untouched', async () => {
+    const baremeds = new Verifier('baremeds', { secret: 'clé-ß-🔑' });
+    await withApp(
+      (app) => app.post('/h', webhook(baremeds), ok),
+      async (port) => {
+        const { body, requestId } = baremedsBody('order_changed.json');
+        const res = await send(port, '/h', { headers: { 'X-Webhook-Key': 'clé-ß-🔑' }, body });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.json.key, requestId);
+        const wrong = await send(port, '/h', { headers: { 'X-Webhook-Key': 'cle-ß-🔑' }, body });
+        assert.equal(wrong.status, 401);
+        assert.deepEqual(wrong.json, { error: 'key_mismatch' });
+      },
+    );
+  });
+
+  it('a client that goes away mid-body: next(err) with the abort, nothing verified, no crash', async () => {
+    await withApp(
+      (app) => app.post('/h', webhook(elmed), ok),
+      async (port, seen) => {
+        await new Promise((resolve) => {
+          const req = http.request({
+            host: '127.0.0.1',
+            port,
+            path: '/h',
+            method: 'POST',
+            agent: false,
+            headers: { ...elmedHeaders('{}'), 'Content-Length': '900' },
+          });
+          req.on('error', () => {});
+          req.flushHeaders();
+          req.write('{"event":', () => setTimeout(() => (req.destroy(), resolve()), 50));
+        });
+        await waitFor(() => seen.errors.length === 1, 'the abort error');
+        // Node's own 'aborted' error (ECONNRESET) if the stream reports it, else the middleware's ECONNABORTED.
+        assert.ok(['ECONNRESET', 'ECONNABORTED'].includes(seen.errors[0].code), String(seen.errors[0].code));
+      },
+    );
+  });
+});

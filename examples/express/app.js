@@ -1,0 +1,179 @@
+'use strict';
+// A runnable Express receiver for ELMED and Baremeds webhooks, verified by hookseal.
+//
+//     ELMED_WEBHOOK_SECRET=s3cret BAREMEDS_WEBHOOK_KEY=k3y PORT=3000 node examples/express/app.js
+//
+// Environment:
+//     ELMED_WEBHOOK_SECRET     required: the HMAC secret ELMED signs with (X-ELMED-Signature)
+//     BAREMEDS_WEBHOOK_KEY     required: the shared key Baremeds sends in X-Webhook-Key
+//     HOOKSEAL_MAX_BODY_BYTES  optional: the body size limit for every receiver (default 1 MiB; over it: 413)
+//     PORT                     optional: default 3000; 0 picks a free port (the "listening on" line shows it)
+//
+// A refused delivery never reaches a handler: hookseal's `webhook()` answers it with `{"error": "<code>"}` and
+// 401 (signature or key), 413 (too large) or 400 (anything else). NODE_DEBUG=hookseal logs why.
+
+const express = require('express');
+const { Verifier } = require('hookseal');
+const { webhook, keepRawBody } = require('hookseal/express');
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`set ${name} (the webhook secret) before starting this receiver`);
+    process.exit(1);
+  }
+  return value;
+}
+
+function optionalInteger(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) {
+    console.error(`${name} must be a non-negative integer, not ${JSON.stringify(raw)}`);
+    process.exit(1);
+  }
+  return Number(raw);
+}
+
+const maxBodyBytes = optionalInteger('HOOKSEAL_MAX_BODY_BYTES', null);
+const port = optionalInteger('PORT', 3000);
+
+// Build each verifier once at start-up and share it: a Verifier is immutable. A bad secret throws ConfigError here,
+// so the server refuses to start instead of refusing every delivery.
+const elmed = new Verifier('elmed', { secret: required('ELMED_WEBHOOK_SECRET'), maxBodyBytes });
+const baremeds = new Verifier('baremeds', { secret: required('BAREMEDS_WEBHOOK_KEY'), maxBodyBytes });
+
+// Idempotency: providers retry (ELMED immediately, +30 s, +5 min; Baremeds with backoff), so the same event can
+// arrive more than once. This in-memory set only works within one process. In production use a shared store, since
+// cluster workers and replicas do not share memory: Redis `SET key 1 NX EX 86400`, or an INSERT into a table with a
+// unique constraint on the idempotency key, done in the same transaction as the work.
+const seen = new Set();
+
+/** Claims `key`: true the first time it is seen, false for a retry or a duplicate (also while the first copy is
+ * still being processed: two concurrent copies never both run). */
+function claim(key) {
+  if (seen.has(key)) return false;
+  seen.add(key);
+  return true;
+}
+
+/** Releases a claim whose processing failed, so the provider's retry is processed instead of called a duplicate. */
+function release(key) {
+  seen.delete(key);
+}
+
+/** The answer common to both providers: a duplicate is still a 2xx, so that the provider stops retrying. */
+async function handle(req, res) {
+  const event = req.webhook;
+  if (!claim(event.idempotencyKey)) {
+    res.json({ status: 'duplicate', idempotencyKey: event.idempotencyKey });
+    return;
+  }
+  try {
+    await dispatch(event);
+  } catch (error) {
+    release(event.idempotencyKey); // the answer is a 500: the provider retries, and the retry is processed
+    throw error; // Express 5 passes a rejected handler's error to the error handler below
+  }
+  res.json({
+    status: 'processed',
+    eventType: event.eventType,
+    idempotencyKey: event.idempotencyKey,
+    isTest: event.isTest,
+    isRetry: event.isRetry,
+  });
+}
+
+/** Routes an event by type, as the provider docs do. Unknown types are accepted: providers add events. */
+async function dispatch(event) {
+  const data = event.data !== null && typeof event.data === 'object' && !Array.isArray(event.data) ? event.data : {};
+  switch (event.eventType) {
+    case 'order.status_changed': // ELMED
+      console.log(`ELMED order ${data.order_number} is now ${data.status}`);
+      break;
+    case 'prescription.issued': // ELMED
+      console.log(`ELMED prescription ${data.prescription_number} issued`);
+      break;
+    case 'order_changed': // Baremeds
+      console.log(`Baremeds order ${data.order_number} ${data.status}${event.isRetry ? ' (retry)' : ''}`);
+      break;
+    default:
+      console.log(`${event.provider} event ${event.eventType} received`);
+  }
+}
+
+// Log refusals (the reason never contains a secret). A flood of signature_mismatch is worth an alert.
+const onError = (error, req) => console.warn(`refused ${req.method} ${req.originalUrl}: ${error.message}`);
+
+const app = express();
+
+// The webhook routes come FIRST: webhook() reads the raw bytes from the request stream, because the signature
+// covers exactly those bytes. A parsed and re-serialised body would not match (key order, spacing, unicode escapes).
+app.post('/webhooks/elmed', webhook(elmed, { onError }), handle);
+app.post('/webhooks/baremeds', webhook(baremeds, { onError }), handle);
+
+// The trap, on purpose: a JSON parser in front of webhook(). It reads the stream before webhook() runs, so the raw
+// bytes are gone; webhook() does not guess, it fails with an error that says so (a 500, and the message in the log).
+app.post('/webhooks/elmed-after-json', express.json(), webhook(elmed, { onError }), handle);
+
+// The fix when a parser has to run first: keepRawBody keeps the exact bytes in req.rawBody, and webhook() uses them.
+// (Give the parser the verifier's limit, so that it does not buffer more than webhook() would accept.)
+app.post(
+  '/webhooks/elmed-kept',
+  express.json({ verify: keepRawBody, limit: elmed.maxBodyBytes }),
+  webhook(elmed, { onError }),
+  handle,
+);
+
+// The rest of the app parses JSON app-wide. Order matters: this parser is registered AFTER the webhook routes, so
+// it never sees their requests (a route that answers does not call next()). Registered before them, it would read
+// every webhook body first and every delivery would fail like /webhooks/elmed-after-json does.
+app.use(express.json());
+
+const notes = [];
+app.post('/api/notes', (req, res) => {
+  const text = req.body && typeof req.body.text === 'string' ? req.body.text : null;
+  if (text === null) {
+    res.status(400).json({ error: 'text is required' });
+    return;
+  }
+  notes.push(text);
+  res.status(201).json({ id: notes.length, text });
+});
+
+app.get('/healthz', (req, res) => {
+  res.json({ status: 'ok' });
+});
+
+// Errors that are not refused deliveries (a failed dispatch, the trap above): logged in full, answered without
+// details. A 500 makes the provider retry.
+app.use((error, req, res, next) => {
+  console.error(`error on ${req.method} ${req.originalUrl}: ${error.stack || error}`);
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  if (error.type === 'entity.too.large') {
+    res.status(413).json({ error: 'payload_too_large' }); // express.json()'s own limit
+    return;
+  }
+  const status = Number.isInteger(error.status) && error.status >= 400 && error.status < 500 ? error.status : 500;
+  res.status(status).json({ error: status === 500 ? 'internal_error' : 'bad_request' });
+});
+
+const server = app.listen(port, '127.0.0.1', () => {
+  console.log(`listening on http://127.0.0.1:${server.address().port}`);
+});
+server.on('error', (error) => {
+  console.error(`cannot listen on 127.0.0.1:${port}: ${error.message}`);
+  process.exit(1);
+});
+
+// Stop cleanly on Ctrl-C and on the orchestrator's SIGTERM: finish the requests in flight, then exit.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 5000).unref();
+  });
+}
