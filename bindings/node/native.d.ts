@@ -16,6 +16,8 @@ export declare class NativeVerifier {
    * fractions rounded down, or the system clock.
    */
   verify(body: Uint8Array, headers: Array<string>, now?: number | undefined | null): string
+  /** The names of the headers `verify` reads, lowercased: the JavaScript side passes only these. */
+  get headerNames(): Array<string>
   get provider(): string
   get maxBodyBytes(): number
 }

@@ -3,6 +3,7 @@
 
 use hookseal::FieldCase;
 use napi::bindgen_prelude::*;
+use napi::JsString;
 use napi_derive::napi;
 
 use crate::error::{config_error, verification_error, CodedError};
@@ -25,12 +26,13 @@ impl Verifier {
     /// Verifies `body` (read in place) against `headers` (`[name, value, name, value, …]`); `now` in Unix seconds,
     /// fractions rounded down, or the system clock.
     #[napi(catch_unwind)]
-    pub fn verify(
+    pub fn verify<'env>(
         &self,
+        env: &'env Env,
         body: &[u8],
         headers: Vec<String>,
         now: Option<f64>,
-    ) -> std::result::Result<String, CodedError> {
+    ) -> std::result::Result<JsString<'env>, CodedError> {
         let pairs: Vec<(&str, &str)> = headers.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str())).collect();
         let verified = match now {
             Some(now) => {
@@ -41,7 +43,17 @@ impl Verifier {
             }
             None => self.inner.verify(body, &pairs),
         };
-        verified.map(|event| event.to_json(FieldCase::Camel)).map_err(|e| verification_error(&e))
+        let json = verified.map(|event| event.to_json(FieldCase::Camel)).map_err(|e| verification_error(&e))?;
+        // Mostly ASCII: handed over as Latin-1, V8 copies it as it is instead of decoding UTF-8 (1 MiB: ~0.1 ms
+        // against ~0.9 ms).
+        let string = if json.is_ascii() { env.create_string_latin1(json.as_bytes()) } else { env.create_string(&json) };
+        string.map_err(|e| napi::Error::new("invalid_json", format!("cannot hand the event over: {}", e.reason)))
+    }
+
+    /// The names of the headers `verify` reads, lowercased: the JavaScript side passes only these.
+    #[napi(getter)]
+    pub fn header_names(&self) -> Vec<String> {
+        self.inner.header_names().into_iter().map(str::to_ascii_lowercase).collect()
     }
 
     #[napi(getter)]

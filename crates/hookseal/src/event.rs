@@ -246,6 +246,12 @@ fn field(out: &mut String, name: &str, value: Option<&str>) {
 /// `text` as a JSON string (RFC 8259: quote, backslash and control characters escaped).
 fn json_string(out: &mut String, text: &str) {
     out.push('"');
+    // Identifiers, types and timestamps rarely need escaping: copy them whole.
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < b' ') {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),

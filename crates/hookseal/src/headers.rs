@@ -68,6 +68,20 @@ pub(crate) struct Wanted<'n> {
     pub standard_webhooks: bool,
 }
 
+impl<'n> Wanted<'n> {
+    /// Every name `collect` matches.
+    pub(crate) fn names(&self) -> Vec<&'n str> {
+        let mut names = vec![self.auth];
+        names.extend(self.auth_alt);
+        names.push(TEST_HEADER);
+        names.extend(self.event);
+        if self.standard_webhooks {
+            names.extend([SW_ID, SW_TIMESTAMP, SVIX_ID, SVIX_TIMESTAMP]);
+        }
+        names
+    }
+}
+
 /// The headers found, borrowed from the caller's values.
 pub(crate) struct Found<'a> {
     auth: [&'a [u8]; MAX_SIGNATURES],

@@ -95,6 +95,26 @@ impl Verifier {
         self.provider
     }
 
+    /// The names of every header `verify` reads (compare them ASCII case-insensitively); all others are ignored. A
+    /// binding whose host pays for each header it hands over may pass only these.
+    pub fn header_names(&self) -> Vec<&str> {
+        self.wanted().names()
+    }
+
+    fn wanted(&self) -> Wanted<'_> {
+        let sw = self.scheme == Scheme::StandardWebhooks;
+        Wanted {
+            auth: match &self.check {
+                Check::Hmac { header, .. } | Check::SharedKey { header, .. } => header,
+                Check::StandardWebhooks { .. } => headers::SW_SIGNATURE,
+            },
+            auth_alt: sw.then_some(headers::SVIX_SIGNATURE),
+            auth_repeats: self.scheme != Scheme::SharedKey,
+            event: (self.provider == Provider::Elmed).then_some(ELMED_EVENT_HEADER),
+            standard_webhooks: sw,
+        }
+    }
+
     /// The body size limit in bytes: a framework helper reads at most this much (plus one byte) of a request.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
@@ -135,17 +155,7 @@ impl Verifier {
         }
         // 2. Headers, in one pass.
         let sw = self.scheme == Scheme::StandardWebhooks;
-        let wanted = Wanted {
-            auth: match &self.check {
-                Check::Hmac { header, .. } | Check::SharedKey { header, .. } => header,
-                Check::StandardWebhooks { .. } => headers::SW_SIGNATURE,
-            },
-            auth_alt: sw.then_some(headers::SVIX_SIGNATURE),
-            auth_repeats: self.scheme != Scheme::SharedKey,
-            event: (self.provider == Provider::Elmed).then_some(ELMED_EVENT_HEADER),
-            standard_webhooks: sw,
-        };
-        let found = headers::collect(headers, &wanted)?;
+        let found = headers::collect(headers, &self.wanted())?;
         let sw_headers = if sw { Some(standard_webhooks_headers(&found)?) } else { None };
         // 3. Authenticity, on the raw bytes.
         self.check.verify(body, &found)?;
