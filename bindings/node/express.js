@@ -19,6 +19,7 @@
 
 const { debuglog } = require('node:util');
 const { VerificationError } = require('./index.js');
+const { wireValue } = require('./wire.js');
 
 const debug = debuglog('hookseal');
 
@@ -183,6 +184,7 @@ function readBody(req, limit, done) {
   req.on('end', onEnd);
   req.on('error', onError);
   req.on('close', onClose);
+  req.resume(); // in case an earlier middleware paused the stream without reading it
 }
 
 function aborted() {
@@ -197,19 +199,10 @@ function tooLarge(limit) {
   return new VerificationError('payload_too_large', `the body is over the limit of ${limit} bytes`);
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/**
- * `req.rawHeaders` as `[name, value]` pairs (repeated headers kept apart, as sent). Node decodes header bytes as
- * latin-1, so a value with a non-ASCII character is turned back into the wire bytes read as UTF-8 (a non-ASCII
- * shared key is sent as UTF-8). ASCII values, nearly all of them, are passed as they are.
- */
+/** `req.rawHeaders` as `[name, value]` pairs (repeated headers kept apart, as sent), values as sent (wire.js). */
 function wireHeaders(rawHeaders) {
   const pairs = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const value = rawHeaders[i + 1];
-    pairs.push([rawHeaders[i], NON_ASCII.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value]);
-  }
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) pairs.push([rawHeaders[i], wireValue(rawHeaders[i + 1])]);
   return pairs;
 }
 

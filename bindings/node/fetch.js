@@ -20,6 +20,7 @@
 // call it before anything else reads the body (`request.json()`, `request.text()`): the signature covers the bytes.
 
 const { VerificationError } = require('./index.js');
+const { wireValue } = require('./wire.js');
 
 /** Reads `request`'s body (at most `verifier.maxBodyBytes`), verifies it and returns the event. */
 async function verifyRequest(verifier, request) {
@@ -78,23 +79,11 @@ function tooLarge(limit) {
   return new VerificationError('payload_too_large', `the body is over the limit of ${limit} bytes`);
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
-// A Headers value is a byte string (one character per byte, as HTTP servers decode header bytes as latin-1): a value
-// with a non-ASCII character is turned back into those bytes read as UTF-8, so a non-ASCII shared key sent as UTF-8
-// matches. ASCII values, nearly all of them, are passed as they are.
+/** A `Headers` as `[name, value]` pairs, values as sent (wire.js). */
 function wireHeaders(headers) {
   const pairs = [];
-  headers.forEach((value, name) => {
-    pairs.push([name, NON_ASCII.test(value) && isByteString(value) ? Buffer.from(value, 'latin1').toString('utf8') : value]);
-  });
+  headers.forEach((value, name) => pairs.push([name, wireValue(value)]));
   return pairs;
-}
-
-// A runtime that already decoded the value as UTF-8 (a character above U+00FF) must not have it decoded twice.
-function isByteString(value) {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0xff) return false;
-  return true;
 }
 
 /** The answer to a refused delivery: `{"error": code}` with the code's HTTP status. */

@@ -30,8 +30,8 @@ export interface VerifierOptions {
 }
 
 export interface SignOptions extends VerifierOptions {
-  /** Standard Webhooks: Unix seconds for `webhook-timestamp` (default: now). */
-  now?: number | null;
+  /** Standard Webhooks: the time for `webhook-timestamp`, Unix seconds or a Date (default: now). */
+  now?: number | Date | null;
   /** Standard Webhooks: the `webhook-id` (default: derived from the timestamp and the body). */
   webhookId?: string | null;
 }

@@ -9,10 +9,9 @@ const native = require('./native.js');
 class HooksealError extends Error {
   constructor(code, message, httpStatus) {
     super(`${code}: ${message}`);
-    const status = httpStatus ?? native.httpStatus(code);
-    if (status === null || status === undefined) {
-      throw new TypeError(`${JSON.stringify(String(code))} is not one of hookseal's error codes`);
-    }
+    const known = typeof code === 'string' ? native.httpStatus(code) : null;
+    if (known === null) throw new TypeError(`${JSON.stringify(String(code))} is not one of hookseal's error codes`);
+    const status = httpStatus ?? known;
     Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false, configurable: true });
     this.code = code;
     this.detail = message;
@@ -119,6 +118,16 @@ function describe(value) {
   return typeof value === 'object' ? (value.constructor && value.constructor.name) || 'an object' : typeof value;
 }
 
+// `verify`'s options: only `now`. Anything else is a mistake, never silently ignored.
+function verifyOptions(options) {
+  if (options === undefined || options === null) return {};
+  checkOptions(options);
+  for (const name of Object.keys(options)) {
+    if (name !== 'now') throw new TypeError(`verify() takes only the option now, not ${JSON.stringify(name)}`);
+  }
+  return options;
+}
+
 function checkOptions(options) {
   if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
     throw new TypeError(`options must be an object, not ${describe(options)}`);
@@ -155,7 +164,7 @@ class Verifier {
   verify(body, headers, options) {
     const bytes = bodyBytes(body);
     const flat = flatHeaders(headers, this.#headers);
-    const now = unixSeconds(options === undefined || options === null ? undefined : checkOptions(options).now);
+    const now = unixSeconds(verifyOptions(options).now);
     let json;
     try {
       json = this.#native.verify(bytes, flat, now);
@@ -180,7 +189,11 @@ function sign(provider, body, options) {
   if (typeof provider !== 'string') throw new TypeError(`provider must be a string, not ${describe(provider)}`);
   let flat;
   try {
-    flat = native.nativeSign(provider, bodyBytes(body), checkOptions(options));
+    const given = checkOptions(options);
+    // `now` reads as in verify(): Unix seconds (fractions rounded down) or a Date.
+    const signOptions = given && given.now !== undefined && given.now !== null
+      ? { ...given, now: Math.floor(unixSeconds(given.now)) } : given;
+    flat = native.nativeSign(provider, bodyBytes(body), signOptions);
   } catch (error) {
     rethrow(error, ConfigError);
   }

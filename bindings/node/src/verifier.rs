@@ -36,8 +36,9 @@ impl Verifier {
         let pairs: Vec<(&str, &str)> = headers.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str())).collect();
         let verified = match now {
             Some(now) => {
+                // index.js checks the range first; a contract code here would read as a refused delivery.
                 let now = hookseal::seconds_from_float(now).ok_or_else(|| {
-                    napi::Error::new("invalid_option", "now must be a finite number of Unix seconds in range")
+                    napi::Error::new("InvalidArg", "now must be a finite number of Unix seconds in range")
                 })?;
                 self.inner.verify_at(body, &pairs, now)
             }
@@ -47,21 +48,22 @@ impl Verifier {
         // Mostly ASCII: handed over as Latin-1, V8 copies it as it is instead of decoding UTF-8 (1 MiB: ~0.1 ms
         // against ~0.9 ms).
         let string = if json.is_ascii() { env.create_string_latin1(json.as_bytes()) } else { env.create_string(&json) };
-        string.map_err(|e| napi::Error::new("invalid_json", format!("cannot hand the event over: {}", e.reason)))
+        // Not a contract code: V8 refusing a string (past its length limit) is not the sender's fault.
+        string.map_err(|e| napi::Error::new("GenericFailure", format!("cannot hand the event over: {}", e.reason)))
     }
 
     /// The names of the headers `verify` reads, lowercased: the JavaScript side passes only these.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn header_names(&self) -> Vec<String> {
         self.inner.header_names().into_iter().map(str::to_ascii_lowercase).collect()
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn provider(&self) -> &'static str {
         self.inner.provider().as_str()
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn max_body_bytes(&self) -> f64 {
         self.inner.max_body_bytes() as f64
     }

@@ -181,3 +181,17 @@ test('a body of 1 MiB of line items round-trips', () => {
   const body = Buffer.from(JSON.stringify({ event: 'order.status_changed', data: { items } }));
   assert.deepStrictEqual(elmed.verify(body, signed(body)).data, { items });
 });
+
+test('verify takes only now; now and sign\'s now read alike', () => {
+  for (const options of [{ nowe: 1 }, { now: 1, tolerance: 0 }]) {
+    assert.throws(() => elmed.verify(BODY, signed(), options), TypeError);
+  }
+  assert.throws(() => elmed.verify(BODY, signed(), { now: 1e300 }), RangeError);
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const fractional = sign('standard-webhooks', '{"type":"a"}', { secret, now: 1700000000.9, webhookId: 'm' });
+  const dated = sign('standard-webhooks', '{"type":"a"}', { secret, now: new Date(1700000000900), webhookId: 'm' });
+  assert.equal(fractional['webhook-timestamp'], '1700000000');
+  assert.deepEqual(dated, fractional);
+  assert.throws(() => new VerificationError('invalid_json_typo', 'm', 400), TypeError);
+  assert.throws(() => new VerificationError(5, 'm'), TypeError);
+});

@@ -95,6 +95,12 @@ for (const c of CASES) {
       return;
     }
     assert.equal(kind, 'event', `expected VerificationError(${expected}), verified ${JSON.stringify(event)}`);
+    // The same delivery with the headers as Node hands them over (an object, repeats as arrays) and as a Map.
+    const grouped = {};
+    for (const [name, value] of c.headers) (grouped[name] ??= []).push(value);
+    const again = c.now === undefined ? undefined : { now: c.now };
+    assert.deepStrictEqual(verifier.verify(bodyOf(c), grouped, again), event);
+    assert.deepStrictEqual(verifier.verify(bodyOf(c), new Map(Object.entries(grouped)), again), event);
     assert.deepEqual(Object.keys(event).sort(), EVENT_FIELDS.map(swapCase).sort());
     const got = Object.fromEntries(Object.entries(event).map(([name, value]) => [swapCase(name), value]));
     // JSON values compare exactly: JavaScript has one number type, so 850.00 and 850.0 are both 850.

@@ -218,3 +218,17 @@ fn shared_keys_are_trimmed_like_header_values() {
     assert!(nbsp.verify(body, &[("x-api-key", "\u{a0}k3y")]).is_ok());
     assert_eq!(nbsp.verify(body, &[("x-api-key", "k3y")]).unwrap_err().code(), ErrorCode::KeyMismatch);
 }
+
+#[test]
+fn to_json_escapes_what_json_strings_need() {
+    let body = br#"{"event":"a\"b\\c\u0001\n\u2028\u00e9","event_id":"id\"1","data":{"k":"\"v\""}}"#;
+    let options = Options::new().secret("s").scheme(hookseal::Scheme::SharedKey).header("X-Key");
+    let verifier = Verifier::new("custom", &options).unwrap();
+    let event = verifier.verify(body, &[("X-Key", "s")]).unwrap();
+    for case in [hookseal::FieldCase::Snake, hookseal::FieldCase::Camel] {
+        let json: serde_json::Value = serde_json::from_str(&event.to_json(case)).unwrap();
+        let type_field = if case == hookseal::FieldCase::Snake { "event_type" } else { "eventType" };
+        assert_eq!(json[type_field], "a\"b\\c\u{1}\n\u{2028}\u{e9}");
+        assert_eq!(json["data"]["k"], "\"v\"");
+    }
+}
