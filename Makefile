@@ -1,7 +1,7 @@
 # hookseal: one Rust core, thin bindings. `make demo` shows it; `make test` checks everything (CI runs it).
 CARGO ?= cargo
 
-.PHONY: demo test tools lint vectors-check test-rust test-python python test-node node bench bench-python bench-node cli
+.PHONY: demo test tools lint vectors-check test-rust test-python python test-node node c-lib bench bench-python bench-node cli
 
 VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
@@ -27,6 +27,14 @@ vectors-check:
 # The pyo3 and napi crates have no Rust tests (they would need libpython / Node); their host tests exercise them.
 test-rust:
 	$(CARGO) test --workspace --locked --exclude hookseal-python --exclude hookseal-node
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git diff --exit-code -- bindings/c/include || \
+		{ echo "bindings/c/include/*.h drifted from the Rust exports (cbindgen): commit the regenerated headers" >&2; exit 1; }; \
+	fi
+
+## The C ABI: target/release/libhookseal_ffi.{so,a} and bindings/c/include/hookseal.h (cbindgen, from build.rs).
+c-lib:
+	$(CARGO) build --release --locked -p hookseal-ffi
 
 ## The Python binding: the wheel built by maturin and installed into .venv, then every test of bindings/python.
 python: $(VENV)/.deps

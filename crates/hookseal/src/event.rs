@@ -244,7 +244,7 @@ fn field(out: &mut String, name: &str, value: Option<&str>) {
 }
 
 /// `text` as a JSON string (RFC 8259: quote, backslash and control characters escaped).
-fn json_string(out: &mut String, text: &str) {
+pub(crate) fn json_string(out: &mut String, text: &str) {
     out.push('"');
     // Identifiers, types and timestamps rarely need escaping: copy them whole.
     if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < b' ') {

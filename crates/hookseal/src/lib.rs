@@ -43,7 +43,7 @@ pub use event::{Event, FieldCase, KeySource, RawJson};
 pub use headers::{HeaderPair, MAX_SIGNATURES};
 pub use options::{OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
 pub use provider::{Encoding, Provider, Scheme};
-pub use sign::{sign, SignOptions};
+pub use sign::{headers_json, sign, SignOptions};
 pub use verifier::Verifier;
 
 // The README's Rust snippets are compiled and run as doctests.

@@ -91,3 +91,19 @@ pub fn sign(provider: &str, body: &[u8], options: &SignOptions) -> Result<Vec<(S
     }
     Ok(headers)
 }
+
+/// Headers (as [`sign`] returns them) as one JSON object `{"Name": "value", …}`, in order: for a binding whose host
+/// reads JSON (the C ABI hands them over this way).
+pub fn headers_json(headers: &[(String, String)]) -> String {
+    let mut out = String::from("{");
+    for (name, value) in headers {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        crate::event::json_string(&mut out, name);
+        out.push(':');
+        crate::event::json_string(&mut out, value);
+    }
+    out.push('}');
+    out
+}

@@ -1,0 +1,22 @@
+//! The C ABI of hookseal (../shared/API.md, "C ABI"), modelled on rustls-ffi:
+//!
+//! - every function returns a `hookseal_status` (or is a getter that cannot fail) and writes its outputs through
+//!   out-parameters, only on success;
+//! - NULL where a pointer is required returns `HOOKSEAL_STATUS_NULL_PARAMETER`, never a crash; `_free(NULL)` is a no-op;
+//! - every export runs inside a panic boundary (`catch_unwind`): nothing unwinds into C;
+//! - every allocation handed out has its free function; ownership is documented on each function.
+//!
+//! Strings going in are UTF-8 with explicit lengths where they may hold anything (bodies, header values) and
+//! NUL-terminated where they are names (provider, options as JSON text). The verified event comes back as JSON text.
+#![allow(non_camel_case_types)]
+
+mod bytes;
+mod error;
+mod options;
+mod sign;
+mod verifier;
+
+pub use bytes::{hookseal_bytes, hookseal_bytes_data, hookseal_bytes_free, hookseal_bytes_len};
+pub use error::{hookseal_last_error_message, hookseal_status, hookseal_status_code};
+pub use sign::hookseal_sign;
+pub use verifier::{hookseal_verifier, hookseal_verifier_free, hookseal_verifier_new, hookseal_verify};
