@@ -36,6 +36,11 @@ test-rust:
 c-lib:
 	$(CARGO) build --release --locked -p hookseal-ffi
 
+## The C ABI from C (tests/c): every vector and the header's contract, natively and under valgrind (gcc, valgrind).
+.PHONY: test-c
+test-c: c-lib
+	$(MAKE) -C tests/c
+
 ## The Python binding: the wheel built by maturin and installed into .venv, then every test of bindings/python.
 python: $(VENV)/.deps
 	rm -rf $(PY_WHEELS)

@@ -8,6 +8,10 @@ command -v cc >/dev/null || need_apt+=(gcc)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v git >/dev/null || need_apt+=(git)
+# `make php` / `make test-c`: PHP 8.2 with FFI (php8.2-common) and OPcache (preloading), PHPUnit, valgrind.
+command -v php >/dev/null || need_apt+=(php-cli php-opcache)
+command -v phpunit >/dev/null || need_apt+=(phpunit)
+command -v valgrind >/dev/null || need_apt+=(valgrind)
 # `make python` creates .venv; Debian's python3 splits venv/ensurepip into python3-venv.
 if ! command -v python3 >/dev/null; then
   need_apt+=(python3 python3-venv)

@@ -6,6 +6,8 @@ use std::fs;
 
 fn main() {
     let crate_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    // A SONAME, so a program linked against the shared library finds it by name (and rpath), not by build path.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libhookseal_ffi.so");
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     let bindings = match cbindgen::generate(&crate_dir) {

@@ -14,7 +14,15 @@ pub(crate) fn entries(text: Option<&str>) -> Result<Vec<(String, OptionValue)>, 
     let JsonValue::Object(object) = value else {
         return Err(fail(hookseal_status::InvalidOption, "the options must be a JSON object"));
     };
-    Ok(object.iter().map(|(name, value)| (name.to_string(), option_value(value))).collect())
+    let mut entries: Vec<(String, OptionValue)> = Vec::with_capacity(object.len());
+    for (name, value) in object.iter() {
+        // As everywhere in hookseal, a repeated key is refused, never "the last one wins".
+        if entries.iter().any(|(seen, _)| seen == name.as_ref()) {
+            return Err(fail(hookseal_status::InvalidOption, "an option is given twice"));
+        }
+        entries.push((name.to_string(), option_value(value)));
+    }
+    Ok(entries)
 }
 
 fn option_value(value: &JsonValue<'_>) -> OptionValue {
