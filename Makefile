@@ -1,7 +1,7 @@
 # hookseal: one Rust core, thin bindings. `make demo` shows it; `make test` checks everything (CI runs it).
 CARGO ?= cargo
 
-.PHONY: demo test tools lint vectors-check test-rust test-python python test-node node c-lib bench bench-python bench-node cli
+.PHONY: demo test tools lint vectors-check test-rust test-python python test-node node c-lib php test-php bench bench-python bench-node bench-php cli
 
 VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
@@ -12,7 +12,7 @@ demo:
 	$(CARGO) run --quiet --release --locked -p hookseal-cli -- demo
 
 ## Everything CI checks, installing what a fresh machine lacks.
-test: tools lint vectors-check test-rust test-python test-node
+test: tools lint vectors-check test-rust test-python test-node test-c test-php
 
 tools:
 	./scripts/ensure-tools.sh
@@ -35,6 +35,15 @@ test-rust:
 ## The C ABI: target/release/libhookseal_ffi.{so,a} and bindings/c/include/hookseal.h (cbindgen, from build.rs).
 c-lib:
 	$(CARGO) build --release --locked -p hookseal-ffi
+
+## The PHP binding (bindings/php, FFI over the C ABI): checks that PHP loads the library, then every PHPUnit suite
+## (vectors, API, 1M-delivery memory loop, examples/php under php -S in both FFI setups). Debian's `phpunit`.
+.PHONY: php test-php
+php: c-lib
+	php -d ffi.enable=1 -r 'require "bindings/php/autoload.php"; new Hookseal\Verifier("elmed", ["secret" => "x"]); echo "hookseal PHP: ok\n";'
+
+test-php: php
+	phpunit -c bindings/php/phpunit.xml
 
 ## The C ABI from C (tests/c): every vector and the header's contract, natively and under valgrind (gcc, valgrind).
 .PHONY: test-c
@@ -84,6 +93,10 @@ bench:
 bench-python: python
 	$(VENV_PY) bindings/python/bench/bench_verify.py
 	$(VENV_PY) bindings/python/bench/bench_memory.py
+
+## The PHP benchmark against ELMED's own snippet (figures in bindings/php/README.md and README.md).
+bench-php: php
+	php -d ffi.enable=1 bindings/php/bench/bench_verify.php
 
 ## The Node benchmark against ELMED's own snippet, and the 1M-delivery memory check (figures in README.md).
 bench-node: node

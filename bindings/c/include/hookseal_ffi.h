@@ -148,6 +148,17 @@ hookseal_status hookseal_last_error_message(char *buf,
                                             size_t *out_len);
 
 /*
+ The HTTP status a receiver answers with for the contract's error `code` (`"signature_mismatch"`, …), from the
+ core's table shared by every framework helper: 401 when the delivery did not prove it is genuine, 413 for
+ `payload_too_large`, 400 for any other refused delivery, 500 for a configuration error; 0 if `code` is NULL or
+ not one of the contract's codes.
+
+ # Safety
+ `code` must be NULL or a NUL-terminated string.
+ */
+uint16_t hookseal_code_http_status(const char *code);
+
+/*
  Signs `body_len` bytes at `body` as `provider` would, with `options_json` (the verifier's options plus `now` and
  `webhook_id` for Standard Webhooks; NULL for none). On success writes to `*headers_json_out` a JSON object
  `{"Name": "value", …}` of the delivery's headers, which the caller owns and releases with `hookseal_bytes_free`.
@@ -176,6 +187,15 @@ hookseal_status hookseal_sign(const char *provider,
 hookseal_status hookseal_verifier_new(const char *provider,
                                       const char *options_json,
                                       hookseal_verifier **out);
+
+/*
+ The verifier's body size limit in bytes (0 if `verifier` is NULL): a receiver can refuse a larger request before
+ reading it.
+
+ # Safety
+ `verifier` must be NULL or a live handle.
+ */
+size_t hookseal_verifier_max_body_bytes(const hookseal_verifier *verifier);
 
 /*
  Releases a verifier. NULL is a no-op.

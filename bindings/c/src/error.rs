@@ -158,3 +158,23 @@ pub unsafe extern "C" fn hookseal_last_error_message(
         hookseal_status::Ok
     })
 }
+
+/// The HTTP status a receiver answers with for the contract's error `code` (`"signature_mismatch"`, …), from the
+/// core's table shared by every framework helper: 401 when the delivery did not prove it is genuine, 413 for
+/// `payload_too_large`, 400 for any other refused delivery, 500 for a configuration error; 0 if `code` is NULL or
+/// not one of the contract's codes.
+///
+/// # Safety
+/// `code` must be NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn hookseal_code_http_status(code: *const std::ffi::c_char) -> u16 {
+    if code.is_null() {
+        return 0;
+    }
+    // SAFETY: non-NULL and NUL-terminated (the caller's promise).
+    let code = unsafe { std::ffi::CStr::from_ptr(code) };
+    catch_unwind(|| {
+        code.to_str().ok().and_then(hookseal::ErrorCode::from_code).map_or(0, hookseal::ErrorCode::http_status)
+    })
+    .unwrap_or(0)
+}

@@ -17,6 +17,8 @@ mod sign;
 mod verifier;
 
 pub use bytes::{hookseal_bytes, hookseal_bytes_data, hookseal_bytes_free, hookseal_bytes_len};
-pub use error::{hookseal_last_error_message, hookseal_status, hookseal_status_code};
+pub use error::{hookseal_code_http_status, hookseal_last_error_message, hookseal_status, hookseal_status_code};
 pub use sign::hookseal_sign;
-pub use verifier::{hookseal_verifier, hookseal_verifier_free, hookseal_verifier_new, hookseal_verify};
+pub use verifier::{
+    hookseal_verifier, hookseal_verifier_free, hookseal_verifier_max_body_bytes, hookseal_verifier_new, hookseal_verify,
+};

@@ -92,6 +92,17 @@ pub unsafe extern "C" fn hookseal_verifier_new(
     })
 }
 
+/// The verifier's body size limit in bytes (0 if `verifier` is NULL): a receiver can refuse a larger request before
+/// reading it.
+///
+/// # Safety
+/// `verifier` must be NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn hookseal_verifier_max_body_bytes(verifier: *const hookseal_verifier) -> usize {
+    // SAFETY: NULL or a live handle (the caller's promise).
+    unsafe { verifier.as_ref() }.map_or(0, |v| v.inner.max_body_bytes())
+}
+
 /// Releases a verifier. NULL is a no-op.
 ///
 /// # Safety
