@@ -13,8 +13,9 @@ fn main() {
     let bindings = match cbindgen::generate(&crate_dir) {
         Ok(bindings) => bindings,
         Err(e) => {
-            println!("cargo:warning=cbindgen could not generate include/hookseal.h: {e}");
-            return;
+            // Fail the build: a stale committed header would otherwise pass the drift check.
+            eprintln!("cbindgen could not generate include/hookseal.h: {e}");
+            std::process::exit(1);
         }
     };
     let mut header = Vec::new();

@@ -78,10 +78,12 @@ thread_local! {
 
 /// Records the message of a failure for `hookseal_last_error_message`, and returns its status.
 pub(crate) fn fail(status: hookseal_status, message: &str) -> hookseal_status {
-    LAST_ERROR.with(|last| {
-        let mut last = last.borrow_mut();
-        last.clear();
-        last.push_str(message);
+    // `try_with`: during a thread's teardown the slot may be gone; the status still says what happened.
+    let _ = LAST_ERROR.try_with(|last| {
+        if let Ok(mut last) = last.try_borrow_mut() {
+            last.clear();
+            last.push_str(message);
+        }
     });
     status
 }
@@ -145,8 +147,10 @@ pub unsafe extern "C" fn hookseal_last_error_message(
         if out_len.is_null() || (buf.is_null() && len > 0) {
             return hookseal_status::NullParameter;
         }
-        LAST_ERROR.with(|last| {
-            let last = last.borrow();
+        // SAFETY: checked non-NULL above; the caller gave a valid pointer. (No message if the thread is ending.)
+        unsafe { *out_len = 0 };
+        let _ = LAST_ERROR.try_with(|last| {
+            let Ok(last) = last.try_borrow() else { return };
             let n = last.len().min(len);
             if n > 0 {
                 // SAFETY: the caller gave `len >= n` writable bytes at `buf`; `last` does not overlap them.

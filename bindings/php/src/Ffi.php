@@ -145,7 +145,7 @@ final class Ffi
      *
      * @param array<mixed> $options
      */
-    public static function optionsJson(array $options): string
+    public static function optionsJson(#[\SensitiveParameter] array $options): string
     {
         if ($options === []) {
             return '{}';

@@ -24,7 +24,7 @@ final class Headers
     private readonly string $block;
 
     /** @param array<array-key, string|list<string>|array{0: string, 1: string}> $headers */
-    public function __construct(array $headers)
+    public function __construct(#[\SensitiveParameter] array $headers)
     {
         $this->block = self::block($headers);
     }
@@ -78,13 +78,29 @@ final class Headers
         return $headers;
     }
 
+    /** Shows the header names only: a shared-key header's value is the secret. */
+    public function __debugInfo(): array
+    {
+        $names = [];
+        $parts = explode("\0", $this->block);
+        for ($i = 0; $i + 1 < count($parts); $i += 2) {
+            $names[] = $parts[$i];
+        }
+        return ['names' => $names];
+    }
+
+    public function __serialize(): array
+    {
+        throw new \LogicException('hookseal: Headers hold secrets and are not serialized');
+    }
+
     /**
      * The C ABI's headers block for `$headers` (see the class comment for the accepted shapes).
      *
      * @internal
      * @param array<array-key, mixed>|self $headers
      */
-    public static function block(array|self $headers): string
+    public static function block(#[\SensitiveParameter] array|self $headers): string
     {
         if ($headers instanceof self) {
             return $headers->block;

@@ -34,8 +34,11 @@ final class Verifier
      * @param array<string, mixed> $options
      * @throws ConfigException invalid_secret, insecure_default_key, unknown_provider or invalid_option
      */
-    public function __construct(string $provider, array $options = [])
+    public function __construct(string $provider, #[\SensitiveParameter] array $options = [])
     {
+        if ($this->handle !== null) {
+            throw new \LogicException('hookseal: a Verifier is built once; make a new one');
+        }
         Ffi::checkProvider($provider);
         $json = Ffi::optionsJson($options);
         $ffi = Ffi::get();
@@ -68,7 +71,11 @@ final class Verifier
      *                     down); null reads the system clock
      * @throws VerificationException with the contract's code (`signature_mismatch`, `invalid_json`, …)
      */
-    public function verify(string $body, array|Headers $headers, int|float|\DateTimeInterface|null $now = null): Event
+    public function verify(
+        string $body,
+        #[\SensitiveParameter] array|Headers $headers,
+        int|float|\DateTimeInterface|null $now = null,
+    ): Event
     {
         if ($this->handle === null) {
             throw new \LogicException('hookseal: this Verifier has been destroyed');

@@ -18,7 +18,7 @@ if (!function_exists(__NAMESPACE__ . '\sign')) {
      * @return array<string, string> name => value
      * @throws ConfigException
      */
-    function sign(string $provider, string $body, array $options = []): array
+    function sign(string $provider, string $body, #[\SensitiveParameter] array $options = []): array
     {
         Ffi::checkProvider($provider);
         $json = Ffi::optionsJson($options);

@@ -457,4 +457,48 @@ final class ApiTest extends TestCase
         $header = $run(['ffi.enable=1'], ['HOOKSEAL_FFI_HEADER' => '/nonexistent.h']);
         self::assertStringContainsString('HOOKSEAL_FFI_HEADER', $header);
     }
+
+    public function testSecretsStayOutOfTracesAndDumps(): void
+    {
+        $secret = 'nm_TOPSECRET_trace_key';
+        try {
+            new \Hookseal\Verifier('novamed', ['secret' => $secret, 'tolerance' => 'not a number']);
+            self::fail('the options were accepted');
+        } catch (\Hookseal\ConfigException $e) {
+            self::assertNoSecretInTrace($e);
+            self::assertStringNotContainsString('TOPSECRET', $e->getTraceAsString());
+        }
+        $verifier = new \Hookseal\Verifier('novamed', ['secret' => $secret]);
+        try {
+            $verifier->verify('not json', ['x-api-key' => $secret]);
+            self::fail('a non-JSON body was accepted');
+        } catch (\Hookseal\VerificationException $e) {
+            self::assertSame('invalid_json', $e->errorCode);
+            self::assertNoSecretInTrace($e);
+        }
+        $headers = new \Hookseal\Headers(['x-api-key' => $secret]);
+        self::assertStringNotContainsString('TOPSECRET', print_r($headers, true));
+        ob_start();
+        var_dump($headers);
+        self::assertStringNotContainsString('TOPSECRET', (string) ob_get_clean());
+        $this->expectException(\LogicException::class);
+        serialize($headers);
+    }
+
+    public function testAVerifierIsBuiltOnce(): void
+    {
+        $verifier = new \Hookseal\Verifier('elmed', ['secret' => 's']);
+        $this->expectException(\LogicException::class);
+        $verifier->__construct('elmed', ['secret' => 't']);
+    }
+
+    private static function assertNoSecretInTrace(\Throwable $e): void
+    {
+        foreach ($e->getTrace() as $frame) {
+            foreach ($frame['args'] ?? [] as $arg) {
+                $text = is_string($arg) ? $arg : (is_array($arg) ? (string) json_encode($arg) : '');
+                self::assertStringNotContainsString('TOPSECRET', $text, 'a secret is in an exception trace');
+            }
+        }
+    }
 }
