@@ -19,7 +19,7 @@
 
 const { debuglog } = require('node:util');
 const { VerificationError } = require('./index.js');
-const { wireValue } = require('./wire.js');
+const { tooLarge, wireValue } = require('./wire.js');
 
 const debug = debuglog('hookseal');
 
@@ -195,9 +195,6 @@ function aborted() {
   return error;
 }
 
-function tooLarge(limit) {
-  return new VerificationError('payload_too_large', `the body is over the limit of ${limit} bytes`);
-}
 
 /** `req.rawHeaders` as `[name, value]` pairs (repeated headers kept apart, as sent), values as sent (wire.js). */
 function wireHeaders(rawHeaders) {

@@ -19,8 +19,7 @@
 // `verifyRequest` reads the raw body itself (at most `verifier.maxBodyBytes`, refusing as soon as it passes), so
 // call it before anything else reads the body (`request.json()`, `request.text()`): the signature covers the bytes.
 
-const { VerificationError } = require('./index.js');
-const { wireValue } = require('./wire.js');
+const { tooLarge, wireValue } = require('./wire.js');
 
 /** Reads `request`'s body (at most `verifier.maxBodyBytes`), verifies it and returns the event. */
 async function verifyRequest(verifier, request) {
@@ -75,9 +74,6 @@ async function readBody(stream, limit) {
   return body;
 }
 
-function tooLarge(limit) {
-  return new VerificationError('payload_too_large', `the body is over the limit of ${limit} bytes`);
-}
 
 /** A `Headers` as `[name, value]` pairs, values as sent (wire.js). */
 function wireHeaders(headers) {

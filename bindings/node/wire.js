@@ -1,9 +1,13 @@
 'use strict';
-// Shared by the framework helpers (not part of the API). HTTP servers decode header bytes as latin-1 (one character
+// Shared by the framework helpers (not part of the API).
+//
+// HTTP servers decode header bytes as latin-1 (one character
 // a byte); a value with a non-ASCII character is read back as the UTF-8 those bytes were, which is how a non-ASCII
 // shared key is sent. Bytes that are not UTF-8 come out as U+FFFD: they could never equal a configured key (a string,
 // compared as UTF-8) either way. A runtime that already decoded a value as UTF-8 (a character above U+00FF) is left
 // alone, and ASCII values, nearly all of them, pass as they are.
+
+const { VerificationError } = require('./index.js');
 
 const NON_ASCII = /[^\x00-\x7f]/;
 const ABOVE_LATIN1 = /[^\x00-\xff]/;
@@ -13,4 +17,9 @@ function wireValue(value) {
   return Buffer.from(value, 'latin1').toString('utf8');
 }
 
-module.exports = { wireValue };
+/** The refusal of a body over `limit`, found while reading it (declared length, or a stream that keeps going). */
+function tooLarge(limit) {
+  return new VerificationError('payload_too_large', `the body is over the limit of ${limit} bytes`);
+}
+
+module.exports = { tooLarge, wireValue };
