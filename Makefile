@@ -12,7 +12,7 @@ demo:
 	$(CARGO) run --quiet --release --locked -p hookseal-cli -- demo
 
 ## Everything CI checks, installing what a fresh machine lacks.
-test: tools lint vectors-check test-rust test-python test-node test-c test-php
+test: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm
 
 tools:
 	./scripts/ensure-tools.sh
@@ -84,6 +84,44 @@ node_modules/.installed: package.json package-lock.json | tools
 test-node: node
 	node --test bindings/node/test/*.test.js
 	node_modules/.bin/tsc --noEmit -p bindings/node/test/tsconfig.json
+
+## The WASM build (bindings/wasm): an ES module for browsers and edge workers in bindings/wasm/pkg-web, CommonJS for
+## Node in bindings/wasm/pkg-node. rustup has no wasm32 target here, so Debian's rustc-web builds std itself
+## (-Z build-std) into its own target dir; panics abort at once (no unwinding, no panic messages in the module).
+.PHONY: wasm wasm-toolchain test-wasm bench-wasm
+WASM_PKG := bindings/wasm
+WASM_OUT := target/wasm/wasm32-unknown-unknown/wasm/hookseal_wasm.wasm
+WASM_ENV := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=target/wasm \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
+# The features rustc 1.96 enables for wasm32-unknown-unknown, which wasm-bindgen's output uses.
+WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+	--enable-reference-types --enable-multivalue
+
+wasm-toolchain: | tools
+	./scripts/ensure-wasm-tools.sh
+
+wasm: node_modules/.installed | wasm-toolchain
+	$(WASM_ENV) /usr/bin/cargo build --locked -Z build-std=std,panic_abort --target wasm32-unknown-unknown \
+		--profile wasm -p hookseal-wasm
+	rm -rf $(WASM_PKG)/pkg-web $(WASM_PKG)/pkg-node
+	.tools/bin/wasm-bindgen --target web --out-dir $(WASM_PKG)/pkg-web $(WASM_OUT)
+	.tools/bin/wasm-bindgen --target nodejs --out-dir $(WASM_PKG)/pkg-node $(WASM_OUT)
+	# npm's binaryen, not Debian's (binaryen 108 corrupts wasm-bindgen's output). Both targets share one module.
+	node_modules/.bin/wasm-opt -Oz $(WASM_FEATURES) $(WASM_PKG)/pkg-web/hookseal_wasm_bg.wasm \
+		-o $(WASM_PKG)/pkg-web/hookseal_wasm_bg.wasm
+	cp $(WASM_PKG)/pkg-web/hookseal_wasm_bg.wasm $(WASM_PKG)/pkg-node/hookseal_wasm_bg.wasm
+	node $(WASM_PKG)/build.js
+
+## One vector suite, two builds: the Node binding's suite against pkg-node; then the worker example with real
+## Requests, every vector in headless Chromium importing pkg-web, and the WASM-only behaviour.
+test-wasm: wasm
+	HOOKSEAL_JS_BUILD=$(WASM_PKG)/pkg-node node --test bindings/node/test/vectors.test.js
+	node --test $(WASM_PKG)/test/*.test.js
+	node_modules/.bin/tsc --noEmit -p $(WASM_PKG)/test/tsconfig.json
+
+## The WASM benchmark in Node: against WebCrypto and the napi addon (figures in bindings/wasm/README.md).
+bench-wasm: wasm node
+	node $(WASM_PKG)/bench/bench_verify.js
 
 ## Criterion benchmarks (not part of `make test`): figures in README.md.
 bench:

@@ -1,9 +1,14 @@
 'use strict';
-// hookseal for Node.js (../shared/API.md): the JavaScript side of the napi-rs addon. It turns bodies and headers into
-// what the addon takes, raises the error classes, and parses the event the core hands over as one JSON text.
+// hookseal for JavaScript (../shared/API.md): the JavaScript side of the napi-rs addon and of the WASM builds. It
+// turns bodies and headers into what the native module takes, raises the error classes, and parses the event the
+// core hands over as one JSON text. It uses nothing of Node's: bindings/wasm/build.js ships this same file in
+// pkg-node, and as an ES module in pkg-web, over the WASM module (whose exports have the addon's names and shapes).
 
-const { inspect } = require('node:util');
 const native = require('./native.js');
+
+// `util.inspect.custom` without requiring node:util (a registered symbol: the same in Node, inert elsewhere).
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const UTF8 = new TextEncoder();
 
 /** The base of hookseal's errors: `code` is the contract's string, `httpStatus` the answer a receiver gives. */
 class HooksealError extends Error {
@@ -36,7 +41,7 @@ function rethrow(error, Class) {
 /** The body as bytes, read in place: Buffer / Uint8Array / other views and ArrayBuffer; a string as its UTF-8. */
 function bodyBytes(body) {
   if (body instanceof Uint8Array) return body;
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (typeof body === 'string') return UTF8.encode(body);
   if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   throw new TypeError(`body must be a Buffer, Uint8Array, ArrayBuffer or string, not ${describe(body)}`);
@@ -175,7 +180,7 @@ class Verifier {
   }
 
   // Secrets are never shown.
-  [inspect.custom]() {
+  [INSPECT]() {
     return `Verifier { provider: '${this.provider}', maxBodyBytes: ${this.maxBodyBytes} }`;
   }
 

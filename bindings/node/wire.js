@@ -11,10 +11,13 @@ const { VerificationError } = require('./index.js');
 
 const NON_ASCII = /[^\x00-\x7f]/;
 const ABOVE_LATIN1 = /[^\x00-\xff]/;
+const UTF8 = new TextDecoder(); // not fatal: bytes that are not UTF-8 become U+FFFD, as above
 
 function wireValue(value) {
   if (!NON_ASCII.test(value) || ABOVE_LATIN1.test(value)) return value;
-  return Buffer.from(value, 'latin1').toString('utf8');
+  const bytes = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i);
+  return UTF8.decode(bytes);
 }
 
 /** The refusal of a body over `limit`, found while reading it (declared length, or a stream that keeps going). */

@@ -34,26 +34,9 @@ fn entries(options: Option<Object<'_>>) -> std::result::Result<Vec<(String, Opti
             Some(value) => option_value(value).map_err(read)?,
             None => OptionValue::Null,
         };
-        out.push((snake_case(&name), value));
+        out.push((hookseal::option_name_from_camel_case(&name), value));
     }
     Ok(out)
-}
-
-/// `clinicId` → `clinic_id`. A name that already has an underscore is not a JavaScript name: it is made unknown.
-fn snake_case(name: &str) -> String {
-    if name.contains('_') {
-        return format!("{name} (JavaScript spells options in camelCase)");
-    }
-    let mut out = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn option_value(value: Unknown<'_>) -> Result<OptionValue> {

@@ -1,109 +1,33 @@
 'use strict';
-// Every case of tests/vectors/ through the JavaScript API (format: tests/vectors/README.md). One suite, two builds:
-// it runs against the napi-rs addon (`require('hookseal')`) and, with HOOKSEAL_JS_BUILD=<path to a module with the
-// same exports>, against the WASM build. Loading fails on a file missing from or unlisted in manifest.json, a
-// miscounted file, a duplicate name, an unknown field or an expectation that is not exactly one of the three kinds.
+// Every case of tests/vectors/ through the JavaScript API (vector-suite.js). One suite, two builds: it runs against
+// the napi-rs addon (`require('hookseal')`) and, with HOOKSEAL_JS_BUILD=<path to a module with the same exports>,
+// against the WASM build (bindings/wasm/pkg-node). The browser runs the same suite over pkg-web
+// (bindings/wasm/test/browser.test.js).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { loadCases, runCase } = require('./vector-suite.js');
+
 const build = process.env.HOOKSEAL_JS_BUILD ? require(path.resolve(process.env.HOOKSEAL_JS_BUILD)) : require('hookseal');
-const { Verifier, VerificationError, ConfigError } = build;
-
 const VECTORS = path.join(__dirname, '..', '..', '..', 'tests', 'vectors');
-const CASE_FIELDS = new Set(['name', 'description', 'provider', 'options', 'body', 'body_base64', 'body_repeat',
-  'headers', 'now', 'expect']);
-const REQUIRED = ['name', 'description', 'provider', 'options', 'headers', 'expect'];
-const EVENT_FIELDS = ['provider', 'event_type', 'idempotency_key', 'idempotency_key_source', 'timestamp', 'data',
-  'is_test', 'is_retry', 'metadata', 'clinic_id'];
-const ERROR_CODES = new Set(['missing_header', 'malformed_header', 'signature_mismatch', 'key_mismatch',
-  'payload_too_large', 'invalid_json', 'missing_field', 'event_mismatch', 'clinic_mismatch',
-  'timestamp_out_of_tolerance']);
-const CONFIG_ERROR_CODES = new Set(['invalid_secret', 'insecure_default_key', 'unknown_provider', 'invalid_option']);
 
-function loadCases() {
-  const manifest = JSON.parse(fs.readFileSync(path.join(VECTORS, 'manifest.json'), 'utf8'));
-  assert.deepEqual(Object.keys(manifest).sort(), ['description', 'files', 'total'], 'manifest.json fields');
-  const onDisk = fs.readdirSync(VECTORS).filter((f) => f.endsWith('.json') && f !== 'manifest.json').sort();
-  assert.deepEqual(onDisk, Object.keys(manifest.files).sort(), 'vector files on disk and in manifest.json differ');
-  const names = new Set();
-  const cases = [];
-  for (const [file, count] of Object.entries(manifest.files)) {
-    const doc = JSON.parse(fs.readFileSync(path.join(VECTORS, file), 'utf8'));
-    assert.deepEqual(Object.keys(doc).sort(), ['cases', 'description'], `${file}: top-level fields`);
-    assert.equal(doc.cases.length, count, `${file}: case count differs from manifest.json`);
-    for (const c of doc.cases) {
-      for (const field of Object.keys(c)) assert.ok(CASE_FIELDS.has(field), `${c.name}: unknown field ${field}`);
-      for (const field of REQUIRED) assert.ok(field in c, `${c.name}: missing field ${field}`);
-      assert.ok(('body' in c) !== ('body_base64' in c), `${c.name}: exactly one of body / body_base64`);
-      assert.ok(!names.has(c.name), `duplicate case name ${c.name}`);
-      names.add(c.name);
-      const kinds = Object.keys(c.expect);
-      assert.equal(kinds.length, 1, `${c.name}: expect has exactly one kind`);
-      const [kind] = kinds;
-      const value = c.expect[kind];
-      if (kind === 'event') assert.deepEqual(Object.keys(value).sort(), [...EVENT_FIELDS].sort(), `${c.name}: fields`);
-      else if (kind === 'error') assert.ok(ERROR_CODES.has(value), `${c.name}: unknown code ${value}`);
-      else if (kind === 'config_error') assert.ok(CONFIG_ERROR_CODES.has(value), `${c.name}: unknown code ${value}`);
-      else assert.fail(`${c.name}: unknown expectation ${kind}`);
-      cases.push(c);
-    }
-  }
-  assert.equal(cases.length, manifest.total, 'manifest total differs from the cases read');
-  return cases;
+function readCases() {
+  const read = (file) => JSON.parse(fs.readFileSync(path.join(VECTORS, file), 'utf8'));
+  const manifest = read('manifest.json');
+  const onDisk = fs.readdirSync(VECTORS).filter((f) => f.endsWith('.json') && f !== 'manifest.json');
+  const docs = Object.fromEntries(onDisk.map((file) => [file, read(file)]));
+  return loadCases(manifest, onDisk, docs, assert);
 }
 
-// The contract's snake_case names and JavaScript's camelCase, swapped: `clinic_id` → `clinicId`, and a vector's
-// deliberately camelCase (wrong in the contract) name → snake_case, which is just as wrong in JavaScript.
-function swapCase(name) {
-  if (name.includes('_')) return name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-function bodyOf(c) {
-  const one = 'body' in c ? Buffer.from(c.body, 'utf8') : Buffer.from(c.body_base64, 'base64');
-  return Buffer.concat(Array(c.body_repeat ?? 1).fill(one));
-}
-
-const CASES = loadCases();
+const CASES = readCases();
 
 test('every vector file loads', () => {
   assert.ok(CASES.length >= 300);
 });
 
 for (const c of CASES) {
-  test(c.name, () => {
-    const [kind, expected] = Object.entries(c.expect)[0];
-    const options = Object.fromEntries(Object.entries(c.options).map(([name, value]) => [swapCase(name), value]));
-    let verifier;
-    try {
-      verifier = new Verifier(c.provider, options);
-    } catch (error) {
-      assert.ok(error instanceof ConfigError, `not a ConfigError: ${error}`);
-      assert.deepEqual(['config_error', error.code], [kind, expected], `configuration refused: ${error.message}`);
-      return;
-    }
-    assert.notEqual(kind, 'config_error', `expected ConfigError(${expected}), the verifier was built`);
-    let event;
-    try {
-      event = verifier.verify(bodyOf(c), c.headers, c.now === undefined ? undefined : { now: c.now });
-    } catch (error) {
-      assert.ok(error instanceof VerificationError, `not a VerificationError: ${error}`);
-      assert.deepEqual(['error', error.code], [kind, expected], `delivery refused: ${error.message}`);
-      return;
-    }
-    assert.equal(kind, 'event', `expected VerificationError(${expected}), verified ${JSON.stringify(event)}`);
-    // The same delivery with the headers as Node hands them over (an object, repeats as arrays) and as a Map.
-    const grouped = {};
-    for (const [name, value] of c.headers) (grouped[name] ??= []).push(value);
-    const again = c.now === undefined ? undefined : { now: c.now };
-    assert.deepStrictEqual(verifier.verify(bodyOf(c), grouped, again), event);
-    assert.deepStrictEqual(verifier.verify(bodyOf(c), new Map(Object.entries(grouped)), again), event);
-    assert.deepEqual(Object.keys(event).sort(), EVENT_FIELDS.map(swapCase).sort());
-    const got = Object.fromEntries(Object.entries(event).map(([name, value]) => [swapCase(name), value]));
-    // JSON values compare exactly: JavaScript has one number type, so 850.00 and 850.0 are both 850.
-    assert.deepStrictEqual(got, expected);
-  });
+  test(c.name, () => runCase(build, c, assert));
 }

@@ -110,12 +110,16 @@ fn json_error(err: JiterError) -> VerifyError {
 }
 
 fn wrong_type(name: &str, expected: &str) -> VerifyError {
-    invalid(format!("the envelope field {name:?} must be {expected}"))
+    invalid(format!("the envelope field \"{name}\" must be {expected}"))
 }
 
 fn duplicate(key: &[u8]) -> VerifyError {
     let shown: String = String::from_utf8_lossy(key).chars().take(64).collect();
-    invalid(format!("the key {shown:?} appears more than once"))
+    // Quoted as JSON (not `{:?}`: Debug's escaping would add ~5 KB of Unicode tables to the WASM module).
+    let mut message = String::from("the key ");
+    crate::event::json_string(&mut message, &shown);
+    message.push_str(" appears more than once");
+    invalid(message)
 }
 
 /// The same bytes with the lifetime of the body, when they lie inside it (jiter ties the slices it hands out to its
@@ -175,8 +179,13 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    // Jiter's `next_*` / `known_bool` / `known_number_bytes` are avoided: their type-error paths classify a stray
+    // number with a full float parser, which would put jiter's float parsing (and its tables, ~25 KB) into the WASM
+    // module. Every caller has peeked the type already, so the `known_*` forms below cover the same ground.
+
+    /// The first key of an object the caller has peeked.
     fn first_key(&mut self) -> Result<Option<Cow<'a, str>>, VerifyError> {
-        let key = self.jiter.next_object().map_err(json_error)?;
+        let key = self.jiter.known_object().map_err(json_error)?;
         Ok(key.map(|k| borrow_or_own(self.body, k)))
     }
 
@@ -212,9 +221,10 @@ impl<'a> Parser<'a> {
             return Ok(Some(borrow_or_own(self.body, decoded)));
         }
         if kind == Kind::StrOrNum && peek.is_num() {
-            let raw = self.jiter.known_number_bytes(peek).map_err(json_error)?;
-            let number = std::str::from_utf8(raw).map_err(|_| invalid("a number is not ASCII"))?;
-            return Ok(Some(borrow_or_own(self.body, number)));
+            let start = self.jiter.current_index();
+            self.jiter.known_skip(peek).map_err(json_error)?;
+            let number = self.body.get(start..self.jiter.current_index());
+            return Ok(Some(Cow::Borrowed(number.ok_or_else(|| invalid("internal: a number is outside the body"))?)));
         }
         Err(wrong_type(name, if kind == Kind::Str { "a string" } else { "a string or a number" }))
     }
@@ -245,7 +255,10 @@ impl<'a> Parser<'a> {
                             self.jiter.known_null().map_err(json_error)?;
                             None
                         }
-                        peek @ (Peek::True | Peek::False) => Some(self.jiter.known_bool(peek).map_err(json_error)?),
+                        peek @ (Peek::True | Peek::False) => {
+                            self.jiter.known_skip(peek).map_err(json_error)?;
+                            Some(peek == Peek::True)
+                        }
                         _ => return Err(wrong_type("metadata.retry", "a boolean")),
                     }
                 }

@@ -41,9 +41,9 @@ pub use clock::seconds_from_float;
 pub use error::{ConfigError, ErrorCode, VerifyError};
 pub use event::{Event, FieldCase, KeySource, RawJson};
 pub use headers::{HeaderPair, MAX_SIGNATURES};
-pub use options::{OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
+pub use options::{option_name_from_camel_case, OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
 pub use provider::{Encoding, Provider, Scheme};
-pub use sign::{headers_json, sign, SignOptions};
+pub use sign::{headers_json, sign, sign_at, SignOptions};
 pub use verifier::Verifier;
 
 // The README's Rust snippets are compiled and run as doctests.

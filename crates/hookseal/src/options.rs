@@ -196,6 +196,25 @@ impl Options {
     }
 }
 
+/// An option name as a camelCase host (JavaScript) spells it, in the core's snake_case: `clinicId` → `clinic_id`.
+/// A name with an underscore is not camelCase, so it becomes a name [`Options::set`] refuses as unknown, with a hint;
+/// the napi and WASM builds share this, so both refuse exactly the same names.
+pub fn option_name_from_camel_case(name: &str) -> String {
+    if name.contains('_') {
+        return format!("{name} (JavaScript spells options in camelCase)");
+    }
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Every option [`Options::set`] knows, with the type it takes.
 const OPTIONS: [(&str, &str); 10] = [
     ("secret", "a string"),
@@ -213,7 +232,9 @@ const OPTIONS: [(&str, &str); 10] = [
 fn unknown_option(name: &str) -> ConfigError {
     // The name is the caller's text; keep the message bounded.
     let shown: String = name.chars().take(64).collect();
-    invalid_option(format!("unknown option {shown:?}"))
+    let mut message = String::from("unknown option ");
+    crate::event::json_string(&mut message, &shown);
+    invalid_option(message)
 }
 
 // Secrets are counted, never shown.
@@ -230,5 +251,28 @@ impl fmt::Debug for Options {
             .field("tolerance", &self.tolerance)
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_names_map_to_the_core_names() {
+        assert_eq!(option_name_from_camel_case("clinicId"), "clinic_id");
+        assert_eq!(option_name_from_camel_case("maxBodyBytes"), "max_body_bytes");
+        assert_eq!(option_name_from_camel_case("secret"), "secret");
+        for name in Options::names() {
+            let camel: String = name
+                .split('_')
+                .enumerate()
+                .map(|(i, part)| if i == 0 { part.to_owned() } else { part[..1].to_uppercase() + &part[1..] })
+                .collect();
+            assert_eq!(option_name_from_camel_case(&camel), name);
+        }
+        // snake_case is not JavaScript's spelling: unknown, with a hint.
+        let err = Options::new().set(&option_name_from_camel_case("clinic_id"), OptionValue::Null).unwrap_err();
+        assert!(err.message().contains("camelCase"), "{}", err.message());
     }
 }

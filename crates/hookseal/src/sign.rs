@@ -43,8 +43,29 @@ impl SignOptions {
     }
 }
 
-/// The headers (name, value) of a delivery of `body` by `provider`, signed with the first secret.
+/// The headers (name, value) of a delivery of `body` by `provider`, signed with the first secret. A Standard Webhooks
+/// timestamp without [`SignOptions::now`] reads the system clock.
 pub fn sign(provider: &str, body: &[u8], options: &SignOptions) -> Result<Vec<(String, String)>, ConfigError> {
+    sign_with_clock(provider, body, options, clock::system_now)
+}
+
+/// [`sign`] with `now` (Unix seconds) as the clock a Standard Webhooks timestamp falls back to when
+/// [`SignOptions::now`] is unset: for hosts without a system clock (`wasm32-unknown-unknown`).
+pub fn sign_at(
+    provider: &str,
+    body: &[u8],
+    options: &SignOptions,
+    now: i64,
+) -> Result<Vec<(String, String)>, ConfigError> {
+    sign_with_clock(provider, body, options, || now)
+}
+
+fn sign_with_clock(
+    provider: &str,
+    body: &[u8],
+    options: &SignOptions,
+    clock: impl FnOnce() -> i64,
+) -> Result<Vec<(String, String)>, ConfigError> {
     let provider: Provider = provider.parse()?;
     let Resolved { scheme, header, prefix, encoding, secrets, .. } = config::resolve(provider, &options.options)?;
     if scheme != Scheme::StandardWebhooks && (options.now.is_some() || options.webhook_id.is_some()) {
@@ -66,7 +87,7 @@ pub fn sign(provider: &str, body: &[u8], options: &SignOptions) -> Result<Vec<(S
         Scheme::SharedKey => headers.push((header.to_owned(), secret.trim_ascii().to_owned())),
         Scheme::StandardWebhooks => {
             let key = scheme::standard_webhooks_key(secret)?;
-            let now = options.now.unwrap_or_else(clock::system_now).to_string();
+            let now = options.now.unwrap_or_else(clock).to_string();
             let id = match &options.webhook_id {
                 Some(id) => id.clone(),
                 None => {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use hookseal::{sign, ErrorCode, KeySource, OptionValue, Options, SignOptions, Verifier};
+use hookseal::{sign, sign_at, ErrorCode, KeySource, OptionValue, Options, SignOptions, Verifier};
 
 const SECRET: &str = "super-secret-value-1234";
 const BODY: &[u8] = br#"{"event":"claim.decision","timestamp":"2026-03-29T14:00:00","data":{"claim_id":31}}"#;
@@ -102,6 +102,21 @@ fn standard_webhooks_sign_is_deterministic_and_matches_the_spec_vector() {
     options.webhook_id = None;
     let a = sign("standard-webhooks", b"{}", &options).unwrap();
     assert_eq!(a, sign("standard-webhooks", b"{}", &options).unwrap());
+}
+
+#[test]
+fn sign_at_supplies_the_clock_only_where_none_is_given() {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let mut options = SignOptions::new(Options::new().secret(secret));
+    let at = sign_at("standard-webhooks", b"{}", &options, 1_614_265_330).unwrap();
+    assert!(at.contains(&("webhook-timestamp".into(), "1614265330".into())));
+    options.now = Some(1_700_000_000);
+    let given = sign_at("standard-webhooks", b"{}", &options, 1_614_265_330).unwrap();
+    assert!(given.contains(&("webhook-timestamp".into(), "1700000000".into())));
+    assert_eq!(given, sign("standard-webhooks", b"{}", &options).unwrap());
+    // Schemes without a timestamp ignore the clock.
+    let elmed = SignOptions::new(Options::new().secret("whsk_elmed_endpoint_secret"));
+    assert_eq!(sign_at("elmed", b"{}", &elmed, 0).unwrap(), sign("elmed", b"{}", &elmed).unwrap());
 }
 
 #[test]

@@ -1,0 +1,18 @@
+//! The WebAssembly module behind hookseal's browser, edge-worker and Node builds (`pkg-web`, `pkg-node`): converts
+//! JavaScript values, calls the core (`crates/hookseal`), maps the result (../shared/STYLE.md). Its exports have the
+//! napi addon's names and shapes (`bindings/node/native.d.ts`), so the same JavaScript glue (`bindings/node/index.js`,
+//! `fetch.js`) runs over either.
+//!
+//! `wasm32-unknown-unknown` has no clock: `std::time::SystemTime::now()` panics there, so the current time is
+//! always taken from JavaScript's `Date.now()`. The module is built with `panic = "abort"`; the core denies panics.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod error;
+mod options;
+mod sign;
+mod verifier;
+
+/// Unix seconds by the host's clock (`Date.now()`), the only clock this target has.
+fn now() -> f64 {
+    js_sys::Date::now() / 1000.0
+}

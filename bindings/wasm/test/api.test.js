@@ -1,0 +1,141 @@
+'use strict';
+// What only the WASM build has to get right (the API itself is covered by the shared vector suite against pkg-node
+// and in Chromium): loading pkg-web as an ES module, one glue for all builds, a clock taken from JavaScript (the
+// target has none), bad input answered with contract codes and the module still working afterwards, the size budget.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { inspect } = require('node:util');
+const { pathToFileURL } = require('node:url');
+
+const PKG = path.join(__dirname, '..');
+const node = require(path.join(PKG, 'pkg-node'));
+const napi = require('hookseal');
+const MODULE_BYTES = fs.readFileSync(path.join(PKG, 'pkg-web', 'hookseal_wasm_bg.wasm'));
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+const codeOf = (fn) => {
+  try {
+    fn();
+  } catch (error) {
+    return [error.constructor.name, error.code];
+  }
+  return null;
+};
+
+test('the module stays within its size budget (120 KB after wasm-opt -Oz)', () => {
+  assert.ok(MODULE_BYTES.length <= 120_000, `hookseal_wasm_bg.wasm is ${MODULE_BYTES.length} bytes`);
+});
+
+test('pkg-web is an ES module that refuses use before init(), then loads synchronously or not', async () => {
+  const web = await import(pathToFileURL(path.join(PKG, 'pkg-web', 'index.js')));
+  assert.deepEqual(Object.keys(web).sort(),
+    ['ConfigError', 'HooksealError', 'VerificationError', 'Verifier', 'default', 'initSync', 'sign']);
+  assert.throws(() => new web.Verifier('elmed', { secret: 's' }), /not loaded yet: call `await init\(\)`/);
+  web.initSync(MODULE_BYTES);
+  await web.default(); // already loaded: nothing is fetched
+  const headers = web.sign('elmed', '{"event":"a.b","data":{}}', { secret: 's' });
+  const event = new web.Verifier('elmed', { secret: 's' }).verify('{"event":"a.b","data":{}}', new Headers(headers));
+  assert.equal(event.eventType, 'a.b');
+  assert.deepEqual(codeOf(() => new web.Verifier('elmed', {})), ['ConfigError', 'invalid_secret']);
+});
+
+test('init() accepts a compiled module, and a failed load can be retried', async () => {
+  const web = await import(`${pathToFileURL(path.join(PKG, 'pkg-web', 'index.js'))}?fresh`);
+  // A query string gives a second instance of index.js, but native.js (and the module) is shared: already loaded.
+  assert.equal(typeof web.default, 'function');
+  const code = fs.readFileSync(path.join(PKG, 'pkg-web', 'native.js'), 'utf8');
+  assert.match(code, /loading = null;\n\s+throw error;/, 'a failed load resets, so init() can be called again');
+});
+
+test('pkg-node and the napi addon export the same API from the same glue', () => {
+  assert.deepEqual(Object.keys(node).sort(), Object.keys(napi).sort());
+  const glue = fs.readFileSync(path.join(__dirname, '..', '..', 'node', 'index.js'), 'utf8');
+  const shipped = fs.readFileSync(path.join(PKG, 'pkg-node', 'index.js'), 'utf8');
+  assert.ok(shipped.endsWith(glue.replace(/^'use strict';\n/, '')), 'pkg-node/index.js is bindings/node/index.js');
+  const body = Buffer.from('{"event":"prescription.issued","data":{"id":7,"note":"é"}}');
+  for (const provider of ['elmed', 'baremeds', 'standard-webhooks']) {
+    const options = { secret: provider === 'baremeds' ? 'bm_key_123' : SECRET, now: 1_700_000_000 };
+    if (provider !== 'standard-webhooks') delete options.now;
+    const headers = node.sign(provider, body, options);
+    assert.deepEqual(headers, napi.sign(provider, body, options), `${provider}: sign differs`);
+    const { now: _, ...verifierOptions } = options;
+    const at = { now: 1_700_000_010 };
+    assert.deepEqual(new node.Verifier(provider, verifierOptions).verify(body, headers, at),
+      new napi.Verifier(provider, verifierOptions).verify(body, headers, at), `${provider}: events differ`);
+  }
+});
+
+test('the clock comes from JavaScript: sign and verify without `now` (the target has no system clock)', () => {
+  const body = '{"type":"invoice.paid","data":{}}';
+  const headers = node.sign('standard-webhooks', body, { secret: SECRET });
+  const stamp = Number(headers['webhook-timestamp']);
+  assert.ok(Math.abs(stamp - Date.now() / 1000) < 5, `webhook-timestamp ${stamp} is not now`);
+  const verifier = new node.Verifier('standard-webhooks', { secret: SECRET });
+  assert.equal(verifier.verify(body, headers).eventType, 'invoice.paid');
+  const old = node.sign('standard-webhooks', body, { secret: SECRET, now: stamp - 3600 });
+  assert.deepEqual(codeOf(() => verifier.verify(body, old)), ['VerificationError', 'timestamp_out_of_tolerance']);
+});
+
+test('hostile input gets a contract code, and the module keeps working', () => {
+  const verifier = new node.Verifier('elmed', { secret: 's' });
+  const signed = (body) => [body, node.sign('elmed', body, { secret: 's' })];
+  const cases = [
+    ['a 100,000-deep data', Buffer.from(`{"event":"a","data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`), 'invalid_json'],
+    ['1 MiB of whitespace', Buffer.alloc(1024 * 1024, 0x20), 'invalid_json'],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), 'invalid_json'],
+    ['1e400', Buffer.from('{"event":"a","data":1e400}'), null],
+    ['a lone surrogate', Buffer.from('{"event":"a","data":"\\ud800"}'), 'invalid_json'], // not Unicode: refused
+    ['NUL bytes', Buffer.from('{"event":"a\u0000","data":0}\u0000'), 'invalid_json'],
+  ];
+  for (const [what, body, code] of cases) {
+    const [, headers] = signed(body);
+    const result = codeOf(() => verifier.verify(body, headers));
+    if (code === null) assert.equal(result, null, `${what}: refused with ${result}`);
+    else assert.deepEqual(result, ['VerificationError', code], what);
+  }
+  const big = Buffer.alloc(2 * 1024 * 1024, 0x61);
+  assert.deepEqual(codeOf(() => verifier.verify(big, {})), ['VerificationError', 'payload_too_large']);
+  const hugeHeader = { 'x-elmed-signature': `sha256=${'a'.repeat(1024 * 1024)}` };
+  assert.deepEqual(codeOf(() => verifier.verify('{}', hugeHeader)), ['VerificationError', 'malformed_header']);
+  const many = { 'x-elmed-signature': Array(100_000).fill('sha256=00').join(',') };
+  assert.equal(codeOf(() => verifier.verify('{}', many))[0], 'VerificationError');
+  const [ok, headers] = signed(Buffer.from('{"event":"still.working","data":{}}'));
+  assert.equal(verifier.verify(ok, headers).eventType, 'still.working');
+});
+
+test('secrets never show, in inspect, JSON or errors', () => {
+  const verifier = new node.Verifier('novamed', { secret: 'nm_top_secret_key', clinicId: 'c1' });
+  assert.doesNotMatch(inspect(verifier), /top_secret/);
+  assert.doesNotMatch(JSON.stringify(verifier), /top_secret/);
+  try {
+    verifier.verify('{}', { 'x-api-key': 'nm_top_secret_kex' });
+    assert.fail('accepted');
+  } catch (error) {
+    assert.equal(error.code, 'key_mismatch');
+    assert.equal(error.httpStatus, 401);
+    assert.doesNotMatch(`${error.message} ${error.stack}`, /top_secret/);
+  }
+});
+
+test('options are read as the napi addon reads them', () => {
+  assert.deepEqual(codeOf(() => new node.Verifier('elmed', { secret: 's', max_body_bytes: 5 })), ['ConfigError', 'invalid_option']);
+  assert.deepEqual(codeOf(() => new node.Verifier('elmed', { secret: 's', maxBodyBytes: 1.5 })), ['ConfigError', 'invalid_option']);
+  assert.deepEqual(codeOf(() => new node.Verifier('elmed', { secrets: ['a', 1] })), ['ConfigError', 'invalid_option']);
+  assert.deepEqual(codeOf(() => new node.Verifier('elmed', { secret: 's', tolerance: 10n })), ['ConfigError', 'invalid_option']);
+  assert.deepEqual(codeOf(() => new node.Verifier('acme', { secret: 's' })), ['ConfigError', 'unknown_provider']);
+  assert.equal(new node.Verifier('elmed', { secret: 's', maxBodyBytes: 64 }).maxBodyBytes, 64);
+  const message = (fn) => {
+    try {
+      fn();
+    } catch (error) {
+      return error.message;
+    }
+    return null;
+  };
+  for (const options of [{ secret: 's', clinic_id: 'x' }, { secret: 's', tolerance: 'soon' }, { secrets: [] }]) {
+    assert.equal(message(() => new node.Verifier('novamed', options)), message(() => new napi.Verifier('novamed', options)));
+  }
+});
