@@ -67,7 +67,7 @@ test('every vector passes in headless Chromium, and the worker example answers t
   const url = `http://127.0.0.1:${server.address().port}/`;
   const browser = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
     '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', `--user-data-dir=${profile}`, url], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--disable-sync', `--user-data-dir=${profile}`, url], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let log = '';
   browser.stderr.on('data', (chunk) => {
     log = (log + chunk.toString()).slice(-8000);
@@ -82,9 +82,16 @@ test('every vector passes in headless Chromium, and the worker example answers t
     report = await Promise.race([reported, exited, timedOut]);
   } finally {
     clearTimeout(timer);
-    browser.kill('SIGKILL');
+    // Chromium's helper processes share its process group (detached above): kill them all, and wait, before the
+    // profile folder goes (they write to it until they exit).
+    try {
+      process.kill(-browser.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await exited;
     server.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
   assert.equal(typeof report, 'object', `no report from Chromium: it ${report}; its log:\n${log}`);
   assert.equal(report.error, null, `the page failed: ${report.error}`);

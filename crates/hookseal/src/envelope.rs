@@ -106,7 +106,37 @@ fn invalid(message: impl Into<Cow<'static, str>>) -> VerifyError {
 }
 
 fn json_error(err: JiterError) -> VerifyError {
-    invalid(format!("the body is not valid JSON: {err}"))
+    use jiter::{JiterErrorType, JsonErrorType as E};
+    // jiter's own messages (serde_json's), named here rather than through its `Display`, which quotes a duplicate key
+    // with `{:?}` and so would put Debug's Unicode escaping tables into the WASM module for a case that never occurs
+    // (duplicates are found by `SeenKeys`).
+    let what = match &err.error_type {
+        JiterErrorType::JsonError(kind) => match kind {
+            E::EofWhileParsingList => "EOF while parsing a list",
+            E::EofWhileParsingObject => "EOF while parsing an object",
+            E::EofWhileParsingString => "EOF while parsing a string",
+            E::EofWhileParsingValue => "EOF while parsing a value",
+            E::ExpectedColon => "expected `:`",
+            E::ExpectedListCommaOrEnd => "expected `,` or `]`",
+            E::ExpectedObjectCommaOrEnd => "expected `,` or `}`",
+            E::ExpectedSomeIdent => "expected ident",
+            E::ExpectedSomeValue => "expected value",
+            E::InvalidEscape => "invalid escape",
+            E::InvalidNumber => "invalid number",
+            E::NumberOutOfRange => "number out of range",
+            E::InvalidUnicodeCodePoint => "invalid unicode code point",
+            E::ControlCharacterWhileParsingString => "control character (\\u0000-\\u001F) found while parsing a string",
+            E::KeyMustBeAString => "key must be a string",
+            E::LoneLeadingSurrogateInHexEscape => "lone leading surrogate in hex escape",
+            E::TrailingComma => "trailing comma",
+            E::TrailingCharacters => "trailing characters",
+            E::UnexpectedEndOfHexEscape => "unexpected end of hex escape",
+            E::RecursionLimitExceeded => "recursion limit exceeded",
+            _ => "malformed JSON",
+        },
+        JiterErrorType::WrongType { .. } => "a value of an unexpected type",
+    };
+    invalid(format!("the body is not valid JSON: {what} at index {}", err.index))
 }
 
 fn wrong_type(name: &str, expected: &str) -> VerifyError {
@@ -316,4 +346,24 @@ pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyErro
     }
     p.jiter.finish().map_err(json_error)?;
     Ok(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(body: &[u8]) -> String {
+        parse(body, reads::EVENT).err().map(|e| e.message().to_owned()).unwrap_or_default()
+    }
+
+    #[test]
+    fn json_errors_say_what_and_where() {
+        assert_eq!(message(br#"{"event":"a""#), "the body is not valid JSON: EOF while parsing an object at index 12");
+        assert_eq!(message(br#"{"event":"a",}"#), "the body is not valid JSON: trailing comma at index 13");
+        assert_eq!(message(br#"{"event":"a"} x"#), "the body is not valid JSON: trailing characters at index 14");
+        assert_eq!(message(br#"{"a":1,"a":2}"#), r#"the key "a" appears more than once"#);
+        assert_eq!(message(b"{\"a\\\"\\n\":1,\"a\\\"\\n\":2}"), r#"the key "a\"\n" appears more than once"#);
+        assert_eq!(message(br#"[1]"#), "the body must be a JSON object");
+        assert_eq!(message(br#"{"event":7}"#), r#"the envelope field "event" must be a string"#);
+    }
 }
