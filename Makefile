@@ -12,7 +12,7 @@ demo:
 	$(CARGO) run --quiet --release --locked -p hookseal-cli -- demo
 
 ## Everything CI checks, installing what a fresh machine lacks.
-test: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm
+test: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm test-fuzz
 
 tools:
 	./scripts/ensure-tools.sh
@@ -122,6 +122,23 @@ test-wasm: wasm
 ## The WASM benchmark in Node: against WebCrypto and the napi addon (figures in bindings/wasm/README.md).
 bench-wasm: wasm node
 	node $(WASM_PKG)/bench/bench_verify.js
+
+## Fuzzing (fuzz/, cargo-fuzz on nightly): every target for FUZZ_SECONDS each (default 60), or FUZZ_RUNS executions
+## each (`make fuzz FUZZ_RUNS=10000000`); `make test` runs each for 5 seconds. Crashes land in fuzz/artifacts/.
+.PHONY: fuzz fuzz-toolchain test-fuzz
+fuzz-toolchain: | tools
+	./scripts/ensure-fuzz-tools.sh
+
+fuzz: | fuzz-toolchain
+	./fuzz/run.sh
+
+test-fuzz: | fuzz-toolchain
+	FUZZ_SECONDS=5 FUZZ_RUNS= ./fuzz/run.sh
+
+## The timing-leak check (crates/hookseal-timing, dudect's Welch t-test): not in `make test`, timing is noisy.
+.PHONY: timing
+timing:
+	$(CARGO) run --release --locked -p hookseal-timing -- $(ARGS)
 
 ## Criterion benchmarks (not part of `make test`): figures in README.md.
 bench:

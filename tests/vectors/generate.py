@@ -227,6 +227,7 @@ FILE_DESCRIPTIONS = {
     "envelope.json": "envelope parsing: strict JSON object, duplicate keys, wrong field types, nulls, nesting depth, numbers kept as JSON text, size limits and the order of checks",
     "tolerance.json": "optional replay window: ISO 8601 with and without offsets, Unix seconds, inclusive symmetric bounds, missing/unparseable timestamps, defaults per preset",
     "options.json": "constructor options: strict names and types, null as unset, preset-specific options, secrets, and every configuration error code",
+    "adversarial.json": "hostile input, answered with a contract code (or an event, where the input is legal) in bounded time: 100,000 signatures in a header, a 1 MiB header, 100,000-deep nesting, 1 MiB of whitespace, 1e400, lone surrogates, NUL bytes, invalid UTF-8",
 }
 FILES: dict[str, list] = {f: [] for f in FILE_DESCRIPTIONS}
 NAMES: set[str] = set()
@@ -1811,6 +1812,116 @@ add(F, "options-max-body-bytes-large",
 
 
 # ===========================================================================
+# adversarial.json
+# ===========================================================================
+# What anyone on the internet can send an endpoint. Every case is signed (where a signature can be) so that the part
+# under attack is reached. Header bytes that are not UTF-8, and NUL bytes in headers, cannot be written in this format
+# (headers are JSON strings, and the C ABI's header block is NUL-separated): the fuzz targets cover those.
+F = "adversarial.json"
+ADV_EVENT = b('{"event": "order.status_changed", "data": {}}')
+
+add(F, "adversarial-100000-signatures-in-one-header",
+    "a header of 100,000 comma-separated candidates is malformed_header at once (over 8 KiB), never 100,000 "
+    "comparisons",
+    "elmed", ELMED, ADV_EVENT, [["X-ELMED-Signature", "0," * 100_000]], Err("malformed_header"))
+add(F, "adversarial-4000-signatures-within-8kib",
+    "4,000 candidates in a header under 8 KiB are malformed_header: at most 16 are considered",
+    "elmed", ELMED, ADV_EVENT, [["X-ELMED-Signature", "0," * 4000]], Err("malformed_header"))
+add(F, "adversarial-17-valid-looking-signatures",
+    "17 well-formed candidates, the valid one last, are malformed_header (the cap is 16), not a match",
+    "elmed", ELMED, ADV_EVENT, [["X-ELMED-Signature", ",".join(["sha256=" + "0" * 64] * 16 + [elmed_sig(ADV_EVENT)])]],
+    Err("malformed_header"))
+add(F, "adversarial-8kib-header-is-the-limit",
+    "a signature header of exactly 8192 bytes is read (it fails as a signature); the limit is inclusive",
+    "elmed", ELMED, ADV_EVENT, [["X-ELMED-Signature", "sha256=" + "0" * (8192 - 7)]], Err("malformed_header"))
+add(F, "adversarial-8kib-shared-key-is-read",
+    "an x-api-key of exactly 8192 bytes is compared: key_mismatch",
+    "novamed", NM, SHIPPED, nm_headers(key="k" * 8192), Err("key_mismatch"))
+add(F, "adversarial-oversize-event-header",
+    "an X-ELMED-Event header over 8 KiB is malformed_header, even with a valid signature",
+    "elmed", ELMED, ADV_EVENT, elmed_headers(ADV_EVENT, event="e" * 8193), Err("malformed_header"))
+add(F, "adversarial-oversize-webhook-id",
+    "a webhook-id over 8 KiB is malformed_header",
+    "standard-webhooks", SW, SW_PUBLIC_BODY, sw_headers(SW_PUBLIC_BODY, "i" * 8193, SW_PUBLIC_TS),
+    Err("malformed_header"), now=SW_PUBLIC_TS)
+add(F, "adversarial-100000-signatures-after-a-valid-one",
+    "a valid signature followed by 100,000 more candidates is still malformed_header: the cap counts every token",
+    "elmed", ELMED, ADV_EVENT, [["X-ELMED-Signature", elmed_sig(ADV_EVENT) + ",x" * 100_000]], Err("malformed_header"))
+add(F, "adversarial-100000-standard-webhooks-entries",
+    "a webhook-signature of 100,000 space-separated entries is malformed_header",
+    "standard-webhooks", SW, SW_PUBLIC_BODY, sw_headers(SW_PUBLIC_BODY, SW_PUBLIC_ID, SW_PUBLIC_TS,
+                                                        sig="v1,a " * 100_000),
+    Err("malformed_header"), now=SW_PUBLIC_TS)
+add(F, "adversarial-1000-repeated-signature-headers",
+    "1,000 X-ELMED-Signature headers are malformed_header (the header may occur at most 16 times)",
+    "elmed", ELMED, ADV_EVENT, [["X-ELMED-Signature", "sha256=00"]] * 1000, Err("malformed_header"))
+add(F, "adversarial-1mib-signature-header",
+    "a 1 MiB X-ELMED-Signature value (one token) is malformed_header",
+    "elmed", ELMED, ADV_EVENT, [["X-ELMED-Signature", "sha256=" + "a" * MIB]], Err("malformed_header"))
+add(F, "adversarial-64kib-shared-key",
+    "a 64 KiB x-api-key is malformed_header: over 8 KiB, it is not even hashed",
+    "novamed", NM, SHIPPED, nm_headers(key="k" * 65536), Err("malformed_header"))
+add(F, "adversarial-non-ascii-header-name",
+    "a header name with non-ASCII letters is not the signature header: missing_header",
+    "elmed", ELMED, ADV_EVENT, [["X-\u00c9LMED-Signature", elmed_sig(ADV_EVENT)]], Err("missing_header"))
+
+deep_data = b('{"event": "order.status_changed", "data": ' + "[" * 100_000 + "]" * 100_000 + "}")
+add(F, "adversarial-100000-deep-data",
+    "100,000 nested arrays in data: invalid_json (deeper than 200), with no stack overflow",
+    "elmed", ELMED, deep_data, elmed_headers(deep_data, event=None), Err("invalid_json"))
+deep_skipped = b('{"event": "order.status_changed", "junk": ' + '{"a": ' * 10_000 + "1" + "}" * 10_000
+                 + ', "data": {}}')
+add(F, "adversarial-10000-deep-ignored-field",
+    "10,000 nested objects in a field hookseal skips: invalid_json (the limit holds where nothing is kept)",
+    "elmed", ELMED, deep_skipped, elmed_headers(deep_skipped, event=None), Err("invalid_json"))
+add(F, "adversarial-1mib-of-whitespace",
+    "a body of 1 MiB of spaces (at the limit), signed: invalid_json",
+    "elmed", ELMED, b" ", [["X-ELMED-Signature", elmed_sig(b" " * MIB)]], Err("invalid_json"), body_repeat=MIB)
+padded = b" \n\t\r" * 16384 + ADV_EVENT + b"\r\n \t" * 16384
+add(F, "adversarial-whitespace-around-the-envelope",
+    "128 KiB of JSON whitespace around a valid envelope is legal: the event",
+    "elmed", ELMED, padded, elmed_headers(padded), Ev("order.status_changed", DIGEST, "body_sha256", None, data={}))
+big_number = b('{"event": "order.status_changed", "big": 1e400, "huge": -1e99999, "data": {}}')
+add(F, "adversarial-1e400-in-an-ignored-field",
+    "1e400 is legal JSON (numbers are never converted): the event",
+    "elmed", ELMED, big_number, elmed_headers(big_number), Ev("order.status_changed", DIGEST, "body_sha256", None))
+nm_big = b('{"event_type": "order:shipped", "event_id": 1e400, "clinic_id": "' + NOVAMED_CLINIC + '", "data": {}}')
+add(F, "adversarial-1e400-as-event-id",
+    "an event_id of 1e400 is kept as its JSON text: the idempotency key is \"1e400\"",
+    "novamed", NM, nm_big, nm_headers(), Ev("order:shipped", "1e400", "event_id", None, clinic_id=NOVAMED_CLINIC))
+for where, text in [("data", '{"event": "order.status_changed", "data": {"note": "\\ud800"}}'),
+                    ("event", '{"event": "\\udc00", "data": {}}'),
+                    ("key", '{"event": "order.status_changed", "data": {"\\ud800x": 1}}'),
+                    ("reversed-pair", '{"event": "order.status_changed", "data": "\\udc00\\ud800"}')]:
+    add(F, f"adversarial-lone-surrogate-in-{where}",
+        f"a lone surrogate escape in the {where.replace('-', ' ')} is not Unicode: invalid_json",
+        "elmed", ELMED, b(text), elmed_headers(b(text), event=None), Err("invalid_json"))
+pair = b('{"event": "order.status_changed", "data": {"note": "\\ud83d\\ude00"}}')
+add(F, "adversarial-surrogate-pair-is-legal",
+    "an escaped surrogate pair is one character (U+1F600): the event",
+    "elmed", ELMED, pair, elmed_headers(pair), Ev("order.status_changed", DIGEST, "body_sha256", None,
+                                                  data={"note": "\U0001F600"}))
+nul_escape = b('{"event": "order.status_changed", "data": {"note": "a\\u0000b"}}')
+add(F, "adversarial-escaped-nul-is-legal",
+    "an escaped NUL (\\u0000) inside a string is legal JSON: the event, the NUL in data",
+    "elmed", ELMED, nul_escape, elmed_headers(nul_escape), Ev("order.status_changed", DIGEST, "body_sha256", None,
+                                                              data={"note": "a\u0000b"}))
+for name, raw in [("in-a-string", b'{"event": "order.status_changed", "data": {"note": "a\x00b"}}'),
+                  ("after-the-object", ADV_EVENT + b"\x00"),
+                  ("before-the-object", b"\x00" + ADV_EVENT)]:
+    add(F, f"adversarial-raw-nul-{name}",
+        f"a raw NUL byte {name.replace('-', ' ')} is invalid_json",
+        "elmed", ELMED, raw, elmed_headers(raw, event=None), Err("invalid_json"))
+for name, raw in [("invalid-byte", b'{"event": "order.status_changed", "data": "\xff"}'),
+                  ("overlong-slash", b'{"event": "order.status_changed", "data": "\xc0\xaf"}'),
+                  ("encoded-surrogate", b'{"event": "order.status_changed", "data": "\xed\xa0\x80"}'),
+                  ("truncated-sequence", b'{"event": "order.status_changed", "data": "\xe2\x82"}')]:
+    add(F, f"adversarial-utf8-{name}",
+        f"a body that is not UTF-8 ({name.replace('-', ' ')}) is invalid_json",
+        "elmed", ELMED, raw, elmed_headers(raw, event=None), Err("invalid_json"))
+
+
+# ===========================================================================
 # Reference verifier (self-check only; written from PROVIDERS.md + decisions.md)
 # ===========================================================================
 
@@ -1948,6 +2059,17 @@ def _bad_constant(name):
     raise ValueError(name)
 
 
+def has_surrogate(v):
+    """A lone surrogate escape (Python's json keeps it as a surrogate code point) is not Unicode: hookseal refuses it."""
+    if isinstance(v, str):
+        return any(0xD800 <= ord(c) <= 0xDFFF for c in v)
+    if isinstance(v, dict):
+        return any(has_surrogate(k) or has_surrogate(x) for k, x in v.items())
+    if isinstance(v, list):
+        return any(has_surrogate(x) for x in v)
+    return False
+
+
 def depth(v):
     if isinstance(v, dict):
         return 1 + max((depth(x) for x in v.values()), default=0)
@@ -1992,6 +2114,13 @@ def ref_verify(c, full_body, headers, now):
         return [v.strip(" \t") for k, v in headers if k.lower() == name.lower()]
 
     scheme, keys = c["scheme"], c["keys"]
+    # Every header the verifier reads is at most 8 KiB (trimmed): longer is malformed_header, found in the one pass.
+    read = {"webhook-signature", "svix-signature", "webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"} \
+        if scheme == "standard-webhooks" else {c["header"].lower()}
+    if c["provider"] == "elmed":
+        read.add("x-elmed-event")
+    if any(k.lower() in read and len(v.strip(" \t").encode()) > 8192 for k, v in headers):
+        vfail("malformed_header")
     sw_id = sw_ts = None
     if scheme == "hmac-sha256":
         vals = every(c["header"])
@@ -2051,7 +2180,7 @@ def ref_verify(c, full_body, headers, now):
                           parse_constant=_bad_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         vfail("invalid_json")
-    if not isinstance(body, dict) or body.duplicate or depth(body) > 200:
+    if not isinstance(body, dict) or body.duplicate or depth(body) > 200 or has_surrogate(body):
         vfail("invalid_json")
 
     def present(obj, k):

@@ -59,8 +59,9 @@ struct Common {
 struct VerifyArgs {
     #[command(flatten)]
     common: Common,
-    /// A header of the delivery, `Name: value`; repeatable.
-    #[arg(short = 'H', long = "header-line", value_name = "NAME: VALUE")]
+    /// A header of the delivery, `Name: value`; repeatable. `@FILE` reads one header per line of FILE, as curl's
+    /// `-H @file` does (for headers too long for a command line).
+    #[arg(short = 'H', long = "header-line", value_name = "NAME: VALUE | @FILE")]
     headers: Vec<String>,
     /// novamed: the clinic every delivery must be for.
     #[arg(long)]
@@ -196,16 +197,24 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let verifier = Verifier::new(&args.common.provider, &options)?;
 
     // The line may hold a key: an error names its position, never its text.
-    let headers = args
-        .headers
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
+    let mut headers = Vec::new();
+    for (i, arg) in args.headers.iter().enumerate() {
+        let pair = |line: &str, at: &dyn Fn() -> String| {
             line.split_once(':')
                 .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
-                .ok_or_else(|| usage(format!("-H number {} must be written \"Name: value\"", i + 1)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+                .ok_or_else(|| usage(format!("{} must be written \"Name: value\"", at())))
+        };
+        match arg.strip_prefix('@') {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| usage(format!("-H number {}: cannot read {path}: {e}", i + 1)))?;
+                for (n, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+                    headers.push(pair(line, &|| format!("line {} of {path}", n + 1))?);
+                }
+            }
+            None => headers.push(pair(arg, &|| format!("-H number {}", i + 1))?),
+        }
+    }
     let limit = args.max_body_bytes.and_then(|n| u64::try_from(n).ok()).unwrap_or(DEFAULT_MAX_BODY_BYTES as u64);
     let body = read_body(&args.common.body, limit)?;
     let pairs = &headers;

@@ -39,11 +39,30 @@ fn flags(case: &Case) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// A file removed when dropped.
+struct Removed(std::path::PathBuf);
+
+impl Drop for Removed {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 fn run(case: &Case, flags: Vec<String>) -> Result<(), String> {
     let mut args = vec!["verify".to_owned(), "--provider".to_owned(), case.provider.clone()];
     args.extend(flags);
-    for (name, value) in &case.headers {
-        args.extend(["-H".to_owned(), format!("{name}: {value}")]);
+    // Linux caps one argument at 128 KiB: a case with longer headers passes them all as a file (`-H @file`).
+    let lines: Vec<String> = case.headers.iter().map(|(name, value)| format!("{name}: {value}")).collect();
+    let _file;
+    if lines.iter().any(|line| line.len() > 64 * 1024) {
+        let path = std::env::temp_dir().join(format!("hookseal-cli-headers-{}-{}", std::process::id(), case.name));
+        std::fs::write(&path, lines.join("\n")).map_err(|e| e.to_string())?;
+        args.extend(["-H".to_owned(), format!("@{}", path.display())]);
+        _file = Removed(path);
+    } else {
+        for line in lines {
+            args.extend(["-H".to_owned(), line]);
+        }
     }
     if let Some(now) = case.now {
         args.extend(["--now".to_owned(), now.to_string()]);

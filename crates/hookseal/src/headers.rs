@@ -7,6 +7,11 @@ use crate::error::{ErrorCode, VerifyError};
 /// Each candidate costs a comparison per secret, so the cap bounds the work an anonymous sender can cause.
 pub const MAX_SIGNATURES: usize = 16;
 
+/// The longest value of a header a verifier reads (the signature or key header, Standard Webhooks' id and
+/// timestamp, ELMED's event), trimmed. Longer is `malformed_header` before any work on it: HTTP servers cap a header
+/// at 8-16 KiB anyway, and a Standard Webhooks header with 16 signatures is under 1 KiB.
+pub const MAX_HEADER_BYTES: usize = 8192;
+
 /// The header marking a provider's test delivery.
 pub(crate) const TEST_HEADER: &str = "X-Webhook-Test";
 pub(crate) const SW_ID: &str = "webhook-id";
@@ -137,12 +142,22 @@ where
         svix_id: None,
         svix_timestamp: None,
     };
+    let bounded = |name: &str, value: &'a [u8]| {
+        if value.len() > MAX_HEADER_BYTES {
+            return Err(VerifyError::new(
+                ErrorCode::MalformedHeader,
+                format!("the {name} header is over {MAX_HEADER_BYTES} bytes"),
+            ));
+        }
+        Ok(value)
+    };
     for header in headers {
         let name = header.name();
         let value = header.value().trim_ascii();
         let is_auth = name.eq_ignore_ascii_case(wanted.auth.as_bytes())
             || wanted.auth_alt.is_some_and(|alt| name.eq_ignore_ascii_case(alt.as_bytes()));
         if is_auth {
+            let value = bounded(wanted.auth, value)?;
             if found.auth_count == MAX_SIGNATURES {
                 return Err(VerifyError::new(
                     ErrorCode::MalformedHeader,
@@ -157,17 +172,17 @@ where
             }
         } else if name.eq_ignore_ascii_case(TEST_HEADER.as_bytes()) {
             first(&mut found.test, value);
-        } else if wanted.event.is_some_and(|e| name.eq_ignore_ascii_case(e.as_bytes())) {
-            first(&mut found.event, value);
+        } else if let Some(event) = wanted.event.filter(|e| name.eq_ignore_ascii_case(e.as_bytes())) {
+            first(&mut found.event, bounded(event, value)?);
         } else if wanted.standard_webhooks {
             if name.eq_ignore_ascii_case(SW_ID.as_bytes()) {
-                first(&mut found.id, value);
+                first(&mut found.id, bounded(SW_ID, value)?);
             } else if name.eq_ignore_ascii_case(SW_TIMESTAMP.as_bytes()) {
-                first(&mut found.timestamp, value);
+                first(&mut found.timestamp, bounded(SW_TIMESTAMP, value)?);
             } else if name.eq_ignore_ascii_case(SVIX_ID.as_bytes()) {
-                first(&mut found.svix_id, value);
+                first(&mut found.svix_id, bounded(SVIX_ID, value)?);
             } else if name.eq_ignore_ascii_case(SVIX_TIMESTAMP.as_bytes()) {
-                first(&mut found.svix_timestamp, value);
+                first(&mut found.svix_timestamp, bounded(SVIX_TIMESTAMP, value)?);
             }
         }
     }

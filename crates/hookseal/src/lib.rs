@@ -40,7 +40,7 @@ mod verifier;
 pub use clock::seconds_from_float;
 pub use error::{ConfigError, ErrorCode, VerifyError};
 pub use event::{Event, FieldCase, KeySource, RawJson};
-pub use headers::{HeaderPair, MAX_SIGNATURES};
+pub use headers::{HeaderPair, MAX_HEADER_BYTES, MAX_SIGNATURES};
 pub use options::{option_name_from_camel_case, OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
 pub use provider::{Encoding, Provider, Scheme};
 pub use sign::{headers_json, sign, sign_at, SignOptions};

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use zeroize::Zeroize;
+
 use crate::error::{invalid_option, ConfigError};
 use crate::provider::{Encoding, Scheme};
 
@@ -142,6 +144,7 @@ impl Options {
             self.both_secret_forms = true;
         }
         self.secrets_from = from;
+        self.secrets.zeroize();
         self.secrets = secrets;
     }
 
@@ -235,6 +238,13 @@ fn unknown_option(name: &str) -> ConfigError {
     let mut message = String::from("unknown option ");
     crate::event::json_string(&mut message, &shown);
     invalid_option(message)
+}
+
+// Secrets are wiped from memory when the options go (a verifier keeps only what it derived from them, wiped in turn).
+impl Drop for Options {
+    fn drop(&mut self) {
+        self.secrets.zeroize();
+    }
 }
 
 // Secrets are counted, never shown.

@@ -10,6 +10,7 @@ use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{ConfigError, ErrorCode, VerifyError};
 use crate::headers::{self, Found, MAX_SIGNATURES, SW_SIGNATURE};
@@ -37,11 +38,21 @@ pub(crate) enum Check {
     SharedKey {
         header: Box<str>,
         /// SHA-256 of each key: comparing digests reveals neither the key's length nor its content.
-        digests: Vec<[u8; 32]>,
+        digests: Vec<KeyDigest>,
     },
     StandardWebhooks {
         keys: Vec<HmacSha256>,
     },
+}
+
+// Wiped when the verifier goes. HMAC states (the key's inner and outer pads) wipe themselves (`hmac`'s `zeroize`
+// feature); a shared key's digest is as good as the key for comparing, so it is wiped here.
+impl Drop for Check {
+    fn drop(&mut self) {
+        if let Check::SharedKey { digests, .. } = self {
+            digests.zeroize();
+        }
+    }
 }
 
 // Keys are counted, never shown.
@@ -72,10 +83,10 @@ pub(crate) fn hmac_key(key: &[u8]) -> HmacSha256 {
     HmacSha256::new_from_slice(key).unwrap_or_else(|_| HmacSha256::new(&Default::default()))
 }
 
-/// The key bytes of a Standard Webhooks secret: base64, with or without `whsec_`.
-pub(crate) fn standard_webhooks_key(secret: &str) -> Result<Vec<u8>, ConfigError> {
+/// The key bytes of a Standard Webhooks secret: base64, with or without `whsec_` (wiped when dropped).
+pub(crate) fn standard_webhooks_key(secret: &str) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
     let encoded = secret.strip_prefix(SW_SECRET_PREFIX).unwrap_or(secret);
-    match BASE64_LENIENT.decode(encoded) {
+    match BASE64_LENIENT.decode(encoded).map(Zeroizing::new) {
         Ok(key) if !key.is_empty() => Ok(key),
         _ => Err(ConfigError::new(
             ErrorCode::InvalidSecret,
@@ -97,16 +108,22 @@ fn ct_eq_32(a: &[u8; 32], b: &[u8; 32]) -> Choice {
     lanes(a).ct_eq(&lanes(b))
 }
 
-pub(crate) fn key_digest(key: &[u8]) -> [u8; 32] {
-    Sha256::digest(key).into()
+/// A key's SHA-256, aligned so that it never straddles two cache lines: a comparison then costs the same wherever
+/// the allocator put it (the timing check, crates/hookseal-timing, saw an unaligned one do otherwise).
+#[derive(Clone, Zeroize)]
+#[repr(align(32))]
+pub(crate) struct KeyDigest([u8; 32]);
+
+pub(crate) fn key_digest(key: &[u8]) -> KeyDigest {
+    KeyDigest(Sha256::digest(key).into())
 }
 
 /// True when `presented` equals any configured key, in constant time.
-pub(crate) fn shared_key_matches(digests: &[[u8; 32]], presented: &[u8]) -> bool {
+pub(crate) fn shared_key_matches(digests: &[KeyDigest], presented: &[u8]) -> bool {
     let presented = key_digest(presented);
     let mut matched = Choice::from(0);
     for digest in digests {
-        matched |= ct_eq_32(digest, &presented);
+        matched |= ct_eq_32(&digest.0, &presented.0);
     }
     matched.into()
 }
@@ -276,5 +293,23 @@ impl Check {
             Encoding::Base64 => STANDARD.encode(mac),
         };
         format!("{prefix}{encoded}")
+    }
+}
+
+#[cfg(test)]
+mod wiping {
+    use super::*;
+
+    fn wipes_itself_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+
+    #[test]
+    fn key_material_is_wiped_when_dropped() {
+        // The HMAC state a verifier keeps per secret is two SHA-256 states (the key's inner and outer pads: `hmac`'s
+        // HmacCore), each of which wipes itself; so does a decoded Standard Webhooks key. `Check`'s and `Options`'
+        // Drop wipe the digests and secrets they hold.
+        wipes_itself_on_drop::<<Sha256 as sha2::digest::block_api::CoreProxy>::Core>();
+        wipes_itself_on_drop::<Zeroizing<Vec<u8>>>();
+        let key = standard_webhooks_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let _: &Zeroizing<Vec<u8>> = &key;
     }
 }

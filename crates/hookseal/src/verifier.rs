@@ -115,6 +115,14 @@ impl Verifier {
         }
     }
 
+    /// Fuzzing only (feature `fuzzing`): the envelope parser on `body` as this verifier runs it, without the
+    /// authenticity check in front of it.
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
+    pub fn fuzz_parse_envelope(&self, body: &[u8]) -> Result<(), VerifyError> {
+        envelope::parse(body, self.reads).map(drop)
+    }
+
     /// The body size limit in bytes: a framework helper reads at most this much (plus one byte) of a request.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes

@@ -247,3 +247,24 @@ fn to_json_escapes_what_json_strings_need() {
         assert_eq!(json["data"]["k"], "\"v\"");
     }
 }
+
+#[test]
+fn header_bytes_that_are_not_text_get_contract_codes() {
+    let body = br#"{"event":"order.status_changed","data":{}}"#;
+    let elmed = Verifier::new("elmed", &Options::new().secret("s")).unwrap();
+    let novamed = Verifier::new("novamed", &Options::new().secret("k")).unwrap();
+    let sw =
+        Verifier::new("standard-webhooks", &Options::new().secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")).unwrap();
+    let code = |v: &Verifier, headers: &[(&[u8], &[u8])]| v.verify_at(body, headers, 1_700_000_000).unwrap_err().code();
+    let bad: &[u8] = b"sha256=\xff\xfe\x00\x01";
+    assert_eq!(code(&elmed, &[(b"X-ELMED-Signature", bad)]), ErrorCode::MalformedHeader);
+    assert_eq!(code(&elmed, &[(b"X-ELMED-Signature\xff", bad)]), ErrorCode::MissingHeader);
+    assert_eq!(code(&novamed, &[(b"x-api-key", b"k\x00")]), ErrorCode::KeyMismatch);
+    assert_eq!(code(&novamed, &[(b"x-api-key", b"\xc3\x28")]), ErrorCode::KeyMismatch);
+    let sw_headers: [(&[u8], &[u8]); 3] =
+        [(b"webhook-id", b"msg_\xff"), (b"webhook-timestamp", b"1700000000"), (b"webhook-signature", b"v1,AAAA")];
+    assert_eq!(code(&sw, &sw_headers), ErrorCode::MalformedHeader);
+    // 100,000 headers the verifier does not read are passed over, once each.
+    let noise: Vec<(String, String)> = (0..100_000).map(|i| (format!("x-noise-{i}"), "v".into())).collect();
+    assert_eq!(elmed.verify_at(body, &noise, 0).unwrap_err().code(), ErrorCode::MissingHeader);
+}
