@@ -1921,6 +1921,20 @@ for name, raw in [("invalid-byte", b'{"event": "order.status_changed", "data": "
         "elmed", ELMED, raw, elmed_headers(raw, event=None), Err("invalid_json"))
 
 
+padded_event = b('{"event": " order.status_changed  ", "data": {}}')
+add(F, "adversarial-event-type-with-surrounding-whitespace",
+    "an event type with surrounding whitespace is compared with X-ELMED-Event without it (a header cannot carry it): "
+    "the event, its type as the body has it",
+    "elmed", ELMED, padded_event, elmed_headers(padded_event, event="order.status_changed"),
+    Ev(" order.status_changed  ", DIGEST, "body_sha256", None, data={}))
+# Found by fuzzing (fuzz/fuzz_targets/verify_signed.rs): a body `sign` signed, whose event ends in spaces, was refused
+# as event_mismatch. The input as the fuzzer found it (its first byte, the preset selector, removed).
+fuzz_found = base64.b64decode("eyJldmVudCI6ICJvcmRlci5zdGF0dXMgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAge30gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAiICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgLCAib3JkZUlfaWQiOiA4OCwgInN0YXR1cyI6ICJERUxJVkVSRUQifQ==")
+add(F, "adversarial-fuzz-signed-event-ending-in-spaces",
+    "regression (fuzzing): a delivery signed as ELMED signs it, whose event ends in spaces, verifies",
+    "elmed", ELMED, fuzz_found, elmed_headers(fuzz_found),
+    Ev(json.loads(fuzz_found)["event"], DIGEST, "body_sha256", None))
+
 # ===========================================================================
 # Reference verifier (self-check only; written from PROVIDERS.md + decisions.md)
 # ===========================================================================
@@ -2233,7 +2247,8 @@ def ref_verify(c, full_body, headers, now):
 
     if provider == "elmed":
         hdr = first("X-ELMED-Event")
-        if hdr is not None and hdr != event_type:
+        # A header cannot carry surrounding whitespace: the body's event is compared without it.
+        if hdr is not None and hdr != event_type.strip(" \t\r\n\x0c"):
             vfail("event_mismatch")
 
     if provider == "novamed" and c["clinic_id"] is not None:

@@ -110,7 +110,8 @@ final class VectorsTest extends TestCase
     public function testEveryVectorIsLoaded(): void
     {
         $cases = self::loadCases();
-        self::assertCount(326, $cases);
+        self::assertCount(self::decode(self::read('manifest.json'))->total, $cases);
+        self::assertGreaterThanOrEqual(300, count($cases));
         $kinds = array_unique(array_map(
             static fn (object $c): string => array_key_first(get_object_vars($c->expect)),
             $cases
