@@ -11,6 +11,6 @@ fuzz_target!(|data: &[u8]| {
     let Some(input) = Input::parse(data) else { return };
     match input.preset.verifier.verify_at(BODY, &input.headers, NOW) {
         Ok(event) => check_event(input.preset.provider, &event),
-        Err(err) => check_refusal(&err),
+        Err(err) => check_refusal(&err, BODY),
     }
 });

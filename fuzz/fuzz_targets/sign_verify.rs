@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
         (Ok(headers), Ok(verifier)) => match verifier.verify_at(body, &headers, NOW) {
             Ok(event) => check_event("custom", &event),
             Err(err) => {
-                check_refusal(&err);
+                check_refusal(&err, body);
                 assert!(refused_for_its_body("custom", err.code()), "{scheme}: a signed body refused: {err:?}");
             }
         },

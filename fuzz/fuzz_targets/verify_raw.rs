@@ -8,6 +8,6 @@ fuzz_target!(|data: &[u8]| {
     let Some(input) = Input::parse(data) else { return };
     match input.preset.verifier.verify_at(input.body, &input.headers, NOW) {
         Ok(event) => check_event(input.preset.provider, &event),
-        Err(err) => check_refusal(&err),
+        Err(err) => check_refusal(&err, input.body),
     }
 });

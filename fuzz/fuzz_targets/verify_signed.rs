@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     match preset.verifier.verify_at(body, &headers, NOW) {
         Ok(event) => check_event(preset.provider, &event),
         Err(err) => {
-            check_refusal(&err);
+            check_refusal(&err, body);
             let provider = preset.provider;
             assert!(refused_for_its_body(provider, err.code()), "{provider}: a signed body refused: {err:?}");
         }

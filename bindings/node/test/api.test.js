@@ -195,3 +195,22 @@ test('verify takes only now; now and sign\'s now read alike', () => {
   assert.throws(() => new VerificationError('invalid_json_typo', 'm', 400), TypeError);
   assert.throws(() => new VerificationError(5, 'm'), TypeError);
 });
+
+test('header values that are not plain text get contract codes, never a crash', () => {
+  const verifier = new Verifier('elmed', { secret: 's' });
+  const body = Buffer.from('{"event":"a.b","data":{}}');
+  const code = (headers) => {
+    try {
+      verifier.verify(body, headers);
+    } catch (error) {
+      return error.code;
+    }
+    return null;
+  };
+  assert.equal(code({ 'x-elmed-signature': 'sha256=\ud800\u0000' }), 'malformed_header'); // lone surrogate, NUL
+  assert.equal(code({ 'x-elmed-signature': `sha256=${'a'.repeat(1 << 20)}` }), 'malformed_header');
+  assert.equal(code({ 'x-elmed-signature': '0,'.repeat(100000) }), 'malformed_header');
+  const novamed = new Verifier('novamed', { secret: 'k' });
+  assert.throws(() => novamed.verify('{"event_type":"a","event_id":"e","data":{}}', { 'x-api-key': 'k\udc00' }),
+    (error) => error.code === 'key_mismatch');
+});

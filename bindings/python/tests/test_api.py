@@ -73,6 +73,23 @@ def test_bad_bodies_get_the_contract_codes(elmed: hookseal.Verifier) -> None:
     assert error.value.http_status == 413
 
 
+def test_header_bytes_that_are_not_text_get_the_contract_codes(elmed: hookseal.Verifier) -> None:
+    # ASGI hands headers over as raw bytes: invalid UTF-8, NUL and oversize values are codes, never a crash.
+    for headers, code in [
+        ([(b"x-elmed-signature", b"sha256=\xff\xfe\x00")], "malformed_header"),
+        ([(b"x-elmed-signature\xff", signed()["X-ELMED-Signature"].encode())], "missing_header"),
+        ([(b"x-elmed-signature", b"sha256=" + b"a" * (1 << 20))], "malformed_header"),
+        ([(b"x-elmed-signature", b"0," * 100_000)], "malformed_header"),
+    ]:
+        with pytest.raises(hookseal.VerificationError) as error:
+            elmed.verify(BODY, headers)
+        assert code_of(error) == code
+    novamed = hookseal.Verifier("novamed", secret="nm_key")
+    with pytest.raises(hookseal.VerificationError) as error:
+        novamed.verify(b'{"event_type": "a", "event_id": "e", "data": {}}', [(b"x-api-key", b"nm_key\x00\xff")])
+    assert code_of(error) == "key_mismatch"
+
+
 def test_data_is_plain_python_values_with_keys_as_sent(elmed: hookseal.Verifier) -> None:
     body = json.dumps({"event": "order.status_changed", "data": {
         "orderId": 88, "Total": 850.00, "big": 2**80, "neg": -5, "exp": 1e300, "none": None, "flags": [True, False],
