@@ -21,8 +21,10 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
+## The vectors are what the generator makes; and the timing verdict (scripts/timing-verdict.py) judges as it should.
 vectors-check:
 	python3 tests/vectors/generate.py --check
+	python3 scripts/test_timing_verdict.py
 
 # The pyo3 and napi crates have no Rust tests (they would need libpython / Node); their host tests exercise them.
 test-rust:
@@ -136,9 +138,10 @@ test-fuzz: | fuzz-toolchain
 	FUZZ_SECONDS=5 FUZZ_RUNS= ./fuzz/run.sh
 
 ## The timing-leak check (crates/hookseal-timing, dudect's Welch t-test): not in `make test`, timing is noisy.
+## scripts/timing-verdict.py reads the results: exit 0 every check passed, 1 a difference seen, 2 a control failed.
 .PHONY: timing
 timing:
-	$(CARGO) run --release --locked -p hookseal-timing -- $(ARGS)
+	$(CARGO) run --release --locked -p hookseal-timing -- $(ARGS) | python3 scripts/timing-verdict.py
 
 ## Criterion benchmarks (not part of `make test`): figures in README.md.
 bench:

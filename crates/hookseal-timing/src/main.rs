@@ -5,20 +5,30 @@
 //!     make timing            (cargo run --release -p hookseal-timing)
 //!     make timing ARGS='--continuous sig'   (keeps sampling one bench; dudect-bencher's options)
 //!
-//! Not in CI: timing is noisy. Each bench takes SAMPLES measurements. The last bench is a control: a byte-by-byte
-//! `==` that returns at the first difference, which must show a large |t|, proving the harness can see a leak.
+//! Not in CI: timing is noisy. Each bench takes SAMPLES measurements. Three are controls: one without any difference
+//! between its classes (the method's own noise, which must stay small), and two leaky comparisons (a key compared
+//! with a check that answers at once on different lengths, and a byte-by-byte `==` that returns at the first
+//! difference), which must show a large |t|, proving the harness can see a leak. scripts/timing-verdict.py, which
+//! `make timing` pipes the output through, says which is which and exits non-zero when a check or a control fails.
+//!
+//! One rule runs through every bench: whatever is done before the clock starts is the same whichever class is
+//! measured (the same random draws, the same instructions, no branch on the class, the input copied into one
+//! buffer), so that the only difference the clock can see is the one under test. Each breach of it, found on the
+//! way, showed up as a |t| far above 4.5 with nothing secret differing; the comments below say which.
 
 use dudect_bencher::rand::{Rng, RngCore};
 use dudect_bencher::{ctbench_main, BenchRng, Class, CtRunner};
 use hookseal::{sign, Options, SignOptions, Verifier};
+use subtle::ConstantTimeEq;
 
 /// Measurements per bench: dudect-bencher reports the t of its most telling percentile crop, which can hold about
 /// half of them, so twice the 1,000,000 the check asks for.
 const SAMPLES: usize = 2_000_000;
-/// Verifiers per class in the key-length bench.
-const VERIFIERS: usize = 32_768;
-const ELMED_SECRET: &str = "elmed_whsk_timing_4f9c2a7e1b6d3c8a";
+/// The length of the random ELMED secrets.
+const ELMED_SECRET_LEN: usize = 34;
 const SHARED_KEY: &str = "nm_key_timing_2f8a61c0d94b37e5";
+/// The length of the random NovaMed keys (the same as SHARED_KEY's).
+const KEY_LEN: usize = 30;
 const BODY: &[u8] = br#"{"event":"order.status_changed","data":{}}"#;
 
 /// Random classes, half each, in random order (dudect's protocol).
@@ -30,33 +40,73 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn elmed() -> (Verifier, Vec<u8>) {
-    let options = Options::new().secret(ELMED_SECRET);
+/// `len` random characters of `alphabet`, in a string of one capacity whatever `len`.
+fn random_text(rng: &mut BenchRng, alphabet: &[u8], len: usize) -> String {
+    let mut text = String::with_capacity(64);
+    text.extend((0..len).map(|_| char::from(alphabet[rng.next_u32() as usize % alphabet.len()])));
+    text
+}
+
+const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
+const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// An ELMED verifier for a fresh random secret, and the signature a delivery of BODY would carry.
+fn elmed(rng: &mut BenchRng) -> (Verifier, [u8; 32]) {
+    let options = Options::new().secret(random_text(rng, LOWER, ELMED_SECRET_LEN));
     let headers = sign("elmed", BODY, &SignOptions::new(options.clone())).expect("sign");
     let header = &headers.iter().find(|(name, _)| name == "X-ELMED-Signature").expect("signature").1;
-    let correct = (0..32).map(|i| u8::from_str_radix(&header[7 + 2 * i..9 + 2 * i], 16).expect("hex")).collect();
+    let mut correct = [0u8; 32];
+    for (i, byte) in correct.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&header[7 + 2 * i..9 + 2 * i], 16).expect("hex");
+    }
     (Verifier::new("elmed", &options).expect("verifier"), correct)
 }
 
 /// HMAC signatures: Left matches the right one in its first 31 bytes (only the last differs), Right differs from
 /// the first byte on. Both are refused (`signature_mismatch`); only the comparison can tell them apart.
+///
+/// Before every measurement, untimed, the verifier is rebuilt with a fresh random secret, so that both classes'
+/// signatures are random bytes: they differ only in how much of the right signature they hold, never in what the
+/// sender's bytes look like. (With one secret, Left's signatures were all but one string and Right's random, and
+/// parsing the sender's own bytes showed: two fixed *wrong* signatures, neither near the right one, reached |t| 12.8
+/// in one run of six on this VM.)
 fn signature_long_prefix_vs_none(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let (verifier, correct) = elmed();
-    let mut inputs = Vec::with_capacity(SAMPLES);
-    let classes = classes(rng);
-    for class in &classes {
-        let mut guess = correct.clone();
-        match class {
-            Class::Left => guess[31] ^= 1 + (rng.next_u32() as u8 % 255),
-            Class::Right => {
-                rng.fill_bytes(&mut guess);
-                guess[0] = correct[0] ^ 0x80;
-            }
-        }
-        inputs.push(format!("sha256={}", hex(&guess)));
+    let mut header = OneBuffer::default();
+    for class in classes(rng) {
+        let (verifier, correct) = elmed(rng);
+        let verifier = std::hint::black_box(verifier);
+        let mut random = [0u8; 32];
+        rng.fill_bytes(&mut random);
+        let flip = 1 + (rng.next_u32() % 255) as u8;
+        random[0] = correct[0] ^ flip;
+        let mut close = correct;
+        close[31] ^= flip;
+        let guess = pick(class, &close, &random);
+        let header = header.holding(&format!("sha256={}", hex(&guess)));
+        runner.run_one(class, || verifier.verify_at(BODY, [("X-ELMED-Signature", header)], 0).is_err());
     }
-    for (class, header) in classes.into_iter().zip(inputs) {
-        runner.run_one(class, || verifier.verify_at(BODY, [("X-ELMED-Signature", header.as_str())], 0).is_err());
+}
+
+/// `left` for the Left class, else `right`, chosen under a mask rather than by a branch: a branch on the class just
+/// before the clock starts is itself a difference between the classes (two classes of identically made inputs
+/// reached |t| 23 when the choice was a `match`). The same draws are made for both classes, for the same reason.
+fn pick<const N: usize>(class: Class, left: &[u8; N], right: &[u8; N]) -> [u8; N] {
+    let mask = std::hint::black_box(u8::from(matches!(class, Class::Left))).wrapping_neg();
+    std::array::from_fn(|i| (left[i] & mask) | (right[i] & !mask))
+}
+
+/// Where the timed call reads its input: each measurement's input is copied into it first, untimed, so that every
+/// call reads the same, cached address. Reading the inputs where they were made, two million strings across the
+/// heap, showed differences between the classes in some runs (|t| up to 47 for signatures, on input strings of one
+/// length): not the comparison's doing, which an attacker's request never shares with two million others.
+#[derive(Default)]
+struct OneBuffer(String);
+
+impl OneBuffer {
+    fn holding(&mut self, input: &str) -> &str {
+        self.0.clear();
+        self.0.push_str(input);
+        &self.0
     }
 }
 
@@ -68,74 +118,97 @@ fn keyed(key: &str) -> Verifier {
     Verifier::new("novamed", &Options::new().secret(secret)).expect("verifier")
 }
 
-fn novamed() -> Verifier {
-    Verifier::new("novamed", &Options::new().secret(SHARED_KEY)).expect("verifier")
-}
-
 /// Shared keys of the configured key's length: Left is the key with only its last character changed, Right a
-/// random key. Both are refused (`key_mismatch`).
+/// random key. Both are refused (`key_mismatch`). As for signatures, the verifier is rebuilt, untimed, with a fresh
+/// random key before every measurement, so that both classes' keys are random text (lowercase, then one uppercase
+/// character: never the key's own last one); they differ only in how much of the key they hold.
 fn shared_key_long_prefix_vs_none(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let verifier = novamed();
-    let classes = classes(rng);
-    let inputs: Vec<String> = classes
-        .iter()
-        .map(|class| match class {
-            Class::Left => {
-                format!("{}{}", &SHARED_KEY[..SHARED_KEY.len() - 1], char::from(b'A' + (rng.next_u32() % 26) as u8))
-            }
-            Class::Right => (0..SHARED_KEY.len()).map(|_| char::from(b'a' + (rng.next_u32() % 26) as u8)).collect(),
-        })
-        .collect();
-    for (class, key) in classes.into_iter().zip(inputs) {
-        runner.run_one(class, || verifier.verify_at(BODY, [("x-api-key", key.as_str())], 0).is_err());
+    let mut presented = OneBuffer::default();
+    for class in classes(rng) {
+        let key = random_text(rng, LOWER, KEY_LEN);
+        let verifier = std::hint::black_box(keyed(&key));
+        let mut random: [u8; KEY_LEN] = random_text(rng, LOWER, KEY_LEN).as_bytes().try_into().expect("length");
+        let mut close: [u8; KEY_LEN] = key.as_bytes().try_into().expect("length");
+        let last = UPPER[rng.next_u32() as usize % UPPER.len()];
+        (random[KEY_LEN - 1], close[KEY_LEN - 1]) = (last, last);
+        let guess = pick(class, &close, &random);
+        let guess = std::str::from_utf8(&guess).expect("ASCII");
+        let presented = presented.holding(guess);
+        runner.run_one(class, || verifier.verify_at(BODY, [("x-api-key", presented)], 0).is_err());
     }
 }
 
 /// The configured key's length: the same kind of presented key (random, of the first key's length) against a
 /// verifier whose key has that length (Left) or is 17 characters longer (Right). Both are refused (`key_mismatch`);
-/// if the comparison depended on the configured key's length, the classes would differ. VERIFIERS of each kind,
-/// allocated in random order and picked at random, so that where one happens to sit in memory is not what is
-/// measured.
+/// if the comparison depended on the configured key's length, the classes would differ.
 /// (The presented key's own length is the sender's choice and costs what hashing it costs: not a secret.)
 fn shared_key_equal_vs_different_length(runner: &mut CtRunner, rng: &mut BenchRng) {
-    key_populations(runner, rng, &format!("{SHARED_KEY}_0123456789abcdef"));
+    both_rebuilt_per_measurement(runner, rng, &longer_key(), keyed, verify_key);
 }
 
-/// The same measurement with the same key in both populations: nothing secret differs, so what this shows is the
-/// method's own noise (where the verifiers landed in memory), the yardstick for the bench above.
-fn shared_key_population_control(runner: &mut CtRunner, rng: &mut BenchRng) {
-    key_populations(runner, rng, SHARED_KEY);
+/// The same measurement with the same key in both verifiers: nothing differs between the classes, so this is the
+/// method's own noise, the yardstick for the bench above.
+fn shared_key_length_control(runner: &mut CtRunner, rng: &mut BenchRng) {
+    both_rebuilt_per_measurement(runner, rng, SHARED_KEY, keyed, verify_key);
 }
 
-fn key_populations(runner: &mut CtRunner, rng: &mut BenchRng, longer_key: &str) {
-    let mut verifiers: [Vec<Verifier>; 2] = [Vec::new(), Vec::new()];
-    let mut padding = Vec::new();
-    for _ in 0..VERIFIERS * 2 {
-        // Either kind next, at random, with a random-sized allocation between: no kind sits systematically first.
-        let kind = usize::from(rng.gen::<bool>());
-        if verifiers[kind].len() == VERIFIERS {
-            continue;
-        }
-        verifiers[kind].push(keyed(if kind == 0 { SHARED_KEY } else { longer_key }));
-        padding.push(vec![0u8; 16 + (rng.next_u32() % 512) as usize]);
-    }
-    while verifiers[0].len() < VERIFIERS {
-        verifiers[0].push(keyed(SHARED_KEY));
-    }
-    while verifiers[1].len() < VERIFIERS {
-        verifiers[1].push(keyed(longer_key));
-    }
+/// The same measurement of a comparison that leaks the length: subtle's `ct_eq` on the keys themselves, constant
+/// time over equal lengths but answering at once when the lengths differ (the usual hand-written check). This must
+/// show a large |t|: the method can see a length leak.
+fn control_length_leaking_compare(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let stored = |key: &str| {
+        let mut stored = String::with_capacity(64);
+        stored.push_str(key);
+        stored
+    };
+    let compare = |stored: &String, presented: &str| bool::from(stored.as_bytes().ct_eq(presented.as_bytes()));
+    both_rebuilt_per_measurement(runner, rng, &longer_key(), stored, compare);
+}
+
+fn longer_key() -> String {
+    format!("{SHARED_KEY}_0123456789abcdef")
+}
+
+fn verify_key(verifier: &Verifier, presented: &str) -> bool {
+    verifier.verify_at(BODY, [("x-api-key", presented)], 0).is_err()
+}
+
+/// How to time the configured key's length without timing something else. Verifiers built once, one per class,
+/// sit at two places in memory, and where an object sits is measurable: two populations of 32,768 verifiers each,
+/// picked at random, still reached |t| 47 with the same key in both. A verifier rebuilt before every measurement
+/// with its class's key is no better: building it hashes a key of that length, and what that leaves behind in the
+/// processor (|t| up to 200, while keys of one length and different content gave |t| < 3) is the build's doing,
+/// which an attacker never times. So before every measurement, untimed, both are rebuilt (`build`, for the
+/// configured key and for `longer_key`), in random order, and the one not timed checks the presented key first;
+/// everything done before the clock starts is then the same whichever class is measured, and only which of the two
+/// is timed (`check`) depends on the class.
+fn both_rebuilt_per_measurement<T>(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    longer_key: &str,
+    build: impl Fn(&str) -> T,
+    check: impl Fn(&T, &str) -> bool,
+) {
     let classes = classes(rng);
-    let inputs: Vec<(usize, String)> = classes
+    let inputs: Vec<(bool, String)> = classes
         .iter()
-        .map(|_| {
-            let key = (0..SHARED_KEY.len()).map(|_| char::from(b'a' + (rng.next_u32() % 26) as u8)).collect();
-            ((rng.next_u32() as usize) % VERIFIERS, key)
-        })
+        .map(|_| (rng.gen(), (0..SHARED_KEY.len()).map(|_| char::from(b'a' + (rng.next_u32() % 26) as u8)).collect()))
         .collect();
-    for (class, (pick, key)) in classes.into_iter().zip(inputs) {
-        let verifier = &verifiers[usize::from(matches!(class, Class::Right))][pick];
-        runner.run_one(class, || verifier.verify_at(BODY, [("x-api-key", key.as_str())], 0).is_err());
+    let keys = [SHARED_KEY, longer_key];
+    let mut presented = OneBuffer::default();
+    for (class, (longer_first, input)) in classes.into_iter().zip(inputs) {
+        let presented = presented.holding(&input);
+        let mut built: [Option<T>; 2] = [None, None];
+        for which in if longer_first { [1, 0] } else { [0, 1] } {
+            built[which] = Some(build(keys[which]));
+        }
+        // Moved to one place on the stack whichever it is: the two slots of `built` are two places.
+        let index = std::hint::black_box(usize::from(matches!(class, Class::Right)));
+        let timed = std::hint::black_box(built[index].take()).expect("built");
+        // Then the other one checks the same input, untimed: the last work before the clock starts is the same
+        // check for both classes, not the build of one key or the other.
+        std::hint::black_box(check(built[1 - index].as_ref().expect("built"), presented));
+        runner.run_one(class, || check(&timed, presented));
     }
 }
 
@@ -163,6 +236,7 @@ ctbench_main!(
     signature_long_prefix_vs_none,
     shared_key_long_prefix_vs_none,
     shared_key_equal_vs_different_length,
-    shared_key_population_control,
+    shared_key_length_control,
+    control_length_leaking_compare,
     control_early_exit_compare
 );
