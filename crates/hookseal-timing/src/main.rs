@@ -27,8 +27,8 @@ const SAMPLES: usize = 2_000_000;
 /// The length of the random ELMED secrets.
 const ELMED_SECRET_LEN: usize = 34;
 const SHARED_KEY: &str = "nm_key_timing_2f8a61c0d94b37e5";
-/// The length of the random NovaMed keys (the same as SHARED_KEY's).
-const KEY_LEN: usize = 30;
+/// The length of the random NovaMed keys.
+const KEY_LEN: usize = SHARED_KEY.len();
 const BODY: &[u8] = br#"{"event":"order.status_changed","data":{}}"#;
 
 /// Random classes, half each, in random order (dudect's protocol).
