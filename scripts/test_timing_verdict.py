@@ -15,6 +15,7 @@ def line(name: str, t: float) -> str:
 
 QUIET = {
     "signature_long_prefix_vs_none": -1.5,
+    "signature_control": 1.1,
     "shared_key_long_prefix_vs_none": 2.1,
     "shared_key_equal_vs_different_length": 1.2,
     "shared_key_length_control": -2.0,
@@ -23,8 +24,9 @@ QUIET = {
 }
 
 
-def run(results: dict[str, float]) -> subprocess.CompletedProcess[str]:
-    output = "running 6 benches\n" + "".join(line(name, t) for name, t in results.items())
+def run(results: dict[str, float], announced: int | None = None) -> subprocess.CompletedProcess[str]:
+    count = len(results) if announced is None else announced
+    output = f"\nrunning {count} benches\n" + "".join(line(name, t) for name, t in results.items())
     return subprocess.run([sys.executable, str(SCRIPT)], input=output, capture_output=True, text=True, check=False)
 
 
@@ -53,9 +55,20 @@ class Verdict(unittest.TestCase):
         self.assertEqual(run({}).returncode, 2)
         self.assertEqual(run({**QUIET, "some_new_bench": 1.0}).returncode, 2)
 
-    def test_a_filtered_run_judges_what_ran(self) -> None:
+    def test_a_filtered_run_proves_nothing(self) -> None:
         done = run({"signature_long_prefix_vs_none": 0.5})
-        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("did not run", done.stderr)
+
+    def test_a_bench_that_did_not_report_voids_the_run(self) -> None:
+        done = run(QUIET, announced=len(QUIET) + 1)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("did not finish", done.stderr)
+
+    def test_a_t_that_is_not_a_number_voids_the_run(self) -> None:
+        for name in ("shared_key_long_prefix_vs_none", "signature_control", "control_early_exit_compare"):
+            done = run({**QUIET, name: float("nan")})
+            self.assertEqual(done.returncode, 2, name)
 
 
 if __name__ == "__main__":

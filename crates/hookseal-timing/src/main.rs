@@ -5,9 +5,9 @@
 //!     make timing            (cargo run --release -p hookseal-timing)
 //!     make timing ARGS='--continuous sig'   (keeps sampling one bench; dudect-bencher's options)
 //!
-//! Not in CI: timing is noisy. Each bench takes SAMPLES measurements. Three are controls: one without any difference
-//! between its classes (the method's own noise, which must stay small), and two leaky comparisons (a key compared
-//! with a check that answers at once on different lengths, and a byte-by-byte `==` that returns at the first
+//! Not in CI: timing is noisy. Each bench takes SAMPLES measurements. Four are controls: two without any difference
+//! between their classes (each method's own noise, which must stay small), and two leaky comparisons (a key
+//! compared with a check that answers at once on different lengths, and an `==` on bytes that returns at the first
 //! difference), which must show a large |t|, proving the harness can see a leak. scripts/timing-verdict.py, which
 //! `make timing` pipes the output through, says which is which and exits non-zero when a check or a control fails.
 //!
@@ -21,14 +21,15 @@ use dudect_bencher::{ctbench_main, BenchRng, Class, CtRunner};
 use hookseal::{sign, Options, SignOptions, Verifier};
 use subtle::ConstantTimeEq;
 
-/// Measurements per bench: dudect-bencher reports the t of its most telling percentile crop, which can hold about
-/// half of them, so twice the 1,000,000 the check asks for.
+/// Measurements per bench. dudect-bencher tests them all and 100 crops of them (below its percentiles, 6.7% to 99.9%
+/// of the samples) and reports the largest |t|: with 2,000,000 the uncropped test and every crop from the 50th
+/// percentile up hold at least the 1,000,000 measurements the check asks for.
 const SAMPLES: usize = 2_000_000;
 /// The length of the random ELMED secrets.
 const ELMED_SECRET_LEN: usize = 34;
-const SHARED_KEY: &str = "nm_key_timing_2f8a61c0d94b37e5";
-/// The length of the random NovaMed keys.
-const KEY_LEN: usize = SHARED_KEY.len();
+/// The length of the random NovaMed keys, and of the longer ones in the key-length check.
+const KEY_LEN: usize = 30;
+const LONGER_KEY_LEN: usize = KEY_LEN + 17;
 const BODY: &[u8] = br#"{"event":"order.status_changed","data":{}}"#;
 
 /// Random classes, half each, in random order (dudect's protocol).
@@ -71,17 +72,30 @@ fn elmed(rng: &mut BenchRng) -> (Verifier, [u8; 32]) {
 /// parsing the sender's own bytes showed: two fixed *wrong* signatures, neither near the right one, reached |t| 12.8
 /// in one run of six on this VM.)
 fn signature_long_prefix_vs_none(runner: &mut CtRunner, rng: &mut BenchRng) {
+    signatures(runner, rng, true);
+}
+
+/// The same measurement with random signatures in both classes (drawn alike, independently): nothing differs
+/// between the classes, so this is the per-measurement-rebuild method's own noise, the yardstick for the two content
+/// checks.
+fn signature_control(runner: &mut CtRunner, rng: &mut BenchRng) {
+    signatures(runner, rng, false);
+}
+
+fn signatures(runner: &mut CtRunner, rng: &mut BenchRng, left_close: bool) {
     let mut header = OneBuffer::default();
     for class in classes(rng) {
         let (verifier, correct) = elmed(rng);
         let verifier = std::hint::black_box(verifier);
-        let mut random = [0u8; 32];
+        let (mut random, mut other) = ([0u8; 32], [0u8; 32]);
         rng.fill_bytes(&mut random);
+        rng.fill_bytes(&mut other);
         let flip = 1 + (rng.next_u32() % 255) as u8;
         random[0] = correct[0] ^ flip;
+        other[0] = correct[0] ^ flip;
         let mut close = correct;
         close[31] ^= flip;
-        let guess = pick(class, &close, &random);
+        let guess = pick(class, if left_close { &close } else { &other }, &random);
         let header = header.holding(&format!("sha256={}", hex(&guess)));
         runner.run_one(class, || verifier.verify_at(BODY, [("X-ELMED-Signature", header)], 0).is_err());
     }
@@ -121,7 +135,9 @@ fn keyed(key: &str) -> Verifier {
 /// Shared keys of the configured key's length: Left is the key with only its last character changed, Right a
 /// random key. Both are refused (`key_mismatch`). As for signatures, the verifier is rebuilt, untimed, with a fresh
 /// random key before every measurement, so that both classes' keys are random text (lowercase, then one uppercase
-/// character: never the key's own last one); they differ only in how much of the key they hold.
+/// character: never the key's own last one); they differ only in how much of the key they hold. Keys are compared
+/// through their SHA-256, so a shared prefix does not survive to the comparison: this checks what a sender can
+/// time, end to end; the digest comparison itself is the lane comparison the signature check times.
 fn shared_key_long_prefix_vs_none(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mut presented = OneBuffer::default();
     for class in classes(rng) {
@@ -143,13 +159,13 @@ fn shared_key_long_prefix_vs_none(runner: &mut CtRunner, rng: &mut BenchRng) {
 /// if the comparison depended on the configured key's length, the classes would differ.
 /// (The presented key's own length is the sender's choice and costs what hashing it costs: not a secret.)
 fn shared_key_equal_vs_different_length(runner: &mut CtRunner, rng: &mut BenchRng) {
-    both_rebuilt_per_measurement(runner, rng, &longer_key(), keyed, verify_key);
+    both_rebuilt_per_measurement(runner, rng, LONGER_KEY_LEN, keyed, verify_key);
 }
 
-/// The same measurement with the same key in both verifiers: nothing differs between the classes, so this is the
-/// method's own noise, the yardstick for the bench above.
+/// The same measurement with keys of one length in both verifiers (each measurement draws two keys, as above):
+/// nothing differs between the classes, so this is the method's own noise, the yardstick for the bench above.
 fn shared_key_length_control(runner: &mut CtRunner, rng: &mut BenchRng) {
-    both_rebuilt_per_measurement(runner, rng, SHARED_KEY, keyed, verify_key);
+    both_rebuilt_per_measurement(runner, rng, KEY_LEN, keyed, verify_key);
 }
 
 /// The same measurement of a comparison that leaks the length: subtle's `ct_eq` on the keys themselves, constant
@@ -162,11 +178,7 @@ fn control_length_leaking_compare(runner: &mut CtRunner, rng: &mut BenchRng) {
         stored
     };
     let compare = |stored: &String, presented: &str| bool::from(stored.as_bytes().ct_eq(presented.as_bytes()));
-    both_rebuilt_per_measurement(runner, rng, &longer_key(), stored, compare);
-}
-
-fn longer_key() -> String {
-    format!("{SHARED_KEY}_0123456789abcdef")
+    both_rebuilt_per_measurement(runner, rng, LONGER_KEY_LEN, stored, compare);
 }
 
 fn verify_key(verifier: &Verifier, presented: &str) -> bool {
@@ -178,62 +190,52 @@ fn verify_key(verifier: &Verifier, presented: &str) -> bool {
 /// picked at random, still reached |t| 47 with the same key in both. A verifier rebuilt before every measurement
 /// with its class's key is no better: building it hashes a key of that length, and what that leaves behind in the
 /// processor (|t| up to 200, while keys of one length and different content gave |t| < 3) is the build's doing,
-/// which an attacker never times. So before every measurement, untimed, both are rebuilt (`build`, for the
-/// configured key and for `longer_key`), in random order, and the one not timed checks the presented key first;
-/// everything done before the clock starts is then the same whichever class is measured, and only which of the two
-/// is timed (`check`) depends on the class.
+/// which an attacker never times. So before every measurement, untimed, two fresh random keys are drawn (KEY_LEN
+/// characters for Left, `right_len` for Right) and both are built (`build`), in random order; the one not timed
+/// then checks the presented key (the same check, on the other one), and the one timed is moved to one place.
+/// Everything done before the clock starts is then the same whichever class is measured; only which of the two is
+/// timed (`check`) depends on the class. Fresh keys each time, so that the classes are not two fixed keys either.
 fn both_rebuilt_per_measurement<T>(
     runner: &mut CtRunner,
     rng: &mut BenchRng,
-    longer_key: &str,
+    right_len: usize,
     build: impl Fn(&str) -> T,
     check: impl Fn(&T, &str) -> bool,
 ) {
-    let classes = classes(rng);
-    let inputs: Vec<(bool, String)> = classes
-        .iter()
-        .map(|_| (rng.gen(), (0..SHARED_KEY.len()).map(|_| char::from(b'a' + (rng.next_u32() % 26) as u8)).collect()))
-        .collect();
-    let keys = [SHARED_KEY, longer_key];
     let mut presented = OneBuffer::default();
-    for (class, (longer_first, input)) in classes.into_iter().zip(inputs) {
+    for class in classes(rng) {
+        let input = random_text(rng, LOWER, KEY_LEN);
         let presented = presented.holding(&input);
+        let keys = [random_text(rng, LOWER, KEY_LEN), random_text(rng, LOWER, right_len)];
         let mut built: [Option<T>; 2] = [None, None];
-        for which in if longer_first { [1, 0] } else { [0, 1] } {
-            built[which] = Some(build(keys[which]));
+        for which in if rng.gen::<bool>() { [1, 0] } else { [0, 1] } {
+            built[which] = Some(build(&keys[which]));
         }
-        // Moved to one place on the stack whichever it is: the two slots of `built` are two places.
         let index = std::hint::black_box(usize::from(matches!(class, Class::Right)));
         let timed = std::hint::black_box(built[index].take()).expect("built");
-        // Then the other one checks the same input, untimed: the last work before the clock starts is the same
-        // check for both classes, not the build of one key or the other.
         std::hint::black_box(check(built[1 - index].as_ref().expect("built"), presented));
         runner.run_one(class, || check(&timed, presented));
     }
 }
 
 /// The control: a comparison that stops at the first difference (what `!==` on a key does). Left differs only in
-/// the last of 4096 bytes, Right in the first: this must show a large |t|.
+/// the last of 4096 bytes, Right in the first: this must show a large |t|. The guess is made in one buffer, as the
+/// inputs of the checks are.
 fn control_early_exit_compare(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mut secret = vec![0u8; 4096];
     rng.fill_bytes(&mut secret);
-    let classes = classes(rng);
-    let inputs: Vec<Vec<u8>> = classes
-        .iter()
-        .map(|class| {
-            let mut guess = secret.clone();
-            let at = if matches!(class, Class::Left) { 4095 } else { 0 };
-            guess[at] ^= 1;
-            guess
-        })
-        .collect();
-    for (class, guess) in classes.into_iter().zip(inputs) {
+    let mut guess = secret.clone();
+    for class in classes(rng) {
+        guess.copy_from_slice(&secret);
+        let at = usize::from(pick(class, &[1], &[0])[0]) * 4095;
+        guess[at] ^= 1;
         runner.run_one(class, || std::hint::black_box(&guess[..]) == std::hint::black_box(&secret[..]));
     }
 }
 
 ctbench_main!(
     signature_long_prefix_vs_none,
+    signature_control,
     shared_key_long_prefix_vs_none,
     shared_key_equal_vs_different_length,
     shared_key_length_control,
