@@ -32,11 +32,10 @@ def main() -> int:
     announced = None
     for line in sys.stdin:
         sys.stdout.write(line)
-        match = RESULT.match(line)
-        if match:
+        if match := RESULT.match(line):
             found[match.group(1)] = float(match.group(3))
-        elif ANNOUNCED.match(line):
-            announced = int(ANNOUNCED.match(line).group(1))
+        elif match := ANNOUNCED.match(line):
+            announced = int(match.group(1))
     sys.stdout.flush()
     if not found:
         print("timing: no results in the output", file=sys.stderr)
