@@ -1,18 +1,21 @@
 # hookseal: one Rust core, thin bindings. `make demo` shows it; `make test` checks everything (CI runs it).
 CARGO ?= cargo
 
-.PHONY: demo test tools lint vectors-check test-rust test-python python test-node node c-lib php test-php bench bench-python bench-node bench-php cli
+.PHONY: demo test tools lint vectors-check test-rust test-python python test-node node c-lib php test-php bench bench-python bench-node bench-php cli test-dedupe bench-store
 
 VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
 PY_WHEELS := target/wheels/python
+# The dedupe store's tests need a Redis: this starts a private redis-server on a free loopback port for one command
+# (HOOKSEAL_TEST_REDIS_URL), and stops it afterwards.
+WITH_REDIS := ./scripts/with-redis.sh
 
 ## The main job: every provider's documented sample events signed, verified, tampered with, replayed.
 demo:
 	$(CARGO) run --quiet --release --locked -p hookseal-cli -- demo
 
 ## Everything CI checks, installing what a fresh machine lacks.
-test: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm test-fuzz
+test: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm test-dedupe test-fuzz
 
 tools:
 	./scripts/ensure-tools.sh
@@ -24,11 +27,12 @@ lint:
 ## The vectors are what the generator makes; and the timing verdict (scripts/timing-verdict.py) judges as it should.
 vectors-check:
 	python3 tests/vectors/generate.py --check
+	python3 tests/vectors/store/make_scenarios.py --check
 	python3 scripts/test_timing_verdict.py
 
 # The pyo3 and napi crates have no Rust tests (they would need libpython / Node); their host tests exercise them.
-test-rust:
-	$(CARGO) test --workspace --locked --exclude hookseal-python --exclude hookseal-node
+test-rust: | tools
+	$(WITH_REDIS) $(CARGO) test --workspace --locked --exclude hookseal-python --exclude hookseal-node
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 		git diff --exit-code -- bindings/c/include || \
 		{ echo "bindings/c/include/*.h drifted from the Rust exports (cbindgen): commit the regenerated headers" >&2; exit 1; }; \
@@ -45,7 +49,7 @@ php: c-lib
 	php -d ffi.enable=1 -r 'require "bindings/php/autoload.php"; new Hookseal\Verifier("elmed", ["secret" => "x"]); echo "hookseal PHP: ok\n";'
 
 test-php: php
-	phpunit -c bindings/php/phpunit.xml
+	$(WITH_REDIS) phpunit -c bindings/php/phpunit.xml
 
 ## The C ABI from C (tests/c): every vector and the header's contract, natively and under valgrind (gcc, valgrind).
 .PHONY: test-c
@@ -66,7 +70,7 @@ $(VENV)/.deps: bindings/python/requirements-dev.txt bindings/python/constraints.
 	touch $@
 
 test-python: python
-	$(VENV_PY) -m pytest -q bindings/python/tests
+	$(WITH_REDIS) $(VENV_PY) -m pytest -q bindings/python/tests
 	$(VENV_PY) -m mypy.stubtest hookseal
 	$(VENV_PY) -m mypy --strict --explicit-package-bases bindings/python/python/hookseal examples/flask examples/fastapi bindings/python/bench
 
@@ -84,7 +88,7 @@ node_modules/.installed: package.json package-lock.json | tools
 	touch $@
 
 test-node: node
-	node --test bindings/node/test/*.test.js
+	$(WITH_REDIS) node --test bindings/node/test/*.test.js
 	node_modules/.bin/tsc --noEmit -p bindings/node/test/tsconfig.json
 
 ## The WASM build (bindings/wasm): an ES module for browsers and edge workers in bindings/wasm/pkg-web, CommonJS for
@@ -124,6 +128,19 @@ test-wasm: wasm
 ## The WASM benchmark in Node: against WebCrypto and the napi addon (figures in bindings/wasm/README.md).
 bench-wasm: wasm node
 	node $(WASM_PKG)/bench/bench_verify.js
+
+## Exactly once across processes and faults (tests/dedupe, pytest): every example as several processes (gunicorn -w 4,
+## two uvicorn, two node, php -S with 4 workers) on one SQLite file and on one Redis, 200 concurrent deliveries each;
+## a worker killed mid-handler; Redis stopped and paused mid-run. It starts (and stops) its own redis-servers.
+test-dedupe: python node php
+	$(VENV_PY) -m pytest -q tests/dedupe
+
+## The dedupe store's cost per delivery (claim + complete) for each backend from each runtime, beside verify().
+bench-store: python node php
+	$(WITH_REDIS) $(VENV_PY) bindings/python/bench/bench_store.py
+	$(WITH_REDIS) node bindings/node/bench/bench_store.js
+	$(WITH_REDIS) php -d ffi.enable=1 bindings/php/bench/bench_store.php
+	$(WITH_REDIS) $(CARGO) run --release --locked -p hookseal-store --example bench_store
 
 ## Fuzzing (fuzz/, cargo-fuzz on nightly): every target for FUZZ_SECONDS each (default 60), or FUZZ_RUNS executions
 ## each (`make fuzz FUZZ_RUNS=10000000`); `make test` runs each for 5 seconds. Crashes land in fuzz/artifacts/.

@@ -163,6 +163,7 @@ static void test_status_codes(void) {
         {HOOKSEAL_STATUS_EVENT_MISMATCH, "event_mismatch"},
         {HOOKSEAL_STATUS_CLINIC_MISMATCH, "clinic_mismatch"},
         {HOOKSEAL_STATUS_TIMESTAMP_OUT_OF_TOLERANCE, "timestamp_out_of_tolerance"},
+        {HOOKSEAL_STATUS_STORE_UNAVAILABLE, "store_unavailable"},
         {HOOKSEAL_STATUS_INVALID_SECRET, "invalid_secret"},
         {HOOKSEAL_STATUS_INSECURE_DEFAULT_KEY, "insecure_default_key"},
         {HOOKSEAL_STATUS_UNKNOWN_PROVIDER, "unknown_provider"},
@@ -172,8 +173,8 @@ static void test_status_codes(void) {
         {HOOKSEAL_STATUS_PANIC, "panic"},
         {HOOKSEAL_STATUS_INVALID_ARGUMENT, "invalid_argument"},
     };
-    /* the numbers are the stable contract: 0, 1-10, 101-104, 1000-1003 */
-    static const uint32_t numbers[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 101, 102, 103, 104, 1000, 1001, 1002, 1003};
+    /* the numbers are the stable contract: 0, 1-11, 101-104, 1000-1003 */
+    static const uint32_t numbers[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 101, 102, 103, 104, 1000, 1001, 1002, 1003};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         const char *got = hookseal_status_code(all[i].status);
         CHECK(all[i].status == numbers[i], "%s is %u, not %u", all[i].code, all[i].status, numbers[i]);
@@ -181,7 +182,7 @@ static void test_status_codes(void) {
               got ? got : "NULL", all[i].code);
         CHECK(got == hookseal_status_code(all[i].status), "hookseal_status_code(%u) is not static", all[i].status);
     }
-    static const uint32_t unknown[] = {11, 12, 100, 105, 999, 1004, 2000, 0x7FFFFFFFu, 0x80000000u, UINT32_MAX};
+    static const uint32_t unknown[] = {12, 13, 100, 105, 999, 1004, 2000, 0x7FFFFFFFu, 0x80000000u, UINT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *got = hookseal_status_code(unknown[i]);
         CHECK(got && strcmp(got, "unknown_status") == 0, "hookseal_status_code(%u) = %s", unknown[i], got ? got : "NULL");
@@ -663,6 +664,107 @@ static void test_threads(void) {
     hookseal_verifier_free(v);
 }
 
+/* ---------------------------------------------------------------------------------------------------------------- */
+/* The dedupe store: arguments, the claim cycle on memory:, sharing by URL, failing closed, no password shown. */
+
+#define S_SENTINEL ((hookseal_store *)(void *)&sentinel_storage[0])
+#define C_SENTINEL ((hookseal_claim *)(void *)&sentinel_storage[1])
+
+static void test_store_arguments(void) {
+    hookseal_store *s = S_SENTINEL;
+    EXPECT(hookseal_store_open(NULL, NULL, &s), HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_store_open("memory:", NULL, NULL), HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_store_open("mysql://root:hunter2@db/app", NULL, &s), HOOKSEAL_STATUS_INVALID_OPTION);
+    CHECK(strstr(last_message(), "hunter2") == NULL, "the password is in the message: %s", last_message());
+    EXPECT(hookseal_store_open("memory:", "{\"lease\": \"soon\"}", &s), HOOKSEAL_STATUS_INVALID_OPTION);
+    EXPECT(hookseal_store_open("memory:", "{\"ttl\": 5}", &s), HOOKSEAL_STATUS_INVALID_OPTION);
+    EXPECT(hookseal_store_open("memory:", "[]", &s), HOOKSEAL_STATUS_INVALID_OPTION);
+    EXPECT(hookseal_store_open("memory:?lease=2", "{\"lease\": 3}", &s), HOOKSEAL_STATUS_INVALID_OPTION);
+    CHECK(s == S_SENTINEL, "a failed hookseal_store_open wrote *out");
+    hookseal_store_free(NULL);
+    hookseal_claim_free(NULL);
+    CHECK(strcmp(hookseal_store_backend(NULL), "") == 0, "hookseal_store_backend(NULL)");
+
+    EXPECT(hookseal_store_open("memory:", "{\"lease\": 0.5, \"retention\": 60}", &s), HOOKSEAL_STATUS_OK);
+    hookseal_claim_status st = 99;
+    uint64_t retry = 99;
+    hookseal_claim *c = C_SENTINEL;
+    bool acted = false;
+    EXPECT(hookseal_store_claim(NULL, "ns", "k", 1, &st, &retry, &c), HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_store_claim(s, NULL, "k", 1, &st, &retry, &c), HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_store_claim(s, "ns", NULL, 1, &st, &retry, &c), HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_store_claim(s, "ns", "k", 1, NULL, &retry, &c), HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_store_claim(s, "ns", "k", 1, &st, NULL, &c), HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_store_claim(s, "ns", "k", 1, &st, &retry, NULL), HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_store_claim(s, "two words", "k", 1, &st, &retry, &c), HOOKSEAL_STATUS_INVALID_OPTION);
+    EXPECT(hookseal_store_claim(s, "ns\xff", "k", 1, &st, &retry, &c), HOOKSEAL_STATUS_INVALID_UTF8);
+    CHECK(st == 99 && retry == 99 && c == C_SENTINEL, "a failed claim wrote its outputs");
+    EXPECT(hookseal_store_complete(s, NULL, &acted), HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_store_release(NULL, NULL, &acted), HOOKSEAL_STATUS_NULL_PARAMETER);
+    hookseal_store_free(s);
+}
+
+static void test_store_cycle(void) {
+    hookseal_store *s = NULL, *again = NULL;
+    EXPECT(hookseal_store_open("memory:", "{\"lease\": 30}", &s), HOOKSEAL_STATUS_OK);
+    CHECK(s && strcmp(hookseal_store_backend(s), "memory") == 0, "backend");
+    hookseal_claim_status st;
+    uint64_t retry;
+    hookseal_claim *a = NULL, *b = C_SENTINEL;
+    bool acted = false;
+    /* a key of any bytes: NUL and non-UTF-8 included */
+    static const char key[] = {'e', 'v', 't', '\0', '\xff', '1'};
+    EXPECT(hookseal_store_claim(s, "abi", key, sizeof key, &st, &retry, &a), HOOKSEAL_STATUS_OK);
+    CHECK(st == HOOKSEAL_CLAIM_STATUS_CLAIMED && a != NULL && retry == 0, "first claim: %u", st);
+    EXPECT(hookseal_store_claim(s, "abi", key, sizeof key, &st, &retry, &b), HOOKSEAL_STATUS_OK);
+    CHECK(st == HOOKSEAL_CLAIM_STATUS_IN_PROGRESS && b == NULL && retry >= 29 && retry <= 30,
+          "second claim: %u, retry %llu", st, (unsigned long long)retry);
+    /* the same URL and options in one process: the same store (a PHP worker's next request sees the claim) */
+    EXPECT(hookseal_store_open("memory:", "{\"lease\": 30}", &again), HOOKSEAL_STATUS_OK);
+    EXPECT(hookseal_store_claim(again, "abi", key, sizeof key, &st, &retry, &b), HOOKSEAL_STATUS_OK);
+    CHECK(st == HOOKSEAL_CLAIM_STATUS_IN_PROGRESS, "a second handle of one URL is another store: %u", st);
+    EXPECT(hookseal_store_complete(s, a, &acted), HOOKSEAL_STATUS_OK);
+    CHECK(acted, "complete did not act");
+    EXPECT(hookseal_store_complete(s, a, &acted), HOOKSEAL_STATUS_OK);
+    CHECK(!acted, "a second complete acted");
+    EXPECT(hookseal_store_release(again, a, &acted), HOOKSEAL_STATUS_OK);
+    CHECK(!acted, "a release after complete acted");
+    EXPECT(hookseal_store_claim(again, "abi", key, sizeof key, &st, &retry, &b), HOOKSEAL_STATUS_OK);
+    CHECK(st == HOOKSEAL_CLAIM_STATUS_DUPLICATE && b == NULL, "after complete: %u", st);
+    hookseal_claim_free(a);
+    /* release lets the retry in; the empty key is a key too */
+    EXPECT(hookseal_store_claim(s, "abi", NULL, 0, &st, &retry, &a), HOOKSEAL_STATUS_OK);
+    CHECK(st == HOOKSEAL_CLAIM_STATUS_CLAIMED, "empty key: %u", st);
+    EXPECT(hookseal_store_release(s, a, &acted), HOOKSEAL_STATUS_OK);
+    CHECK(acted, "release did not act");
+    hookseal_claim_free(a);
+    EXPECT(hookseal_store_claim(s, "abi", "", 0, &st, &retry, &a), HOOKSEAL_STATUS_OK);
+    CHECK(st == HOOKSEAL_CLAIM_STATUS_CLAIMED, "after release: %u", st);
+    hookseal_claim_free(a);
+    hookseal_store_free(again);
+    hookseal_store_free(s);
+}
+
+static void test_store_fails_closed(void) {
+    hookseal_store *s = NULL;
+    EXPECT(hookseal_store_open("redis://:hunter2@127.0.0.1:1/0", NULL, &s), HOOKSEAL_STATUS_OK);
+    CHECK(s && strcmp(hookseal_store_backend(s), "redis") == 0, "backend");
+    hookseal_bytes *shown = NULL;
+    EXPECT(hookseal_store_describe(s, &shown), HOOKSEAL_STATUS_OK);
+    CHECK(shown && hookseal_bytes_len(shown) == strlen("redis://***@127.0.0.1:1/0") &&
+              memcmp(hookseal_bytes_data(shown), "redis://***@127.0.0.1:1/0", hookseal_bytes_len(shown)) == 0,
+          "describe");
+    hookseal_bytes_free(shown);
+    hookseal_claim_status st = 99;
+    uint64_t retry = 99;
+    hookseal_claim *c = C_SENTINEL;
+    EXPECT(hookseal_store_claim(s, "abi", "k", 1, &st, &retry, &c), HOOKSEAL_STATUS_STORE_UNAVAILABLE);
+    CHECK(strstr(last_message(), "hunter2") == NULL, "the password is in the message: %s", last_message());
+    CHECK(st == 99 && c == C_SENTINEL, "a failed claim wrote its outputs");
+    CHECK(hookseal_code_http_status("store_unavailable") == 503, "store_unavailable is not 503");
+    hookseal_store_free(s);
+}
+
 int main(void) {
     test_status_codes();
     test_free_and_getters_with_null();
@@ -676,6 +778,9 @@ int main(void) {
     test_round_trip();
     test_event_outlives_verifier();
     test_threads();
+    test_store_arguments();
+    test_store_cycle();
+    test_store_fails_closed();
     printf("%u of %u ABI checks passed\n", checks - failures, checks);
     return failures ? 1 : 0;
 }

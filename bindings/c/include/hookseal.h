@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 /*
- What a function did. The numbers are stable and never reused: 0 is success; 1–10 and 101–104 are the contract's
+ What a function did. The numbers are stable and never reused: 0 is success; 1–11 and 101–104 are the contract's
  error codes (the same numbers as the core's `ErrorCode`), one status per code; 1000 and up belong to the C ABI.
  */
 enum hookseal_status
@@ -65,6 +65,10 @@ enum hookseal_status
    */
   HOOKSEAL_STATUS_TIMESTAMP_OUT_OF_TOLERANCE = 10,
   /*
+   `store_unavailable`: the dedupe store cannot be reached; do not process the delivery, answer 503.
+   */
+  HOOKSEAL_STATUS_STORE_UNAVAILABLE = 11,
+  /*
    `invalid_secret`
    */
   HOOKSEAL_STATUS_INVALID_SECRET = 101,
@@ -106,10 +110,49 @@ typedef uint32_t hookseal_status;
 #endif // __cplusplus
 
 /*
+ What `hookseal_store_claim` found. The numbers are stable.
+ */
+enum hookseal_claim_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /*
+   The caller holds the key: process the event, then `hookseal_store_complete` (or `…_release` on failure).
+   */
+  HOOKSEAL_CLAIM_STATUS_CLAIMED = 0,
+  /*
+   The key is done: answer 200 and do nothing else.
+   */
+  HOOKSEAL_CLAIM_STATUS_DUPLICATE = 1,
+  /*
+   Another worker holds the key: answer 503 with `Retry-After` so the provider retries.
+   */
+  HOOKSEAL_CLAIM_STATUS_IN_PROGRESS = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum hookseal_claim_status hookseal_claim_status;
+#else
+typedef uint32_t hookseal_claim_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/*
  Bytes owned by hookseal. Read them with `hookseal_bytes_data` / `hookseal_bytes_len`; release them with
  `hookseal_bytes_free`, exactly once.
  */
 typedef struct hookseal_bytes hookseal_bytes;
+
+/*
+ One worker's hold on a key, from `hookseal_store_claim`; released by `hookseal_claim_free`.
+ */
+typedef struct hookseal_claim hookseal_claim;
+
+/*
+ A store: opaque, safe to share between threads. Made by `hookseal_store_open`, released by `hookseal_store_free`.
+ */
+typedef struct hookseal_store hookseal_store;
 
 /*
  A verifier for one provider: opaque, immutable, safe to share between threads. Made by `hookseal_verifier_new`,
@@ -168,7 +211,8 @@ hookseal_status hookseal_last_error_message(char *buf,
 /*
  The HTTP status a receiver answers with for the contract's error `code` (`"signature_mismatch"`, …), from the
  core's table shared by every framework helper: 401 when the delivery did not prove it is genuine, 413 for
- `payload_too_large`, 400 for any other refused delivery, 500 for a configuration error; 0 if `code` is NULL or
+ `payload_too_large`, 400 for any other refused delivery, 503 for `store_unavailable`, 500 for a configuration
+ error; 0 if `code` is NULL or
  not one of the contract's codes.
 
  # Safety
@@ -190,6 +234,100 @@ hookseal_status hookseal_sign(const char *provider,
                               size_t body_len,
                               const char *options_json,
                               hookseal_bytes **headers_json_out);
+
+/*
+ Opens the store `url` names (`"memory:"`, `"sqlite:///path.db"`, `"redis://[user:password@]host:port/db"`,
+ `"rediss://…"`, each with optional `?lease=S&retention=S`) with `options_json` (`{"lease": 60, "retention":
+ 604800}`, seconds; NULL for the defaults). Nothing is reached yet: a store that is down fails the first claim, not
+ this. On success writes a new handle to `*out`, released with `hookseal_store_free`.
+
+ Within one process, opening the same URL with the same options again gives a handle to the same store (the same
+ SQLite connection, the same pooled Redis connections): a PHP-FPM worker keeps its connection from one request to
+ the next. A malformed URL, an unknown scheme or bad options is `HOOKSEAL_STATUS_INVALID_OPTION`; no message ever
+ holds the URL's password.
+
+ # Safety
+ `url` and `options_json` must be NULL or NUL-terminated strings; `out` must be NULL or valid for a write.
+ */
+hookseal_status hookseal_store_open(const char *url,
+                                    const char *options_json,
+                                    hookseal_store **out);
+
+/*
+ Releases a store handle (the process keeps the store itself for the next open of its URL). NULL is a no-op.
+
+ # Safety
+ `store` must be NULL or a handle from `hookseal_store_open` not freed yet, and no call may be using it.
+ */
+void hookseal_store_free(hookseal_store *store);
+
+/*
+ The store's URL with any password replaced by `***` (for logs), as UTF-8 in a new `hookseal_bytes` written to
+ `*out` (release it with `hookseal_bytes_free`).
+
+ # Safety
+ `store` must be NULL or a live handle; `out` NULL or valid for a write.
+ */
+hookseal_status hookseal_store_describe(const hookseal_store *store,
+                                        hookseal_bytes **out);
+
+/*
+ The store's backend: `"memory"`, `"sqlite"` or `"redis"` (static, NUL-terminated: never free it); `""` for NULL.
+
+ # Safety
+ `store` must be NULL or a live handle.
+ */
+const char *hookseal_store_backend(const hookseal_store *store);
+
+/*
+ Claims the `key_len` bytes at `key` (any bytes; NULL with 0 for an empty key) in `namespace` (1 to 64 of
+ `A-Z a-z 0-9 . _ : -`, NUL-terminated). On success writes the outcome to `*status_out`; for
+ `HOOKSEAL_CLAIM_STATUS_IN_PROGRESS` the seconds left on the other worker's lease (rounded up, at least 1) to
+ `*retry_after_out` (0 otherwise); for `HOOKSEAL_CLAIM_STATUS_CLAIMED` a new claim to `*claim_out`, which the
+ caller releases with `hookseal_claim_free` after completing or releasing it (NULL otherwise). A store that cannot
+ be reached is `HOOKSEAL_STATUS_STORE_UNAVAILABLE`: do not process the event, answer 503.
+
+ # Safety
+ `store` must be NULL or a live handle; `namespace` NULL or NUL-terminated; `key` valid for `key_len` bytes (or
+ NULL with 0); the out-pointers NULL or valid for a write.
+ */
+hookseal_status hookseal_store_claim(const hookseal_store *store,
+                                     const char *namespace_,
+                                     const char *key,
+                                     size_t key_len,
+                                     hookseal_claim_status *status_out,
+                                     uint64_t *retry_after_out,
+                                     hookseal_claim **claim_out);
+
+/*
+ Marks the claim's key done for the store's retention, if the claim still holds it; writes to `*acted_out` whether
+ it did (false: the lease ran out, and the event may be processed again).
+
+ # Safety
+ `store` and `claim` must be NULL or live handles; `acted_out` NULL or valid for a write.
+ */
+hookseal_status hookseal_store_complete(const hookseal_store *store,
+                                        const hookseal_claim *claim,
+                                        bool *acted_out);
+
+/*
+ Forgets the claim's key, if the claim still holds it, so that the provider's retry is processed; writes to
+ `*acted_out` whether it did.
+
+ # Safety
+ As for `hookseal_store_complete`.
+ */
+hookseal_status hookseal_store_release(const hookseal_store *store,
+                                       const hookseal_claim *claim,
+                                       bool *acted_out);
+
+/*
+ Releases a claim handle (it does not release the key: see `hookseal_store_release`). NULL is a no-op.
+
+ # Safety
+ `claim` must be NULL or a handle from `hookseal_store_claim` not freed yet.
+ */
+void hookseal_claim_free(hookseal_claim *claim);
 
 /*
  Builds a verifier for `provider` (`"elmed"`, `"baremeds"`, `"novamed"`, `"standard-webhooks"`, `"custom"`) from

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// What a function did. The numbers are stable and never reused: 0 is success; 1–10 and 101–104 are the contract's
+/// What a function did. The numbers are stable and never reused: 0 is success; 1–11 and 101–104 are the contract's
 /// error codes (the same numbers as the core's `ErrorCode`), one status per code; 1000 and up belong to the C ABI.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub enum hookseal_status {
     ClinicMismatch = 9,
     /// `timestamp_out_of_tolerance`
     TimestampOutOfTolerance = 10,
+    /// `store_unavailable`: the dedupe store cannot be reached; do not process the delivery, answer 503.
+    StoreUnavailable = 11,
     /// `invalid_secret`
     InvalidSecret = 101,
     /// `insecure_default_key`
@@ -62,6 +64,7 @@ impl From<hookseal::ErrorCode> for hookseal_status {
             C::EventMismatch => Self::EventMismatch,
             C::ClinicMismatch => Self::ClinicMismatch,
             C::TimestampOutOfTolerance => Self::TimestampOutOfTolerance,
+            C::StoreUnavailable => Self::StoreUnavailable,
             C::InvalidSecret => Self::InvalidSecret,
             C::InsecureDefaultKey => Self::InsecureDefaultKey,
             C::UnknownProvider => Self::UnknownProvider,
@@ -106,7 +109,7 @@ pub extern "C" fn hookseal_status_code(status: u32) -> *const std::ffi::c_char {
 }
 
 fn code_cstr(status: u32) -> &'static std::ffi::CStr {
-    const ALL: [(hookseal_status, &std::ffi::CStr); 19] = [
+    const ALL: [(hookseal_status, &std::ffi::CStr); 20] = [
         (hookseal_status::Ok, c"ok"),
         (hookseal_status::MissingHeader, c"missing_header"),
         (hookseal_status::MalformedHeader, c"malformed_header"),
@@ -118,6 +121,7 @@ fn code_cstr(status: u32) -> &'static std::ffi::CStr {
         (hookseal_status::EventMismatch, c"event_mismatch"),
         (hookseal_status::ClinicMismatch, c"clinic_mismatch"),
         (hookseal_status::TimestampOutOfTolerance, c"timestamp_out_of_tolerance"),
+        (hookseal_status::StoreUnavailable, c"store_unavailable"),
         (hookseal_status::InvalidSecret, c"invalid_secret"),
         (hookseal_status::InsecureDefaultKey, c"insecure_default_key"),
         (hookseal_status::UnknownProvider, c"unknown_provider"),
@@ -165,7 +169,8 @@ pub unsafe extern "C" fn hookseal_last_error_message(
 
 /// The HTTP status a receiver answers with for the contract's error `code` (`"signature_mismatch"`, …), from the
 /// core's table shared by every framework helper: 401 when the delivery did not prove it is genuine, 413 for
-/// `payload_too_large`, 400 for any other refused delivery, 500 for a configuration error; 0 if `code` is NULL or
+/// `payload_too_large`, 400 for any other refused delivery, 503 for `store_unavailable`, 500 for a configuration
+/// error; 0 if `code` is NULL or
 /// not one of the contract's codes.
 ///
 /// # Safety

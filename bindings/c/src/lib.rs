@@ -14,11 +14,17 @@ mod bytes;
 mod error;
 mod options;
 mod sign;
+mod store;
 mod verifier;
 
 pub use bytes::{hookseal_bytes, hookseal_bytes_data, hookseal_bytes_free, hookseal_bytes_len};
 pub use error::{hookseal_code_http_status, hookseal_last_error_message, hookseal_status, hookseal_status_code};
 pub use sign::hookseal_sign;
+pub use store::{
+    hookseal_claim, hookseal_claim_free, hookseal_claim_status, hookseal_store, hookseal_store_backend,
+    hookseal_store_claim, hookseal_store_complete, hookseal_store_describe, hookseal_store_free, hookseal_store_open,
+    hookseal_store_release,
+};
 pub use verifier::{
     hookseal_verifier, hookseal_verifier_free, hookseal_verifier_max_body_bytes, hookseal_verifier_new, hookseal_verify,
 };

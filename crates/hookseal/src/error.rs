@@ -29,6 +29,9 @@ pub enum ErrorCode {
     ClinicMismatch = 9,
     /// The delivery's timestamp is outside the replay window.
     TimestampOutOfTolerance = 10,
+    /// The dedupe store cannot be reached (connection refused, a timeout, a locked or full SQLite file): the delivery
+    /// is not processed and not acknowledged, so the provider retries (../shared/DEDUPE.md, "Failure is closed").
+    StoreUnavailable = 11,
     /// A secret is missing, empty, or not decodable for its scheme.
     InvalidSecret = 101,
     /// Baremeds' documented default key `xxx` was configured without `allow_insecure_default`.
@@ -41,7 +44,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, verification codes first.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::MissingHeader,
         ErrorCode::MalformedHeader,
         ErrorCode::SignatureMismatch,
@@ -52,6 +55,7 @@ impl ErrorCode {
         ErrorCode::EventMismatch,
         ErrorCode::ClinicMismatch,
         ErrorCode::TimestampOutOfTolerance,
+        ErrorCode::StoreUnavailable,
         ErrorCode::InvalidSecret,
         ErrorCode::InsecureDefaultKey,
         ErrorCode::UnknownProvider,
@@ -71,6 +75,7 @@ impl ErrorCode {
             ErrorCode::EventMismatch => "event_mismatch",
             ErrorCode::ClinicMismatch => "clinic_mismatch",
             ErrorCode::TimestampOutOfTolerance => "timestamp_out_of_tolerance",
+            ErrorCode::StoreUnavailable => "store_unavailable",
             ErrorCode::InvalidSecret => "invalid_secret",
             ErrorCode::InsecureDefaultKey => "insecure_default_key",
             ErrorCode::UnknownProvider => "unknown_provider",
@@ -100,11 +105,14 @@ impl ErrorCode {
     }
 
     /// The HTTP status a receiver answers with, shared by every framework helper: 401 where the delivery failed to
-    /// prove it is genuine, 413 for `payload_too_large`, 400 for any other refused delivery, 500 for a configuration
-    /// error (the receiver, not the sender, is at fault).
+    /// prove it is genuine, 413 for `payload_too_large`, 400 for any other refused delivery, 503 for
+    /// `store_unavailable` (every provider retries a 5xx), 500 for a configuration error (the receiver, not the sender,
+    /// is at fault).
     pub const fn http_status(self) -> u16 {
         if self.is_config() {
             500
+        } else if matches!(self, ErrorCode::StoreUnavailable) {
+            503
         } else if self.is_authentication() {
             401
         } else if matches!(self, ErrorCode::PayloadTooLarge) {

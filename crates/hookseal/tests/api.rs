@@ -127,6 +127,7 @@ fn error_codes_are_stable() {
     }
     assert_eq!(ErrorCode::MissingHeader as u32, 1);
     assert_eq!(ErrorCode::TimestampOutOfTolerance as u32, 10);
+    assert_eq!(ErrorCode::StoreUnavailable as u32, 11);
     assert_eq!(ErrorCode::InvalidOption as u32, 104);
 }
 
@@ -137,6 +138,7 @@ fn http_statuses_follow_the_kind_of_failure() {
         assert_eq!(status(code), Some(401), "{code}");
     }
     assert_eq!(status("payload_too_large"), Some(413));
+    assert_eq!(status("store_unavailable"), Some(503));
     for code in ["invalid_json", "missing_field", "event_mismatch", "clinic_mismatch", "timestamp_out_of_tolerance"] {
         assert_eq!(status(code), Some(400), "{code}");
     }
