@@ -8,6 +8,9 @@ fn main() {
     let crate_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     // A SONAME, so a program linked against the shared library finds it by name (and rpath), not by build path.
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libhookseal_ffi.so");
+    // Never unloaded once loaded: PHP's FFI::cdef opens the library on each request and closes it at the request's
+    // end, which would drop the process's dedupe stores (and their SQLite and Redis connections) every time.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     let bindings = match cbindgen::generate(&crate_dir) {

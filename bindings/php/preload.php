@@ -74,8 +74,9 @@ require_once __DIR__ . '/autoload.php';
     }
 
     // The classes, parents first, and sign() (declared by autoload.php): compiled once, shared by every request.
-    foreach (['Ffi', 'HooksealException', 'VerificationException', 'ConfigException', 'Headers', 'Event', 'Verifier']
-             as $class) {
+    $classes = ['Ffi', 'HooksealException', 'VerificationException', 'ConfigException', 'StoreException', 'Headers',
+        'Event', 'Verifier', 'Claim', 'Store', 'Answer', 'Webhook'];
+    foreach ($classes as $class) {
         if (!class_exists("Hookseal\\$class")) {
             throw new RuntimeException("hookseal preload: class Hookseal\\$class not found");
         }

@@ -10,17 +10,22 @@
  *     NOVAMED_WEBHOOK_SECRET   required: the key NovaMed sends in x-api-key
  *     NOVAMED_CLINIC_ID        optional: refuse NovaMed deliveries for any other clinic (400 clinic_mismatch)
  *     HOOKSEAL_MAX_BODY_BYTES  optional: the body size limit for both receivers (default 1 MiB; over it: 413)
- *     HOOKSEAL_SEEN_DIR        optional: where the seen-set of idempotency keys lives (default: <tmp>/hookseal-seen)
+ *     HOOKSEAL_STORE           optional: the dedupe store's URL (default: sqlite://<tmp>/hookseal-php.db; Redis for
+ *                              several hosts: redis://host:6379/0)
+ *     HOOKSEAL_EXAMPLE_DELAY_MS optional: the handler sleeps this long (rehearse concurrent copies and crashes)
  *
  * Answers: 200 {"status": "processed", ...} the first time, 200 {"status": "duplicate", ...} when the idempotency
- * key comes back (still a 2xx, so the provider stops retrying); a refusal is {"error": "<code>"} with 401 (signature
- * or key), 413 (too large) or 400 (anything else), and the reason goes to the server log, never to the sender.
+ * key comes back (still a 2xx, so the provider stops retrying), 503 {"error": "in_progress"} with Retry-After while
+ * another worker processes it, 503 {"error": "store_unavailable"} when the store is down (the provider retries); a
+ * refusal is {"error": "<code>"} with 401 (signature or key), 413 (too large) or 400 (anything else), and the reason
+ * goes to the server log, never to the sender.
  */
 
 declare(strict_types=1);
 
 use Hookseal\Event;
-use Hookseal\Headers;
+use Hookseal\Store;
+use Hookseal\Webhook;
 use Hookseal\HooksealException;
 use Hookseal\Verifier;
 
@@ -85,49 +90,21 @@ function verifier_for(string $path, ?int $limit): ?Verifier
 }
 
 /*
- * Idempotency: providers retry (ELMED up to 3 times, NovaMed up to 5), so one event can arrive more than once.
- * PHP workers share no memory, so the seen-set is a directory with one file per idempotency key: fopen mode 'x' is
- * an atomic create (O_EXCL), so of two concurrent copies of a delivery exactly one claims the key, with no lock.
- * It serves one host; with several hosts use a shared store instead: Redis `SET key 1 NX EX 86400`, or an INSERT
- * into a table with a unique constraint on the key, in the same transaction as the work. Old entries can be
- * pruned by age (e.g. `find "$HOOKSEAL_SEEN_DIR" -type f -mmin +1440 -delete` from cron): providers stop retrying
- * after about an hour.
+ * Exactly once: providers retry (ELMED up to 3 times, NovaMed up to 5), and PHP workers share no memory, so the
+ * idempotency keys live in a store every worker shares (bindings/php/README.md, "Exactly once"): HOOKSEAL_STORE,
+ * by default an SQLite file in the system temp directory (one host). With several hosts use Redis
+ * (`redis://host:6379/0`). The native library keeps the worker's store, and its connections, between requests.
  */
-function seen_dir(): string
+function store(): Store
 {
-    $dir = getenv('HOOKSEAL_SEEN_DIR') ?: sys_get_temp_dir() . '/hookseal-seen';
-    if (!is_dir($dir) && !@mkdir($dir, 0700, true) && !is_dir($dir)) {
-        throw new RuntimeException("cannot create the seen-set directory $dir");
+    $url = getenv('HOOKSEAL_STORE') ?: 'sqlite://' . sys_get_temp_dir() . '/hookseal-php.db';
+    static $logged = false;
+    $store = new Store($url);
+    if (!$logged) {
+        log_line("store: {$store->url} (worker " . getmypid() . ')');
+        $logged = true;
     }
-    return $dir;
-}
-
-function seen_path(string $key): string
-{
-    // Keys are provider text ("sha256:…", "evt_…"): hashed, they make safe file names of one length.
-    return seen_dir() . '/' . hash('sha256', $key);
-}
-
-/** Claims `$key`: true the first time, false for a retry or duplicate (also while the first is still running). */
-function first_delivery(string $key): bool
-{
-    $path = seen_path($key);
-    $file = @fopen($path, 'x');
-    if ($file === false) {
-        if (file_exists($path)) {
-            return false;
-        }
-        throw new RuntimeException("cannot write to the seen-set at $path");
-    }
-    fwrite($file, date(DATE_ATOM) . "\n");
-    fclose($file);
-    return true;
-}
-
-/** Releases a claim whose processing failed, so the provider's retry is processed instead of called a duplicate. */
-function forget(string $key): void
-{
-    @unlink(seen_path($key));
+    return $store;
 }
 
 /** Routes an event by type, as the provider docs do. Unknown types are accepted: providers add events. */
@@ -145,24 +122,22 @@ function dispatch(Event $event): void
     };
 }
 
-/** @return array{int, array<string, mixed>} */
+/** @return array<string, mixed> */
 function handle(Event $event): array
 {
-    if (!first_delivery($event->idempotencyKey)) {
-        return [200, ['status' => 'duplicate', 'idempotency_key' => $event->idempotencyKey]];
+    // The key only: no patient data in logs.
+    log_line("processing {$event->idempotencyKey}");
+    $delay = (int) (getenv('HOOKSEAL_EXAMPLE_DELAY_MS') ?: 0);
+    if ($delay > 0) {
+        usleep($delay * 1000); // rehearse slow work: concurrent copies, a worker killed mid-handler
     }
-    try {
-        dispatch($event);
-    } catch (Throwable $e) {
-        forget($event->idempotencyKey); // the answer is a 500: the provider retries, and the retry is processed
-        throw $e;
-    }
-    return [200, [
+    dispatch($event);
+    return [
         'status' => 'processed',
         'event_type' => $event->eventType,
         'idempotency_key' => $event->idempotencyKey,
         'is_test' => $event->isTest,
-    ]];
+    ];
 }
 
 $path = parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH) ?: '/';
@@ -177,19 +152,9 @@ try {
         answer(405, ['error' => 'method_not_allowed']);
         return;
     }
-    // A declared length over the limit is refused before reading a byte; a body without one (chunked) is read up to
-    // one byte past the limit, so an oversize body is refused whole, never verified from its truncated start.
-    $limit = $verifier->maxBodyBytes;
-    $declared = $_SERVER['CONTENT_LENGTH'] ?? '';
-    if (is_string($declared) && ctype_digit($declared) && (int) $declared > $limit) {
-        log_line("$path: payload_too_large: Content-Length $declared is over the limit of $limit bytes");
-        answer(413, ['error' => 'payload_too_large']);
-        return;
-    }
-    $body = file_get_contents('php://input', false, null, 0, $limit + 1);
-    $event = $verifier->verify($body === false ? '' : $body, Headers::fromGlobals());
-    [$status, $answer] = handle($event);
-    answer($status, $answer);
+    // Reads the raw body (refusing one over the limit before buffering it), verifies, then runs handle() once per
+    // idempotency key: a duplicate is answered 200 "duplicate", a copy in progress elsewhere 503 with Retry-After.
+    Webhook::receive($verifier, 'handle', store())->send();
 } catch (HooksealException $e) {
     // The code for the sender, the reason for the log (never a secret, but a prober learns nothing more).
     log_line("$path: refused: {$e->getMessage()}");

@@ -22,6 +22,7 @@ final class Ffi
     public const SCOPE = 'HOOKSEAL';
 
     private const STATUS_OK = 0;
+    private const STATUS_STORE_UNAVAILABLE = 11;
     private const STATUS_INVALID_UTF8 = 1001;
 
     private static ?\FFI $ffi = null;
@@ -188,8 +189,9 @@ final class Ffi
 
     /**
      * The exception for a failed call: VerificationException for the contract's verification codes (1–10),
-     * ConfigException for its configuration codes (101–104); the C ABI's own statuses (NULL, panic, malformed
-     * headers block) cannot come from this package's calls except as a bug, and are a plain \RuntimeException.
+     * StoreException for `store_unavailable` (11), ConfigException for its configuration codes (101–104); the C
+     * ABI's own statuses (NULL, panic, malformed headers block) cannot come from this package's calls except as a
+     * bug, and are a plain \RuntimeException.
      */
     public static function error(int $status): \RuntimeException
     {
@@ -198,6 +200,9 @@ final class Ffi
         $message = self::lastErrorMessage();
         if ($status >= 1 && $status <= 10) {
             return new VerificationException($code, $message);
+        }
+        if ($status === self::STATUS_STORE_UNAVAILABLE) {
+            return new StoreException($code, $message);
         }
         if ($status >= 101 && $status <= 104) {
             return new ConfigException($code, $message);

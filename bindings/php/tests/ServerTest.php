@@ -159,7 +159,8 @@ final class ServerTest extends TestCase
 
         // The reason is in the server's log, never in the answer; no secret is in either.
         $log = file_get_contents($this->log);
-        self::assertStringContainsString('refused: signature_mismatch: ', $log);
+        self::assertStringContainsString('refused a delivery: signature_mismatch: ', $log);
+        self::assertStringContainsString("store: sqlite://", $log);
         self::assertStringContainsString('ELMED order ORD-2026-00088 is now IN_TRANSIT', $log);
         self::assertStringNotContainsString(self::ELMED_SECRET, $log);
         self::assertStringNotContainsString(self::NOVAMED_KEY, $log);
@@ -176,8 +177,9 @@ final class ServerTest extends TestCase
             $out, $code);
         self::assertSame(0, $code, implode("\n", $out));
         self::assertSame([true, true, true, ['Hookseal\Ffi', 'Hookseal\HooksealException',
-            'Hookseal\VerificationException', 'Hookseal\ConfigException', 'Hookseal\Headers', 'Hookseal\Event',
-            'Hookseal\Verifier']], json_decode(implode('', $out), true));
+            'Hookseal\VerificationException', 'Hookseal\ConfigException', 'Hookseal\StoreException', 'Hookseal\Headers',
+            'Hookseal\Event', 'Hookseal\Verifier', 'Hookseal\Claim', 'Hookseal\Store', 'Hookseal\Answer',
+            'Hookseal\Webhook']], json_decode(implode('', $out), true));
     }
 
     public function testPreloadingAsRootWithoutFfiPreloadSaysWhatToDo(): void
@@ -212,9 +214,8 @@ final class ServerTest extends TestCase
     private function start(array $prefix, array $settings): void
     {
         $dir = self::$scratch . '/run-' . bin2hex(random_bytes(4));
-        mkdir($dir . '/seen', 0777, true);
-        chmod($dir, 0777);
-        chmod($dir . '/seen', 0777);
+        mkdir($dir, 0777, true);
+        chmod($dir, 0777); // the unprivileged server creates its SQLite store here
         $this->log = $dir . '/server.log';
         if ($prefix === ['{unprivileged}']) {
             if (self::isRoot()) {
@@ -238,7 +239,7 @@ final class ServerTest extends TestCase
             'NOVAMED_WEBHOOK_SECRET' => self::NOVAMED_KEY,
             'NOVAMED_CLINIC_ID' => self::CLINIC,
             'HOOKSEAL_MAX_BODY_BYTES' => (string) self::LIMIT,
-            'HOOKSEAL_SEEN_DIR' => $dir . '/seen',
+            'HOOKSEAL_STORE' => "sqlite://$dir/store.db",
         ] + getenv();
         $this->process = proc_open($command, [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->log, 'a'],
             2 => ['file', $this->log, 'a']], $pipes, self::root(), $env);

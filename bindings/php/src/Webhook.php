@@ -1,0 +1,134 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Hookseal;
+
+/**
+ * The receiver's whole job for one delivery, in plain PHP: read the raw body, verify it, then run the handler exactly
+ * once per idempotency key when a store is given (../shared/DEDUPE.md):
+ *
+ *     $store = new \Hookseal\Store(getenv('HOOKSEAL_STORE') ?: 'sqlite:///var/lib/app/hookseal.db');
+ *     \Hookseal\Webhook::receive($verifier, function (\Hookseal\Event $event): array {
+ *         // ... process ...
+ *         return ['status' => 'processed'];
+ *     }, $store)->send();
+ *
+ * | outcome                    | answer                                                                          |
+ * |----------------------------|---------------------------------------------------------------------------------|
+ * | refused delivery           | the code's status (401, 413, 400), `{"error": "<code>"}`; the handler not run   |
+ * | claimed, handler returned  | the handler's answer (an array is 200 JSON), then `complete`                    |
+ * | claimed, handler threw     | `release`, then the exception propagates (answer 500: the provider retries)     |
+ * | duplicate                  | 200 `{"status": "duplicate", "idempotency_key": "…"}`; the handler not run       |
+ * | in progress elsewhere      | 503, `Retry-After: <lease left>`, `{"error": "in_progress"}`                     |
+ * | store unreachable          | 503, `Retry-After: 5`, `{"error": "store_unavailable"}`                          |
+ *
+ * Without a store the handler runs for every verified delivery (deduplicate yourself). The namespace defaults to the
+ * verifier's provider. A `complete` that fails after the handler returned is logged (error_log) and the handler's
+ * answer still goes out: the work was done, and a 5xx would make the provider send it again.
+ */
+final class Webhook
+{
+    /** Retry-After for `store_unavailable`: the store is usually back within seconds (a restart, a failover). */
+    public const STORE_RETRY_AFTER = 5;
+
+    private function __construct()
+    {
+    }
+
+    /**
+     * The current request (`php://input`, `$_SERVER`): a declared Content-Length over the limit is refused before a
+     * byte is read; a body without one is read up to one byte past the limit, so it is refused whole.
+     *
+     * @param callable(Event): (array<string, mixed>|Answer) $handler
+     */
+    public static function receive(
+        Verifier $verifier,
+        callable $handler,
+        ?Store $store = null,
+        ?string $namespace = null,
+    ): Answer {
+        $limit = $verifier->maxBodyBytes;
+        $declared = $_SERVER['CONTENT_LENGTH'] ?? '';
+        if (is_string($declared) && ctype_digit($declared) && (int) $declared > $limit) {
+            return self::refused(new VerificationException(
+                'payload_too_large',
+                "Content-Length $declared is over the limit of $limit bytes",
+            ));
+        }
+        $body = file_get_contents('php://input', false, null, 0, $limit + 1);
+        return self::process($verifier, $body === false ? '' : $body, Headers::fromGlobals(), $handler, $store, $namespace);
+    }
+
+    /**
+     * One delivery given as its raw body and headers (tests, queues, frameworks).
+     *
+     * @param array<array-key, mixed>|Headers $headers
+     * @param callable(Event): (array<string, mixed>|Answer) $handler
+     */
+    public static function process(
+        Verifier $verifier,
+        string $body,
+        #[\SensitiveParameter] array|Headers $headers,
+        callable $handler,
+        ?Store $store = null,
+        ?string $namespace = null,
+    ): Answer {
+        try {
+            $event = $verifier->verify($body, $headers);
+        } catch (VerificationException $e) {
+            return self::refused($e);
+        }
+        if ($store === null) {
+            return self::answer($handler($event));
+        }
+        try {
+            $claim = $store->claim($namespace ?? $verifier->provider, $event->idempotencyKey);
+        } catch (StoreException $e) {
+            error_log("hookseal: not processed, the store is unavailable: {$e->getMessage()}");
+            return new Answer(503, ['error' => $e->errorCode], ['Retry-After' => (string) self::STORE_RETRY_AFTER]);
+        }
+        if ($claim->status === Claim::DUPLICATE) {
+            return new Answer(200, ['status' => 'duplicate', 'idempotency_key' => $event->idempotencyKey]);
+        }
+        if ($claim->status === Claim::IN_PROGRESS) {
+            return new Answer(503, ['error' => 'in_progress'], ['Retry-After' => (string) $claim->retryAfter]);
+        }
+        try {
+            $answer = self::answer($handler($event));
+        } catch (\Throwable $e) {
+            try {
+                $store->release($claim);
+            } catch (StoreException $released) {
+                error_log("hookseal: releasing a failed claim: {$released->getMessage()} (its lease runs out)");
+            }
+            throw $e;
+        }
+        try {
+            $store->complete($claim);
+        } catch (StoreException $e) {
+            error_log("hookseal: the handler ran but its key could not be marked done: {$e->getMessage()}");
+        }
+        return $answer;
+    }
+
+    private static function refused(VerificationException $e): Answer
+    {
+        // The code for the sender, the reason for the log (never a secret; a prober learns nothing more).
+        error_log("hookseal: refused a delivery: {$e->getMessage()}");
+        return new Answer($e->httpStatus, ['error' => $e->errorCode]);
+    }
+
+    /** @param mixed $returned */
+    private static function answer(mixed $returned): Answer
+    {
+        if ($returned instanceof Answer) {
+            return $returned;
+        }
+        if (is_array($returned)) {
+            return new Answer(200, $returned);
+        }
+        throw new \TypeError('a webhook handler returns an array (answered 200 as JSON) or a \Hookseal\Answer, not '
+            . get_debug_type($returned));
+    }
+}
