@@ -140,7 +140,7 @@ bench-store: python node php
 	$(WITH_REDIS) $(VENV_PY) bindings/python/bench/bench_store.py
 	$(WITH_REDIS) node bindings/node/bench/bench_store.js
 	$(WITH_REDIS) php -d ffi.enable=1 bindings/php/bench/bench_store.php
-	$(WITH_REDIS) $(CARGO) run --release --locked -p hookseal-store --example bench_store
+	$(WITH_REDIS) $(CARGO) bench -p hookseal-store --locked
 
 ## Fuzzing (fuzz/, cargo-fuzz on nightly): every target for FUZZ_SECONDS each (default 60), or FUZZ_RUNS executions
 ## each (`make fuzz FUZZ_RUNS=10000000`); `make test` runs each for 5 seconds. Crashes land in fuzz/artifacts/.
