@@ -1,26 +1,36 @@
-"""A runnable FastAPI receiver for ELMED and NovaMed webhooks, verified by hookseal.
+"""A runnable FastAPI receiver for ELMED and NovaMed webhooks, verified by hookseal and processed exactly once.
 
     ELMED_WEBHOOK_SECRET=... NOVAMED_WEBHOOK_SECRET=... uvicorn --app-dir examples/fastapi app:app
 
 Environment:
-    ELMED_WEBHOOK_SECRET     required: the HMAC secret ELMED signs with (X-ELMED-Signature)
-    NOVAMED_WEBHOOK_SECRET   required: the key NovaMed sends in x-api-key
-    NOVAMED_CLINIC_ID        optional: refuse NovaMed deliveries for any other clinic (400 clinic_mismatch)
-    HOOKSEAL_MAX_BODY_BYTES  optional: the body size limit for both receivers (default 1 MiB; over it: 413)
+    ELMED_WEBHOOK_SECRET       required: the HMAC secret ELMED signs with (X-ELMED-Signature)
+    NOVAMED_WEBHOOK_SECRET     required: the key NovaMed sends in x-api-key
+    NOVAMED_CLINIC_ID          optional: refuse NovaMed deliveries for any other clinic (400 clinic_mismatch)
+    HOOKSEAL_MAX_BODY_BYTES    optional: the body size limit for both receivers (default 1 MiB; over it: 413)
+    HOOKSEAL_STORE             optional: the dedupe store every process shares (default: an SQLite file in the
+                               system's temp dir, shared by every process on this host; redis://host:6379/0 for
+                               several hosts)
+    HOOKSEAL_EXAMPLE_DELAY_MS  optional: each handler sleeps this long before answering (default 0), to rehearse
+                               concurrent copies of one delivery and a process killed mid-handler
 
 A refused delivery never reaches an endpoint: the ``hookseal.fastapi.webhook`` dependency raises ``HTTPException``
-with 401 (signature or key), 413 (too large) or 400 (anything else), so the answer is ``{"detail": "<code>"}``.
+with 401 (signature or key), 413 (too large) or 400 (anything else), so the answer is ``{"detail": "<code>"}``. A
+genuine one is processed once across every process (``hookseal.fastapi.exactly_once``): its retries get 200
+``{"status": "duplicate", ...}``, a copy arriving while the first is processed gets 503 ``{"error": "in_progress"}``
+with ``Retry-After``, and a store that cannot be reached 503 ``store_unavailable`` (the provider retries both).
+``GET /healthz`` answers ``{"status": "ok"}``.
 """
 
+import asyncio
 import logging
 import os
-import threading
-from typing import Any, Dict, Optional, Set
+import tempfile
+from typing import Any, Dict, Optional
 
 from fastapi import Depends, FastAPI
 
 import hookseal
-from hookseal.fastapi import webhook
+from hookseal.fastapi import exactly_once, webhook
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logger = logging.getLogger("webhooks")
@@ -55,40 +65,32 @@ novamed = hookseal.Verifier(
     max_body_bytes=_limit,
 )
 
-# Idempotency: providers retry (ELMED up to 3 times, NovaMed up to 5), so the same event can arrive more than once.
-# This in-memory set only works within one process. In production use a shared store instead, since uvicorn
-# workers (and replicas) do not share memory: Redis `SET key 1 NX EX 86400`, or an INSERT into a table with a
-# unique constraint on the idempotency key, done in the same transaction as the work. The lock keeps the pattern
-# correct if an endpoint is made a plain `def` (FastAPI then runs it in a thread pool).
-_seen: Set[str] = set()
-_seen_lock = threading.Lock()
+
+def _delay_seconds() -> float:
+    raw = os.environ.get("HOOKSEAL_EXAMPLE_DELAY_MS", "") or "0"
+    if not raw.isascii() or not raw.isdigit():
+        raise RuntimeError(f"HOOKSEAL_EXAMPLE_DELAY_MS must be a whole number of milliseconds, not {raw!r}")
+    return int(raw) / 1000
 
 
-def first_delivery(key: str) -> bool:
-    """Claims ``key``; True the first time it is seen, False for a retry or a duplicate (also while the first
-    delivery is still being processed: two concurrent copies never both run)."""
-    with _seen_lock:
-        if key in _seen:
-            return False
-        _seen.add(key)
-        return True
+_delay = _delay_seconds()
+
+# Exactly once: providers retry (ELMED up to 3 times, NovaMed up to 5), and uvicorn's processes (and hosts) share no
+# memory, so the idempotency keys live in a store they all reach. The SQLite default serves every process of this
+# host; set HOOKSEAL_STORE=redis://... when several hosts receive the same provider. An AsyncStore runs each store
+# call in a worker thread, so the event loop never waits for the store.
+store = hookseal.AsyncStore(
+    os.environ.get("HOOKSEAL_STORE") or "sqlite://" + os.path.join(tempfile.gettempdir(), "hookseal-fastapi.db")
+)
+logger.info("store: %s", store.url)  # redacted: never a password
 
 
-def forget(key: str) -> None:
-    """Releases a claim whose processing failed, so the provider's retry is processed instead of called a duplicate."""
-    with _seen_lock:
-        _seen.discard(key)
-
-
-def handle(event: hookseal.Event) -> Dict[str, Any]:
-    """The answer common to both providers: a duplicate is still a 2xx, so that the provider stops retrying."""
-    if not first_delivery(event.idempotency_key):
-        return {"status": "duplicate", "idempotency_key": event.idempotency_key}
-    try:
-        dispatch(event)
-    except Exception:
-        forget(event.idempotency_key)  # the answer is a 500: the provider retries, and the retry is processed
-        raise
+async def handle(event: hookseal.Event) -> Dict[str, Any]:
+    """The answer common to both providers, once per event (duplicates are answered by ``exactly_once``)."""
+    logger.info("processing %s", event.idempotency_key)  # the key only: no patient data in logs
+    if _delay:
+        await asyncio.sleep(_delay)
+    dispatch(event)  # if it raises, the answer is a 500 and the claim is released: the provider's retry is processed
     return {
         "status": "processed",
         "event_type": event.event_type,
@@ -115,14 +117,22 @@ def dispatch(event: hookseal.Event) -> None:
 app = FastAPI(title="hookseal webhook receiver")
 
 
+# exactly_once goes under the route decorator: FastAPI registers what it returns.
 @app.post("/webhooks/elmed")
+@exactly_once(store)
 async def on_elmed(event: hookseal.Event = Depends(webhook(elmed))) -> Dict[str, Any]:
-    return handle(event)
+    return await handle(event)
 
 
 @app.post("/webhooks/novamed")
+@exactly_once(store)
 async def on_novamed(event: hookseal.Event = Depends(webhook(novamed))) -> Dict[str, Any]:
-    return handle(event)
+    return await handle(event)
+
+
+@app.get("/healthz")
+async def healthz() -> Dict[str, str]:
+    return {"status": "ok"}
 
 
 if __name__ == "__main__":

@@ -1,21 +1,29 @@
-"""A runnable Flask receiver for ELMED and NovaMed webhooks, verified by hookseal.
+"""A runnable Flask receiver for ELMED and NovaMed webhooks, verified by hookseal and processed exactly once.
 
-    ELMED_WEBHOOK_SECRET=... NOVAMED_WEBHOOK_SECRET=... gunicorn --chdir examples/flask app:app
+    ELMED_WEBHOOK_SECRET=... NOVAMED_WEBHOOK_SECRET=... gunicorn -w 4 --chdir examples/flask app:app
 
 Environment:
-    ELMED_WEBHOOK_SECRET     required: the HMAC secret ELMED signs with (X-ELMED-Signature)
-    NOVAMED_WEBHOOK_SECRET   required: the key NovaMed sends in x-api-key
-    NOVAMED_CLINIC_ID        optional: refuse NovaMed deliveries for any other clinic (400 clinic_mismatch)
-    HOOKSEAL_MAX_BODY_BYTES  optional: the body size limit for both receivers (default 1 MiB; over it: 413)
+    ELMED_WEBHOOK_SECRET       required: the HMAC secret ELMED signs with (X-ELMED-Signature)
+    NOVAMED_WEBHOOK_SECRET     required: the key NovaMed sends in x-api-key
+    NOVAMED_CLINIC_ID          optional: refuse NovaMed deliveries for any other clinic (400 clinic_mismatch)
+    HOOKSEAL_MAX_BODY_BYTES    optional: the body size limit for both receivers (default 1 MiB; over it: 413)
+    HOOKSEAL_STORE             optional: the dedupe store every worker shares (default: an SQLite file in the system's
+                               temp dir, shared by every worker on this host; redis://host:6379/0 for several hosts)
+    HOOKSEAL_EXAMPLE_DELAY_MS  optional: each handler sleeps this long before answering (default 0), to rehearse
+                               concurrent copies of one delivery and a worker killed mid-handler
 
 A refused delivery never reaches a view: ``hookseal.flask.webhook`` answers it with ``{"error": "<code>"}`` and
-401 (signature or key), 413 (too large) or 400 (anything else).
+401 (signature or key), 413 (too large) or 400 (anything else). A genuine one is processed once across every worker:
+its retries get 200 ``{"status": "duplicate", ...}``, a copy arriving while the first is processed gets 503
+``{"error": "in_progress"}`` with ``Retry-After``, and a store that cannot be reached 503 ``store_unavailable`` (the
+provider retries both).
 """
 
 import logging
 import os
-import threading
-from typing import Any, Dict, Optional, Set
+import tempfile
+import time
+from typing import Any, Dict, Optional
 
 from flask import Flask
 
@@ -55,39 +63,31 @@ novamed = hookseal.Verifier(
     max_body_bytes=_limit,
 )
 
-# Idempotency: providers retry (ELMED up to 3 times, NovaMed up to 5), so the same event can arrive more than once.
-# This in-memory set only works within one process. In production use a shared store instead, since gunicorn
-# workers (and replicas) do not share memory: Redis `SET key 1 NX EX 86400`, or an INSERT into a table with a
-# unique constraint on the idempotency key, done in the same transaction as the work.
-_seen: Set[str] = set()
-_seen_lock = threading.Lock()
+
+def _delay_seconds() -> float:
+    raw = os.environ.get("HOOKSEAL_EXAMPLE_DELAY_MS", "") or "0"
+    if not raw.isascii() or not raw.isdigit():
+        raise RuntimeError(f"HOOKSEAL_EXAMPLE_DELAY_MS must be a whole number of milliseconds, not {raw!r}")
+    return int(raw) / 1000
 
 
-def first_delivery(key: str) -> bool:
-    """Claims ``key``; True the first time it is seen, False for a retry or a duplicate (also while the first
-    delivery is still being processed: two concurrent copies never both run)."""
-    with _seen_lock:
-        if key in _seen:
-            return False
-        _seen.add(key)
-        return True
+_delay = _delay_seconds()
 
-
-def forget(key: str) -> None:
-    """Releases a claim whose processing failed, so the provider's retry is processed instead of called a duplicate."""
-    with _seen_lock:
-        _seen.discard(key)
+# Exactly once: providers retry (ELMED up to 3 times, NovaMed up to 5), and gunicorn's workers (and hosts) share no
+# memory, so the idempotency keys live in a store they all reach. The SQLite default serves every worker of this
+# host; set HOOKSEAL_STORE=redis://... when several hosts receive the same provider.
+store = hookseal.Store(
+    os.environ.get("HOOKSEAL_STORE") or "sqlite://" + os.path.join(tempfile.gettempdir(), "hookseal-flask.db")
+)
+logger.info("store: %s", store.url)  # redacted: never a password
 
 
 def handle(event: hookseal.Event) -> Dict[str, Any]:
-    """The answer common to both providers: a duplicate is still a 2xx, so that the provider stops retrying."""
-    if not first_delivery(event.idempotency_key):
-        return {"status": "duplicate", "idempotency_key": event.idempotency_key}
-    try:
-        dispatch(event)
-    except Exception:
-        forget(event.idempotency_key)  # the answer is a 500: the provider retries, and the retry is processed
-        raise
+    """The answer common to both providers, once per event (duplicates are answered by the decorator)."""
+    logger.info("processing %s", event.idempotency_key)  # the key only: no patient data in logs
+    if _delay:
+        time.sleep(_delay)
+    dispatch(event)  # if it raises, the answer is a 500 and the claim is released: the provider's retry is processed
     return {
         "status": "processed",
         "event_type": event.event_type,
@@ -115,13 +115,13 @@ app = Flask(__name__)
 
 
 @app.post("/webhooks/elmed")
-@webhook(elmed)
+@webhook(elmed, store=store)
 def on_elmed(event: hookseal.Event) -> Dict[str, Any]:
     return handle(event)
 
 
 @app.post("/webhooks/novamed")
-@webhook(novamed)
+@webhook(novamed, store=store)
 def on_novamed(event: hookseal.Event) -> Dict[str, Any]:
     return handle(event)
 

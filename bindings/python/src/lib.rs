@@ -11,6 +11,7 @@ mod headers;
 mod json;
 mod options;
 mod sign;
+mod store;
 mod verifier;
 
 /// A body as the core reads it: `bytes` borrowed as they are; a `bytearray` copied once, a `memoryview` turned into
@@ -59,6 +60,8 @@ impl<'py> Body<'py> {
 fn _hookseal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<verifier::Verifier>()?;
     m.add_class::<event::Event>()?;
+    m.add_class::<store::Store>()?;
+    m.add_class::<store::Claim>()?;
     m.add_function(wrap_pyfunction!(sign::sign, m)?)?;
     m.add_function(wrap_pyfunction!(error::http_status, m)?)?;
     m.add("_OPTION_NAMES", hookseal::Options::names().collect::<Vec<_>>())?;

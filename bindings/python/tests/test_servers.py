@@ -1,28 +1,30 @@
 """The runnable receivers in examples/flask and examples/fastapi, served for real (gunicorn, uvicorn) and sent real
 HTTP deliveries signed with ``hookseal.sign``: no framework test client sits between the socket and the verifier, so
-what is checked is what a provider sees (status line, JSON body, chunked uploads, size limits).
+what is checked is what a provider sees (status line, JSON body, chunked uploads, size limits, Retry-After).
 
-Each server is one process with an in-memory seen-set, so every test sends its own unique body (a nonce, or a fresh
-NovaMed event_id) except where a duplicate is the point.
+Each example runs with a dedupe store shared by all its processes (HOOKSEAL_STORE): a fresh SQLite file, and the test
+Redis ($HOOKSEAL_TEST_REDIS_URL, required). Flask is gunicorn with 4 workers; FastAPI is two uvicorn processes on two
+ports, and deliveries alternate between them, so a retry is usually answered by another process than the first copy.
+Every test sends its own unique body (a nonce, or a fresh NovaMed event_id) except where a duplicate is the point.
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.client
+import itertools
 import json
 import os
 import re
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import pytest
 
@@ -43,11 +45,24 @@ STARTUP_TIMEOUT = 20.0
 @dataclass
 class Server:
     name: str
-    port: int
+    ports: List[int]
     error_key: str  # where the refusal code sits in the JSON body: Flask {"error": code}, FastAPI {"detail": code}
+    log: Path
+    store_url: str
+    _next: Iterator[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._next = itertools.cycle(self.ports)
 
     def refusal(self, code: str) -> Dict[str, str]:
         return {self.error_key: code}
+
+    def port(self) -> int:
+        """The next process's port (FastAPI's two alternate; gunicorn's workers share one)."""
+        return next(self._next)
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", "replace")
 
 
 def _free_port() -> int:
@@ -64,7 +79,7 @@ def _command(name: str, port: int) -> List[str]:
         return [
             sys.executable, "-m", "gunicorn",
             "--chdir", str(ROOT / "examples" / "flask"),
-            "--workers", "1", "--threads", "2", "--preload", "--no-control-socket",
+            "--workers", "4", "--threads", "2", "--preload", "--no-control-socket",
             "--bind", f"127.0.0.1:{port}",
             "--graceful-timeout", "3",
             "app:app",
@@ -78,7 +93,7 @@ def _command(name: str, port: int) -> List[str]:
     ]  # fmt: skip
 
 
-def _wait_until_listening(proc: subprocess.Popen[bytes], port: int, log: IO[bytes], name: str) -> None:
+def _wait_until_listening(proc: subprocess.Popen[bytes], port: int, log: Path, name: str) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -88,9 +103,7 @@ def _wait_until_listening(proc: subprocess.Popen[bytes], port: int, log: IO[byte
                 return
         except OSError:
             time.sleep(0.05)
-    log.flush()
-    log.seek(0)
-    output = log.read().decode("utf-8", "replace")
+    output = log.read_text("utf-8", "replace")
     state = f"exited with {proc.returncode}" if proc.poll() is not None else f"not listening after {STARTUP_TIMEOUT} s"
     pytest.fail(f"the {name} example server {state}; its stderr and stdout:\n{output}", pytrace=False)
 
@@ -105,27 +118,53 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-@pytest.fixture(scope="module", params=["flask", "fastapi"])
-def server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    name: str = request.param
-    port = _free_port()
+def redis_url() -> str:
+    url = os.environ.get("HOOKSEAL_TEST_REDIS_URL", "")
+    if not url:
+        pytest.fail("HOOKSEAL_TEST_REDIS_URL is not set: run the tests under scripts/with-redis.sh (make test does)",
+                    pytrace=False)
+    return url
+
+
+def start(name: str, store_url: str, directory: Path, **extra_env: str) -> Iterator[Server]:
+    """Serves the example (gunicorn -w 4, or two uvicorn processes) with ``store_url``; stops it afterwards."""
     env = dict(os.environ)
     env.update(
         ELMED_WEBHOOK_SECRET=ELMED_SECRET,
         NOVAMED_WEBHOOK_SECRET=NOVAMED_KEY,
         NOVAMED_CLINIC_ID=CLINIC_ID,
         HOOKSEAL_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
+        HOOKSEAL_STORE=store_url,
         PYTHONUNBUFFERED="1",
+        **extra_env,
     )
-    # The server's output goes to a file, not a pipe: nobody reads a pipe while the tests run, and a full one would
-    # block the server.
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(_command(name, port), env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
+    # The servers' output goes to a file opened for appending (every process writes at its end), not a pipe: nobody
+    # reads a pipe while the tests run, and a full one would block the server.
+    log = directory / f"{name}.log"
+    procs: List[subprocess.Popen[bytes]] = []
+    ports = [_free_port() for _ in range(1 if name == "flask" else 2)]
+    try:
+        with open(log, "ab") as out:
+            for port in ports:
+                procs.append(subprocess.Popen(_command(name, port), env=env, stdout=out, stderr=subprocess.STDOUT))
+        for proc, port in zip(procs, ports):
             _wait_until_listening(proc, port, log, name)
-            yield Server(name, port, "error" if name == "flask" else "detail")
-        finally:
+        yield Server(name, ports, "error" if name == "flask" else "detail", log, store_url)
+    finally:
+        for proc in procs:
             _stop(proc)
+
+
+@pytest.fixture(
+    scope="module",
+    params=[("flask", "sqlite"), ("flask", "redis"), ("fastapi", "sqlite"), ("fastapi", "redis")],
+    ids=lambda p: "-".join(p),
+)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    name, backend = request.param
+    directory = tmp_path_factory.mktemp(f"{name}-{backend}")
+    store_url = f"sqlite://{directory / 'dedupe.db'}" if backend == "sqlite" else redis_url()
+    yield from start(name, store_url, directory)
 
 
 # --- sending deliveries --------------------------------------------------------------------------------------------
@@ -140,7 +179,20 @@ def post(
     chunk_size: Optional[int] = None,
 ) -> Tuple[int, Any]:
     """POSTs ``body`` (with Content-Length, or chunked in pieces of ``chunk_size``) and returns (status, JSON)."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    status, _, answer = exchange(server, path, body, headers, chunk_size=chunk_size)
+    return status, answer
+
+
+def exchange(
+    server: Server,
+    path: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    chunk_size: Optional[int] = None,
+) -> Tuple[int, Dict[str, str], Any]:
+    """POSTs to the next process: (status, headers with lower-case names, JSON)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port(), timeout=10)
     try:
         if chunk_size is None:
             conn.request("POST", path, body=body, headers=dict(headers))
@@ -152,7 +204,7 @@ def post(
         response = conn.getresponse()
         raw = response.read()
         assert response.getheader("Content-Type", "").startswith("application/json"), raw
-        return response.status, json.loads(raw)
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, json.loads(raw)
     finally:
         conn.close()
 
@@ -219,16 +271,24 @@ def test_elmed_sample_is_processed_then_a_retry_is_a_duplicate(server: Server, s
     assert post(server, "/webhooks/elmed", body, headers) == (200, duplicate(body_key(body)))
 
 
-def test_concurrent_retries_are_processed_once(server: Server) -> None:
-    # Deliveries of one event racing each other (gunicorn runs 2 threads here): the seen-set's lock lets one through.
+def test_concurrent_copies_are_processed_once(server: Server) -> None:
+    # Copies of one event racing each other across the processes: the store lets one through. The others find it in
+    # progress (503 with Retry-After, so the provider tries again) or, once it is done, a duplicate.
     body = elmed_body(ELMED_SAMPLES[0])
     headers = elmed_signed(body)
     with ThreadPoolExecutor(max_workers=6) as pool:
-        answers = list(pool.map(lambda _: post(server, "/webhooks/elmed", body, headers), range(6)))
+        answers = list(pool.map(lambda _: exchange(server, "/webhooks/elmed", body, headers), range(6)))
     event_type = json.loads(body)["event"]
-    assert sorted(answers, key=lambda answer: answer[1]["status"], reverse=True) == [
-        (200, processed(event_type, body_key(body)))
-    ] + [(200, duplicate(body_key(body)))] * 5
+    processed_answers = [a for a in answers if a[2].get("status") == "processed"]
+    assert [(a[0], a[2]) for a in processed_answers] == [(200, processed(event_type, body_key(body)))]
+    for status, answer_headers, answer in answers:
+        if answer.get("status") != "processed":
+            assert (status, answer) in [(200, duplicate(body_key(body))), (503, {"error": "in_progress"})]
+            assert status == 200 or 1 <= int(answer_headers["retry-after"]) <= 60
+    # Every later retry, on any process, is a duplicate.
+    for _ in range(len(server.ports) + 1):
+        assert post(server, "/webhooks/elmed", body, headers) == (200, duplicate(body_key(body)))
+    assert server.output().count(f"processing {body_key(body)}") == 1
 
 
 def test_elmed_test_delivery_is_marked(server: Server) -> None:
@@ -340,3 +400,60 @@ def test_oversize_body_is_refused_even_if_its_first_bytes_are_a_whole_delivery(
     body = head + b" " * (MAX_BODY_BYTES - len(head)) + b"past the limit"
     status, answer = post(server, "/webhooks/novamed", body, novamed_signed(body), chunk_size=chunk_size)
     assert (status, answer) == (413, server.refusal("payload_too_large"))
+
+
+# --- the store -----------------------------------------------------------------------------------------------------
+
+
+def test_the_store_is_logged_at_start_up(server: Server) -> None:
+    assert f"store: {server.store_url}" in server.output()
+
+
+def test_healthz(server: Server) -> None:
+    if server.name != "fastapi":
+        pytest.skip("only the FastAPI example (and Express) answers GET /healthz")
+    for port in server.ports:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            assert (response.status, json.loads(response.read())) == (200, {"status": "ok"})
+        finally:
+            conn.close()
+
+
+@pytest.mark.parametrize("name", ["flask", "fastapi"])
+def test_a_copy_arriving_while_the_first_is_processed_is_in_progress(name: str, tmp_path: Path) -> None:
+    # HOOKSEAL_EXAMPLE_DELAY_MS keeps the first copy in its handler while the second arrives (on another process for
+    # FastAPI, very likely another gunicorn worker for Flask).
+    for server in start(name, f"sqlite://{tmp_path / 'slow.db'}", tmp_path, HOOKSEAL_EXAMPLE_DELAY_MS="1500"):
+        body = elmed_body(ELMED_SAMPLES[0])
+        headers = elmed_signed(body)
+        event_type = json.loads(body)["event"]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(exchange, server, "/webhooks/elmed", body, headers)
+            deadline = time.monotonic() + 10
+            while f"processing {body_key(body)}" not in server.output():
+                assert time.monotonic() < deadline and not first.done(), server.output()
+                time.sleep(0.02)
+            status, answer_headers, answer = exchange(server, "/webhooks/elmed", body, headers)
+            assert (status, answer) == (503, {"error": "in_progress"})
+            assert 1 <= int(answer_headers["retry-after"]) <= 60
+            assert first.result()[::2] == (200, processed(event_type, body_key(body)))
+        assert post(server, "/webhooks/elmed", body, headers) == (200, duplicate(body_key(body)))
+        assert server.output().count(f"processing {body_key(body)}") == 1
+
+
+@pytest.mark.parametrize("name", ["flask", "fastapi"])
+def test_an_unreachable_store_is_503_and_nothing_is_processed(name: str, tmp_path: Path) -> None:
+    # The receiver starts while its store is down (opening does not connect) and refuses to process without it.
+    for server in start(name, "redis://:hunter2@127.0.0.1:1/0", tmp_path):
+        body = elmed_body(ELMED_SAMPLES[0])
+        status, answer_headers, answer = exchange(server, "/webhooks/elmed", body, elmed_signed(body))
+        assert (status, answer, answer_headers["retry-after"]) == (503, {"error": "store_unavailable"}, "5")
+        # A refusal is still a refusal: verification comes before the store.
+        assert post(server, "/webhooks/elmed", body, elmed_signed(body, "wrong")) == (
+            401, server.refusal("signature_mismatch"))
+        output = server.output()
+        assert "store: redis://***@127.0.0.1:1/0" in output and "store is unavailable" in output
+        assert "hunter2" not in output and "processing" not in output

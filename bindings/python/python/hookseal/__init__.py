@@ -6,10 +6,30 @@ providers. One Rust core: constant-time signature and key checks on the raw body
     event = verifier.verify(request_body_bytes, request_headers)
     event.event_type, event.idempotency_key, event.data
 
-Framework helpers: ``hookseal.flask`` and ``hookseal.fastapi``.
+Exactly once (../shared/DEDUPE.md): a dedupe store every worker shares, named by URL (``memory:``,
+``sqlite:///path.db``, ``redis://host:6379/0``):
+
+    store = hookseal.Store("sqlite:///var/lib/app/webhooks.db")
+    claim = store.claim(verifier.provider, event.idempotency_key)   # "claimed" | "duplicate" | "in_progress"
+    ...; store.complete(claim)   # or store.release(claim) when processing failed
+
+``hookseal.AsyncStore`` is the same store for asyncio code. Framework helpers: ``hookseal.flask`` and
+``hookseal.fastapi``, with or without a store.
 """
 
-from ._errors import ConfigError, VerificationError
-from ._hookseal import Event, Verifier, __version__, sign
+from ._errors import ConfigError, StoreError, VerificationError
+from ._hookseal import Claim, Event, Store, Verifier, __version__, sign
+from ._store import AsyncStore
 
-__all__ = ["Verifier", "Event", "VerificationError", "ConfigError", "sign", "__version__"]
+__all__ = [
+    "Verifier",
+    "Event",
+    "VerificationError",
+    "ConfigError",
+    "sign",
+    "Store",
+    "AsyncStore",
+    "Claim",
+    "StoreError",
+    "__version__",
+]

@@ -1,10 +1,10 @@
 # Stubs for the native module (bindings/python/src). `make test` checks them against the module with mypy.stubtest.
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, Union, final
+from typing import Any, Final, Literal, Union, final
 
 from typing_extensions import TypeAlias
 
-__all__ = ["Verifier", "Event", "sign", "_http_status", "_OPTION_NAMES", "__version__"]
+__all__ = ["Verifier", "Event", "Store", "Claim", "sign", "_http_status", "_OPTION_NAMES", "__version__"]
 
 __version__: Final[str]
 _OPTION_NAMES: Final[list[str]]
@@ -87,3 +87,34 @@ def sign(
     now: int | None = ...,
     webhook_id: str | None = ...,
 ) -> dict[str, str]: ...
+
+@final
+class Claim:
+    """What ``Store.claim`` found. A ``claimed`` one is handed back to ``complete`` or ``release``."""
+
+    @property
+    def status(self) -> Literal["claimed", "duplicate", "in_progress"]: ...
+    @property
+    def retry_after(self) -> int | None:
+        """For ``in_progress``: the seconds left on the other worker's lease, at least 1 (the ``Retry-After``)."""
+    @property
+    def namespace(self) -> str: ...
+
+@final
+class Store:
+    """A dedupe store shared by every worker (``memory:``, ``sqlite:///path.db``, ``redis://…``, ``rediss://…``).
+    Open it once per process; it is safe to share across threads, and every call releases the GIL."""
+
+    def __new__(cls, url: str, *, lease: float | None = None, retention: float | None = None) -> Store: ...
+    def claim(self, namespace: str, key: str | bytes) -> Claim: ...
+    def complete(self, claim: Claim) -> bool: ...
+    def release(self, claim: Claim) -> bool: ...
+    @property
+    def backend(self) -> Literal["memory", "sqlite", "redis"]: ...
+    @property
+    def url(self) -> str:
+        """The URL with any password replaced by ``***``."""
+    @property
+    def lease(self) -> float: ...
+    @property
+    def retention(self) -> float: ...

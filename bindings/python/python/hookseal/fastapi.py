@@ -15,21 +15,64 @@ raises ``HTTPException`` with 401 (not genuine: signature or key), 413 (``payloa
 refused) and the code as detail, so the answer is FastAPI's usual ``{"detail": "<code>"}``; the reason is logged on
 the ``hookseal`` logger (never a secret). Large bodies are verified in a worker thread (the core releases the GIL
 while hashing), so the event loop keeps serving other requests.
+
+Exactly once (../shared/DEDUPE.md): a dependency cannot answer 200 "duplicate" without the endpoint running, so the
+store is a decorator placed under the route decorator, on an endpoint that takes its event from the dependency:
+
+    store = hookseal.AsyncStore(os.environ["HOOKSEAL_STORE"])   # or a hookseal.Store (its calls go to a thread)
+
+    @app.post("/webhooks/elmed")
+    @exactly_once(store)
+    async def on_elmed(event: hookseal.Event = Depends(webhook(elmed))):
+        ...
+
+FastAPI still sees the endpoint's own signature (``functools.wraps``), so every dependency and parameter resolves as
+before; the decorator finds the ``hookseal.Event`` among the arguments, claims its idempotency key in ``namespace``
+(default: the event's provider) and then
+
+- the endpoint returned: the key is marked done and the endpoint's answer goes out (a failing ``complete`` is logged,
+  the answer still goes out). A ``Response`` with a status of 500 or more releases the key instead;
+- the endpoint raised (``HTTPException`` too): the key is released, so the provider's retry is processed, and the
+  exception propagates as FastAPI handles it;
+- a duplicate: 200 ``{"status": "duplicate", "idempotency_key": "..."}``, the endpoint does not run;
+- in progress on another worker: 503 ``{"error": "in_progress"}`` with ``Retry-After`` (the lease time left);
+- the store unreachable: 503 ``{"error": "store_unavailable"}`` with ``Retry-After: 5``; the endpoint does not run.
+
+A plain ``def`` endpoint runs in Starlette's thread pool, as FastAPI would run it.
 """
 
+# Annotations stay strings (Python 3.9 cannot evaluate every ParamSpec alias); FastAPI resolves the dependency's own
+# against this module's globals.
+from __future__ import annotations
+
+import functools
+import inspect
 import logging
-from typing import Awaitable, Callable, List
+import sys
+from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Optional, TypeVar, Union, overload
 
 try:
     from fastapi import HTTPException, Request
+    from fastapi.responses import JSONResponse
     from starlette.concurrency import run_in_threadpool
+    from starlette.responses import Response
 except ImportError as _missing:  # pragma: no cover - depends on what is installed
     raise ImportError(f"hookseal.fastapi needs FastAPI: pip install 'hookseal[fastapi]' ({_missing})") from _missing
 
-from ._errors import VerificationError, payload_too_large
-from ._hookseal import Event, Verifier
+from . import _answers
+from ._errors import StoreError, VerificationError, payload_too_large
+from ._hookseal import Claim, Event, Store, Verifier
+from ._store import AsyncStore
 
-__all__ = ["webhook", "verify_request"]
+if sys.version_info >= (3, 10):
+    from typing import ParamSpec
+else:  # pragma: no cover - Python 3.9: FastAPI depends on typing_extensions
+    from typing_extensions import ParamSpec
+
+__all__ = ["webhook", "verify_request", "exactly_once"]
+
+_P = ParamSpec("_P")
+R = TypeVar("R")
 
 logger = logging.getLogger("hookseal")
 
@@ -74,3 +117,85 @@ async def _read_body(request: Request, limit: int) -> bytes:
     # Starlette keeps a read body here; setting it lets the endpoint still call `await request.body()`.
     request._body = body
     return body
+
+
+_Once = Callable[_P, Coroutine[Any, Any, Union[R, JSONResponse]]]
+
+
+class _Decorator:
+    """What :func:`exactly_once` returns: an async endpoint stays async, a sync one becomes async (it runs in the
+    thread pool, as FastAPI would run it)."""
+
+    def __init__(self, store: AsyncStore, namespace: Optional[str]) -> None:
+        self._store = store
+        self._namespace = namespace
+
+    @overload
+    def __call__(self, endpoint: Callable[_P, Coroutine[Any, Any, R]]) -> _Once[_P, R]: ...
+    @overload
+    def __call__(self, endpoint: Callable[_P, R]) -> _Once[_P, R]: ...
+    def __call__(self, endpoint: Callable[_P, Any]) -> _Once[_P, Any]:
+        store, namespace = self._store, self._namespace
+        # As FastAPI decides: a coroutine function (or an object whose __call__ is one) is awaited.
+        is_async = inspect.iscoroutinefunction(endpoint) or inspect.iscoroutinefunction(getattr(endpoint, "__call__"))
+
+        @functools.wraps(endpoint)
+        async def once(*args: _P.args, **kwargs: _P.kwargs) -> Any:
+            event = _event_argument(endpoint, args, kwargs)
+            run = functools.partial(endpoint, *args, **kwargs)
+            return await _once(store, event.provider if namespace is None else namespace, event, run, is_async)
+
+        return once
+
+
+def exactly_once(store: Union[AsyncStore, Store], *, namespace: Optional[str] = None) -> _Decorator:
+    """Makes an endpoint run once per event across every worker sharing ``store`` (see the module's documentation).
+    Place it under ``@app.post(...)``; the endpoint takes its event from ``Depends(webhook(verifier))``."""
+    return _Decorator(store if isinstance(store, AsyncStore) else AsyncStore(store), namespace)
+
+
+def _event_argument(endpoint: Callable[..., Any], args: tuple[Any, ...], kwargs: Dict[str, Any]) -> Event:
+    events = [value for value in (*args, *kwargs.values()) if isinstance(value, Event)]
+    if len(events) != 1:
+        name = getattr(endpoint, "__qualname__", repr(endpoint))
+        raise TypeError(
+            f"hookseal.fastapi.exactly_once: {name} received {len(events)} hookseal.Event arguments, where it needs "
+            "one: a parameter `event: hookseal.Event = Depends(hookseal.fastapi.webhook(verifier))`"
+        )
+    return events[0]
+
+
+async def _once(store: AsyncStore, namespace: str, event: Event, run: Callable[[], Any], is_async: bool) -> Any:
+    """Claims the event, runs the endpoint if the claim was won, completes or releases (DEDUPE.md's table)."""
+    key = event.idempotency_key
+    try:
+        claim = await store.claim(namespace, key)
+    except StoreError as error:
+        return _response(_answers.unavailable(namespace, error))
+    early = _answers.not_claimed(claim, key)
+    if early is not None:
+        return _response(early)
+    try:
+        answer = await run() if is_async else await run_in_threadpool(run)
+    except Exception:
+        await _finish(store, claim, key, done=False)
+        raise
+    except BaseException:  # cancelled: an await here would be cancelled too, so release without waiting
+        store._release_soon(claim)
+        raise
+    await _finish(store, claim, key, done=not (isinstance(answer, Response) and answer.status_code >= 500))
+    return answer
+
+
+def _response(answer: _answers.Answer) -> JSONResponse:
+    headers = None if answer.retry_after is None else {"Retry-After": str(answer.retry_after)}
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+
+
+async def _finish(store: AsyncStore, claim: Claim, key: str, *, done: bool) -> None:
+    acted, failure = None, None
+    try:
+        acted = await (store.complete(claim) if done else store.release(claim))
+    except StoreError as error:
+        failure = error
+    _answers.finished(claim, key, done=done, acted=acted, error=failure)

@@ -13,26 +13,40 @@ The decorator reads the raw body (``request.get_data()``, at most ``max_body_byt
 request's headers, and calls the view with the event first. A refused delivery never reaches the view: it gets a
 JSON body ``{"error": "<code>"}`` with 401 (not genuine: signature or key), 413 (``payload_too_large``) or 400
 (anything else refused), and the reason is logged on the ``hookseal`` logger (never a secret).
+
+With a store (``webhook(elmed, store=hookseal.Store(...))``), the view runs once per event across every worker that
+shares the store (../shared/DEDUPE.md): the event's idempotency key is claimed in ``namespace`` (default: the
+verifier's preset name) before the view runs, then
+
+- the view returned: the key is marked done and its answer goes out (a failing ``complete`` is logged, the answer
+  still goes out: the work was done). An answer with a status of 500 or more releases the key instead, as an
+  exception does, since the provider will retry it;
+- the view raised: the key is released (so the provider's retry is processed) and the exception propagates (500);
+- a duplicate (the key is done): 200 ``{"status": "duplicate", "idempotency_key": "..."}``, the view does not run;
+- in progress on another worker: 503 ``{"error": "in_progress"}`` with ``Retry-After`` (the lease time left);
+- the store unreachable: 503 ``{"error": "store_unavailable"}`` with ``Retry-After: 5``; the view does not run.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING, Callable, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Optional, TypeVar, Union
 
 try:
-    from flask import Response, jsonify, request
+    from flask import Response, jsonify, make_response, request
     from werkzeug.exceptions import RequestEntityTooLarge
 except ImportError as _missing:  # pragma: no cover - depends on what is installed
     raise ImportError(f"hookseal.flask needs Flask: pip install 'hookseal[flask]' ({_missing})") from _missing
 
-from ._errors import VerificationError, payload_too_large
+from . import _answers
+from ._errors import StoreError, VerificationError, payload_too_large
+from ._store import AsyncStore
 
 if TYPE_CHECKING:
     from typing_extensions import Concatenate, ParamSpec
 
-    from . import Event, Verifier
+    from . import Claim, Event, Store, Verifier
 
     _P = ParamSpec("_P")
 
@@ -79,19 +93,64 @@ def error_response(error: VerificationError) -> tuple[Response, int]:
 
 def webhook(
     verifier: Verifier,
-) -> Callable[[Callable[Concatenate[Event, _P], R]], Callable[_P, Union[R, tuple[Response, int]]]]:
-    """Decorates a view so that it runs only for a verified delivery, with the event as its first argument."""
+    store: Union[Store, AsyncStore, None] = None,
+    namespace: Optional[str] = None,
+) -> Callable[[Callable[Concatenate[Event, _P], R]], Callable[_P, Union[R, Response, tuple[Response, int]]]]:
+    """Decorates a view so that it runs only for a verified delivery, with the event as its first argument; with a
+    ``store``, once per event (see the module's documentation; an ``AsyncStore`` is used through its ``Store``)."""
+    sync_store = store.store if isinstance(store, AsyncStore) else store
 
-    def decorate(view: Callable[Concatenate[Event, _P], R]) -> Callable[_P, Union[R, tuple[Response, int]]]:
+    def decorate(
+        view: Callable[Concatenate[Event, _P], R],
+    ) -> Callable[_P, Union[R, Response, tuple[Response, int]]]:
         @functools.wraps(view)
-        def verified(*args: _P.args, **kwargs: _P.kwargs) -> Union[R, tuple[Response, int]]:
+        def verified(*args: _P.args, **kwargs: _P.kwargs) -> Union[R, Response, tuple[Response, int]]:
             try:
                 event = verify_request(verifier)
             except VerificationError as error:
                 logger.warning("refused a %s webhook: %s", verifier.provider, error)
                 return error_response(error)
-            return view(event, *args, **kwargs)
+            if sync_store is None:
+                return view(event, *args, **kwargs)
+            scope = verifier.provider if namespace is None else namespace
+            return _once(sync_store, scope, event, lambda: view(event, *args, **kwargs))
 
         return verified
 
     return decorate
+
+
+def _once(store: Store, namespace: str, event: Event, run: Callable[[], object]) -> Response:
+    """Claims the event, runs the view if the claim was won, completes or releases (DEDUPE.md's table)."""
+    key = event.idempotency_key
+    try:
+        claim = store.claim(namespace, key)
+    except StoreError as error:
+        return _response(_answers.unavailable(namespace, error))
+    early = _answers.not_claimed(claim, key)
+    if early is not None:
+        return _response(early)
+    try:
+        answer = make_response(run())  # what Flask makes of the view's value: its status decides below
+    except BaseException:  # also SystemExit: gunicorn's worker timeout aborts the view with it
+        _finish(store, claim, key, done=False)
+        raise
+    _finish(store, claim, key, done=answer.status_code < 500)
+    return answer
+
+
+def _response(answer: _answers.Answer) -> Response:
+    response = jsonify(answer.body)
+    response.status_code = answer.status
+    if answer.retry_after is not None:
+        response.headers["Retry-After"] = str(answer.retry_after)
+    return response
+
+
+def _finish(store: Store, claim: Claim, key: str, *, done: bool) -> None:
+    acted, failure = None, None
+    try:
+        acted = store.complete(claim) if done else store.release(claim)
+    except StoreError as error:
+        failure = error
+    _answers.finished(claim, key, done=done, acted=acted, error=failure)

@@ -1,0 +1,57 @@
+"""What the framework helpers answer around a store's claim (../shared/DEDUPE.md, "Answers the framework helpers
+give"), shared by ``hookseal.flask`` and ``hookseal.fastapi`` so that both give byte-for-byte the same answers and
+log lines. Each helper only turns these into its framework's response."""
+
+from __future__ import annotations
+
+import logging
+from typing import NamedTuple, Optional
+
+from ._errors import StoreError
+from ._hookseal import Claim
+
+logger = logging.getLogger("hookseal")
+
+# Retry-After for a store that cannot be reached: long enough not to hammer it, well inside every retry schedule.
+STORE_UNAVAILABLE_RETRY_AFTER = 5
+
+
+class Answer(NamedTuple):
+    """An answer given instead of running the handler."""
+
+    body: dict[str, str]
+    status: int
+    retry_after: Optional[int] = None
+
+
+def unavailable(namespace: str, error: StoreError) -> Answer:
+    logger.error("a %s webhook was not processed, the store is unavailable: %s", namespace, error)
+    return Answer({"error": "store_unavailable"}, 503, STORE_UNAVAILABLE_RETRY_AFTER)
+
+
+def not_claimed(claim: Claim, key: str) -> Optional[Answer]:
+    """The answer for a duplicate or an event in progress elsewhere; None when the claim was won."""
+    if claim.status == "duplicate":
+        logger.info("a %s webhook %s is a duplicate: already processed", claim.namespace, key)
+        return Answer({"status": "duplicate", "idempotency_key": key}, 200)
+    if claim.status == "in_progress":
+        logger.info("a %s webhook %s is in progress on another worker", claim.namespace, key)
+        return Answer({"error": "in_progress"}, 503, claim.retry_after)
+    return None
+
+
+def finished(claim: Claim, key: str, *, done: bool, acted: Optional[bool], error: Optional[StoreError]) -> None:
+    """Logs a complete (``done``) or release that failed or found the claim gone. Never raises: the handler's own
+    answer or exception is what goes out (a 5xx after the work was done would make the provider send it again)."""
+    if error is not None and done:
+        logger.error(
+            "a %s webhook %s was processed but not marked done (%s): a retry may be processed again",
+            claim.namespace, key, error,
+        )  # fmt: skip
+    elif error is not None:
+        logger.warning(
+            "a failed %s webhook %s was not released (%s): its retry waits for the lease to run out",
+            claim.namespace, key, error,
+        )  # fmt: skip
+    elif not acted:
+        logger.warning("a %s webhook %s outlived its lease: another worker may process it too", claim.namespace, key)
