@@ -15,6 +15,8 @@ command -v valgrind >/dev/null || need_apt+=(valgrind)
 # The dedupe store's Redis tests: scripts/with-redis.sh and tests/dedupe start private redis-servers (Redis 7, with
 # redis-cli); a system service the package may start is never used.
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+# The rediss:// test makes its CA and certificate with the openssl command.
+command -v openssl >/dev/null || need_apt+=(openssl)
 # `make python` creates .venv; Debian's python3 splits venv/ensurepip into python3-venv.
 if ! command -v python3 >/dev/null; then
   need_apt+=(python3 python3-venv)
