@@ -196,6 +196,52 @@ final class ServerTest extends TestCase
         self::assertStringContainsString('set ffi.preload=', $output);
     }
 
+    /** A Redis command's reply over a raw socket (RESP inline command), for the checks below. */
+    private static function redis(string $url, string $command): string
+    {
+        $parts = parse_url($url);
+        $socket = stream_socket_client("tcp://{$parts['host']}:{$parts['port']}", $errno, $error, 2.0);
+        self::assertNotFalse($socket, "cannot reach the test Redis: $error");
+        fwrite($socket, "$command\r\n");
+        stream_set_timeout($socket, 2);
+        $header = (string) fgets($socket);
+        $reply = $header;
+        if ($header !== '' && $header[0] === '$') {
+            $reply = (string) stream_get_contents($socket, (int) substr($header, 1) + 2);
+        }
+        fclose($socket);
+        return $reply;
+    }
+
+    private static function connectionsReceived(string $url): int
+    {
+        preg_match('/total_connections_received:(\d+)/', self::redis($url, 'INFO stats'), $m);
+        self::assertArrayHasKey(1, $m, 'INFO stats has no total_connections_received');
+        return (int) $m[1];
+    }
+
+    /**
+     * PHP rebuilds every object on each request, but a worker keeps its Redis connection from one request to the next:
+     * 40 deliveries to 2 workers open at most one connection per worker (the library keeps the store by URL).
+     */
+    public function testAWorkerKeepsItsRedisConnectionBetweenRequests(): void
+    {
+        $url = getenv('HOOKSEAL_TEST_REDIS_URL');
+        self::assertIsString($url, 'HOOKSEAL_TEST_REDIS_URL is not set: run under scripts/with-redis.sh (make test-php)');
+        $this->start([], ['-d', 'ffi.enable=1'], ['HOOKSEAL_STORE' => $url, 'PHP_CLI_SERVER_WORKERS' => '2']);
+        $before = self::connectionsReceived($url);
+        for ($i = 0; $i < 40; $i++) {
+            $body = '{"event":"order.status_changed","data":{"order_number":"ORD-' . bin2hex(random_bytes(6)) . '"}}';
+            $headers = sign('elmed', $body, ['secret' => self::ELMED_SECRET]);
+            self::assertSame(200, $this->post('/webhooks/elmed', $body, $headers)[0]);
+            self::assertSame([200, 'duplicate'], [$this->post('/webhooks/elmed', $body, $headers)[0],
+                $this->post('/webhooks/elmed', $body, $headers)[1]['status']]);
+        }
+        $opened = self::connectionsReceived($url) - $before - 1; // less the second INFO connection itself
+        self::assertGreaterThanOrEqual(1, $opened);
+        self::assertLessThanOrEqual(2, $opened, "120 requests to 2 workers opened $opened Redis connections");
+    }
+
     public function testWithoutFfiTheServerAnswers500AndLogsWhy(): void
     {
         $this->start([], ['-d', 'ffi.enable=preload']);
@@ -210,8 +256,9 @@ final class ServerTest extends TestCase
     /**
      * @param list<string> $prefix
      * @param list<string> $settings
+     * @param array<string, string> $extraEnv
      */
-    private function start(array $prefix, array $settings): void
+    private function start(array $prefix, array $settings, array $extraEnv = []): void
     {
         $dir = self::$scratch . '/run-' . bin2hex(random_bytes(4));
         mkdir($dir, 0777, true);
@@ -240,7 +287,8 @@ final class ServerTest extends TestCase
             'NOVAMED_CLINIC_ID' => self::CLINIC,
             'HOOKSEAL_MAX_BODY_BYTES' => (string) self::LIMIT,
             'HOOKSEAL_STORE' => "sqlite://$dir/store.db",
-        ] + getenv();
+        ] + $extraEnv + getenv();
+        $env = array_merge($env, $extraEnv);
         $this->process = proc_open($command, [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->log, 'a'],
             2 => ['file', $this->log, 'a']], $pipes, self::root(), $env);
         self::assertIsResource($this->process);
