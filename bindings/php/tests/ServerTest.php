@@ -222,7 +222,8 @@ final class ServerTest extends TestCase
 
     /**
      * PHP rebuilds every object on each request, but a worker keeps its Redis connection from one request to the next:
-     * 40 deliveries to 2 workers open at most one connection per worker (the library keeps the store by URL).
+     * 120 requests open at most one connection per serving process (the library keeps the store by URL). With
+     * PHP_CLI_SERVER_WORKERS=2, php -S serves from 3 processes: the two workers and the parent.
      */
     public function testAWorkerKeepsItsRedisConnectionBetweenRequests(): void
     {
@@ -239,7 +240,7 @@ final class ServerTest extends TestCase
         }
         $opened = self::connectionsReceived($url) - $before - 1; // less the second INFO connection itself
         self::assertGreaterThanOrEqual(1, $opened);
-        self::assertLessThanOrEqual(2, $opened, "120 requests to 2 workers opened $opened Redis connections");
+        self::assertLessThanOrEqual(3, $opened, "120 requests to 3 serving processes opened $opened Redis connections");
     }
 
     public function testWithoutFfiTheServerAnswers500AndLogsWhy(): void
