@@ -1,7 +1,7 @@
 // Types for require('hookseal/express').
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Event, VerificationError, Verifier } from './index';
+import type { ClaimResult, DedupeStore, Event, StoreError, VerificationError, Verifier } from './index';
 
 declare global {
   namespace Express {
@@ -14,12 +14,30 @@ declare global {
   }
 }
 
-export interface WebhookOptions {
+/**
+ * `onError`'s type. Declared as a method's (bivariant) so that a callback written for `VerificationError` alone, as
+ * before stores existed, still type-checks: a `StoreError` reaches it only when `store` is given.
+ */
+export type WebhookErrorHandler = {
+  onError(error: VerificationError | StoreError, req: import('express').Request): void;
+}['onError'];
+
+export interface WebhookOptions<C extends ClaimResult = ClaimResult> {
   /**
-   * Called with every refused delivery before the answer is sent (to log or count refusals). The error's `detail`
-   * says why and never contains a secret. If it throws, the error goes to `next(error)` instead of the answer.
+   * Called with every refused delivery before the answer is sent (to log or count refusals): a `VerificationError`,
+   * or with a store a `StoreError` (answered 503 `store_unavailable`). The error's `detail` says why and never
+   * contains a secret. If it throws, the error goes to `next(error)` instead of the answer.
    */
-  onError?: ((error: VerificationError, req: import('express').Request) => void) | null;
+  onError?: WebhookErrorHandler | null;
+  /**
+   * Exactly once: the event's idempotency key is claimed before the handler runs; a duplicate is answered 200
+   * `{"status": "duplicate", "idempotency_key": ...}`, a copy being processed elsewhere 503 `in_progress` with
+   * Retry-After, an unreachable store 503 `store_unavailable`. Completed when the answer finishes below 500, released
+   * otherwise. A hookseal `Store`, or any object with async claim / complete / release.
+   */
+  store?: DedupeStore<C> | null;
+  /** The store's namespace for this route (default: the preset's name, `verifier.provider`). Needs `store`. */
+  namespace?: string | null;
 }
 
 /** What `webhook()` answers a refused delivery with: only the code. */
@@ -27,11 +45,20 @@ export interface ErrorBody {
   error: VerificationError['code'];
 }
 
+/** What `webhook()` with a store answers a delivery already processed with (200). */
+export interface DuplicateBody {
+  status: 'duplicate';
+  idempotency_key: string;
+}
+
 /**
  * Express middleware: reads the raw body (at most `verifier.maxBodyBytes`), verifies it and sets `req.webhook`;
  * a refused delivery is answered `{"error": code}` with 401, 413 or 400 and never reaches the next handler.
  */
-export function webhook(verifier: Verifier, options?: WebhookOptions | null): import('express').RequestHandler;
+export function webhook<C extends ClaimResult = ClaimResult>(
+  verifier: Verifier,
+  options?: WebhookOptions<C> | null,
+): import('express').RequestHandler;
 
 /** A `verify` hook for `express.json({ verify: keepRawBody })`: keeps the exact bytes in `req.rawBody`. */
 export function keepRawBody(req: IncomingMessage, res: ServerResponse, buf: Buffer, encoding?: string): void;

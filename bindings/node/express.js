@@ -16,9 +16,18 @@
 // The signature covers the exact bytes sent, so the body must not have been parsed (and re-serialised) before. If an
 // app-wide `express.json()` runs first, the bytes are gone: keep them with `express.json({ verify: keepRawBody })`,
 // or mount `webhook()` before the parser.
+//
+// Exactly once (../shared/DEDUPE.md): with `{ store }` (a hookseal `Store`, or any object with async claim /
+// complete / release) the event's idempotency key is claimed before the handler runs, in `options.namespace`
+// (default: the preset's name). A duplicate is answered 200 `{"status": "duplicate", "idempotency_key": ...}`, a copy
+// another worker is processing 503 `{"error": "in_progress"}` with Retry-After, a store that cannot be reached 503
+// `{"error": "store_unavailable"}` with `Retry-After: 5`; none of them reaches the handler. A claimed key is
+// completed when the answer finishes with a status below 500, and released on 500 and above or when the connection
+// closes before an answer, so that the provider's retry is processed.
 
 const { debuglog } = require('node:util');
 const { VerificationError } = require('./index.js');
+const { claimEvent, dedupeOptions, settle } = require('./once.js');
 const { tooLarge, wireValue } = require('./wire.js');
 
 const debug = debuglog('hookseal');
@@ -49,7 +58,8 @@ function errorBody(error) {
 /**
  * Express middleware: verifies the delivery with `verifier`, sets `req.webhook` to the event and calls `next()`;
  * a refused delivery is answered `{"error": code}` with the code's status. `options.onError(error, req)` is called
- * with every `VerificationError` before the answer is sent (to log or count refusals).
+ * with every `VerificationError` (and, with a store, every `StoreError`) before the answer is sent (to log or count
+ * refusals). `options.store` and `options.namespace`: exactly once, as above.
  */
 function webhook(verifier, options) {
   if (!verifier || typeof verifier.verify !== 'function' || typeof verifier.maxBodyBytes !== 'number') {
@@ -62,23 +72,57 @@ function webhook(verifier, options) {
   if (onError !== undefined && onError !== null && typeof onError !== 'function') {
     throw new TypeError('webhook(verifier, options): options.onError must be a function');
   }
+  const dedupe = dedupeOptions(verifier, options, 'webhook(verifier, options)');
 
-  function refuse(error, req, res, next) {
+  // Tells onError (false if it threw: the error went to next()).
+  function report(error, req, next) {
     debug('refused a %s webhook (%s %s): %s', verifier.provider, req.method, req.originalUrl || req.url, error.message);
     if (onError) {
       try {
         onError(error, req);
       } catch (thrown) {
         next(thrown);
-        return;
+        return false;
       }
+    } else if (error.code === 'store_unavailable') {
+      console.warn(`hookseal: a ${verifier.provider} delivery was answered 503: ${error.message}`); // an outage shows
     }
+    return true;
+  }
+
+  function refuse(error, req, res, next) {
+    if (!report(error, req, next)) return;
     if (error.code === 'payload_too_large' && !isConsumed(req)) {
       // The rest of the body is still on the wire: do not read it (Node would, to reuse the connection); close.
       res.set('Connection', 'close');
       res.on('finish', () => req.destroy());
     }
     res.status(error.httpStatus).json(errorBody(error));
+  }
+
+  // With a store: claim the key, then run the handler (next), or answer for the store.
+  function once(event, req, res, next) {
+    claimEvent(dedupe, event.idempotencyKey).then(({ claim, answer, error }) => {
+      if (answer) {
+        if (error && !report(error, req, next)) return;
+        res.status(answer.status).set(answer.headers).json(answer.body);
+        return;
+      }
+      if (!res.socket || res.socket.destroyed) {
+        settle(dedupe, claim, 'release'); // the client left while the key was being claimed: nobody gets an answer
+        return;
+      }
+      let settled = false;
+      const done = (op) => {
+        if (settled) return;
+        settled = true;
+        settle(dedupe, claim, op);
+      };
+      // 'finish': the answer went out; 'close' without it: nobody got one (the client left, the socket broke).
+      res.once('finish', () => done(res.statusCode < 500 ? 'complete' : 'release'));
+      res.once('close', () => done(res.writableFinished && res.statusCode < 500 ? 'complete' : 'release'));
+      next();
+    }).catch((error) => next(error));
   }
 
   function verified(body, req, res, next) {
@@ -97,7 +141,8 @@ function webhook(verifier, options) {
     // The body is read: later body parsers (body-parser 1 checks `_body`, 2 checks the finished stream) skip it.
     req._body = true;
     req.body = event.data;
-    next();
+    if (dedupe) once(event, req, res, next);
+    else next();
   }
 
   return function hooksealWebhook(req, res, next) {

@@ -1,6 +1,6 @@
 // Types for require('hookseal/fetch'): WHATWG `Request` / `Response` (Next.js route handlers, Hono, workers).
 
-import type { Event, JsonValue, VerificationError, Verifier } from './index';
+import type { ClaimResult, DedupeStore, Event, JsonValue, StoreError, VerificationError, Verifier } from './index';
 
 /**
  * Reads `request`'s body (at most `verifier.maxBodyBytes`), verifies it and returns the event. Rejects with
@@ -11,5 +11,34 @@ export function verifyRequest<Data = JsonValue>(verifier: Verifier, request: Req
 
 /** The answer to a refused delivery: `{"error": code}` as JSON with the code's HTTP status. */
 export function errorResponse(error: VerificationError): Response;
+
+export interface WebhookHandlerOptions<C extends ClaimResult = ClaimResult> {
+  /**
+   * Exactly once: the event's idempotency key is claimed before the handler runs; a duplicate is answered 200
+   * `{"status": "duplicate", "idempotency_key": ...}`, a copy being processed elsewhere 503 `in_progress` with
+   * Retry-After, an unreachable store 503 `store_unavailable` (`Retry-After: 5`). Completed when the handler returns
+   * a Response below 500, released when it throws or answers 500 and above. A hookseal `Store`, or any object with
+   * async claim / complete / release (over a Durable Object, KV, a database).
+   */
+  store?: DedupeStore<C> | null;
+  /** The store's namespace for this route (default: the preset's name, `verifier.provider`). Needs `store`. */
+  namespace?: string | null;
+  /**
+   * Called with every refused delivery before it is answered: a `VerificationError`, or with a store a `StoreError`
+   * (answered 503 `store_unavailable`; without onError it goes to `console.warn`). Never contains a secret. If it
+   * throws, the handler rejects with that error.
+   */
+  onError?: ((error: VerificationError | StoreError, request: Request) => void) | null;
+}
+
+/**
+ * A fetch handler: verifies the request, then calls `handler(event, request, ...rest)` (once per event with a store)
+ * and returns its Response; a refused delivery is answered as `errorResponse` does and never reaches the handler.
+ */
+export function webhookHandler<Data = JsonValue, Rest extends unknown[] = unknown[], C extends ClaimResult = ClaimResult>(
+  verifier: Verifier,
+  handler: (event: Event<Data>, request: Request, ...rest: Rest) => Response | Promise<Response>,
+  options?: WebhookHandlerOptions<C> | null,
+): (request: Request, ...rest: Rest) => Promise<Response>;
 
 export type { Event };

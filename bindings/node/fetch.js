@@ -18,7 +18,23 @@
 //
 // `verifyRequest` reads the raw body itself (at most `verifier.maxBodyBytes`, refusing as soon as it passes), so
 // call it before anything else reads the body (`request.json()`, `request.text()`): the signature covers the bytes.
+//
+// Or let `webhookHandler` do all of it, exactly once (../shared/DEDUPE.md):
+//
+//     const store = new Store('sqlite:///var/lib/app/hookseal.db');   // or an object with async claim/complete/release
+//     export const POST = webhookHandler(elmed, async (event, request) => {
+//       ...                                                           // runs once per event
+//       return Response.json({ status: 'processed' });
+//     }, { store });
+//
+// A refused delivery is answered as `errorResponse` does; a duplicate 200 `{"status": "duplicate",
+// "idempotency_key": ...}`; a copy another worker is processing 503 `{"error": "in_progress"}` with Retry-After; a
+// store that cannot be reached 503 `{"error": "store_unavailable"}` with `Retry-After: 5`. The handler's key is
+// completed when it returns a Response below 500, and released when it throws (the error propagates) or answers 500
+// and above, so that the provider's retry is processed.
 
+const { VerificationError } = require('./index.js');
+const { claimEvent, dedupeOptions, settle } = require('./once.js');
 const { tooLarge, wireValue } = require('./wire.js');
 
 /** Reads `request`'s body (at most `verifier.maxBodyBytes`), verifies it and returns the event. */
@@ -90,4 +106,67 @@ function errorResponse(error) {
   });
 }
 
-module.exports = { verifyRequest, errorResponse };
+function jsonResponse(status, body, headers) {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/**
+ * A fetch handler, `async (request, ...rest) => Response`: verifies the request, then calls `handler(event, request,
+ * ...rest)` (with `options.store`: exactly once per idempotency key, in `options.namespace`, by default the preset's
+ * name) and returns its Response. A refused delivery never reaches the handler; `options.onError(error, request)`
+ * is called with it (a VerificationError, or a StoreError) before the answer.
+ */
+function webhookHandler(verifier, handler, options) {
+  if (!verifier || typeof verifier.verify !== 'function' || typeof verifier.maxBodyBytes !== 'number') {
+    throw new TypeError('webhookHandler(verifier, handler, options) needs a hookseal Verifier');
+  }
+  if (typeof handler !== 'function') {
+    throw new TypeError('webhookHandler(verifier, handler, options): handler must be a function');
+  }
+  if (options !== undefined && options !== null && typeof options !== 'object') {
+    throw new TypeError('webhookHandler(verifier, handler, options): options must be an object');
+  }
+  const onError = options ? options.onError : undefined;
+  if (onError !== undefined && onError !== null && typeof onError !== 'function') {
+    throw new TypeError('webhookHandler(verifier, handler, options): options.onError must be a function');
+  }
+  const dedupe = dedupeOptions(verifier, options, 'webhookHandler(verifier, handler, options)');
+
+  // A refusal or a store outage, before it is answered: to onError (if it throws, that propagates), else an outage
+  // to the console (it must show somewhere; a refusal is the sender's business).
+  function report(error, request) {
+    if (onError) onError(error, request);
+    else if (error.code === 'store_unavailable') {
+      console.warn(`hookseal: a ${verifier.provider} delivery was answered 503: ${error.message}`);
+    }
+  }
+
+  return async function hooksealWebhookHandler(request, ...rest) {
+    let event;
+    try {
+      event = await verifyRequest(verifier, request);
+    } catch (error) {
+      if (!(error instanceof VerificationError)) throw error;
+      report(error, request);
+      return errorResponse(error);
+    }
+    if (!dedupe) return handler(event, request, ...rest);
+    const { claim, answer, error } = await claimEvent(dedupe, event.idempotencyKey);
+    if (answer) {
+      if (error) report(error, request);
+      return jsonResponse(answer.status, answer.body, answer.headers);
+    }
+    let response;
+    try {
+      response = await handler(event, request, ...rest);
+    } catch (thrown) {
+      await settle(dedupe, claim, 'release');
+      throw thrown;
+    }
+    const failed = response !== null && typeof response === 'object' && response.status >= 500;
+    await settle(dedupe, claim, failed ? 'release' : 'complete');
+    return response;
+  };
+}
+
+module.exports = { verifyRequest, errorResponse, webhookHandler };

@@ -91,7 +91,7 @@ export class HooksealError extends Error {
   readonly code: string;
   /** What went wrong, for logs; never contains a secret. `message` is `"<code>: <detail>"`. */
   readonly detail: string;
-  /** 401 (not genuine), 413 (too large), 400 (refused), 500 (configuration). */
+  /** 401 (not genuine), 413 (too large), 400 (refused), 503 (store unavailable), 500 (configuration). */
   readonly httpStatus: number;
   constructor(code: string, message: string, httpStatus?: number);
 }
@@ -117,3 +117,77 @@ export class Verifier {
 
 /** The headers a real delivery of `body` carries, signed with the first secret. */
 export function sign(provider: Provider | (string & {}), body: Body, options?: SignOptions | null): Record<string, string>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Exactly once (../shared/DEDUPE.md): the dedupe store.
+
+/** The dedupe store cannot be reached: neither process nor acknowledge the delivery (answer 503; the provider retries). */
+export class StoreError extends HooksealError {
+  readonly code: 'store_unavailable';
+}
+
+/** What a claim found: `claimed` (this worker processes the event), `duplicate` (done before), `in_progress`. */
+export type ClaimStatus = 'claimed' | 'duplicate' | 'in_progress';
+
+/** A claim as the framework helpers read it: what `claim` of any store (hookseal's, or an app's own) resolves to. */
+export interface ClaimResult {
+  readonly status: ClaimStatus;
+  /** For `in_progress`: the seconds left on the other worker's lease (at least 1), the answer's Retry-After. */
+  readonly retryAfter?: number | null;
+}
+
+/**
+ * What the framework helpers take as `store`: hookseal's `Store`, or an app's own object (over a Durable Object, KV,
+ * a database) with these async methods. `claim` must be atomic: two workers never both get `claimed`.
+ */
+export interface DedupeStore<C extends ClaimResult = ClaimResult> {
+  claim(namespace: string, key: string): Promise<C>;
+  /** Marks the claimed key done; resolves to whether the claim still held it. */
+  complete(claim: C): Promise<boolean>;
+  /** Forgets the claimed key (the handler failed); resolves to whether the claim still held it. */
+  release(claim: C): Promise<boolean>;
+}
+
+/** The result of `Store.claim`. Only a `claimed` one can be completed or released. */
+export class Claim implements ClaimResult {
+  private constructor();
+  readonly status: ClaimStatus;
+  /** For `in_progress`: the seconds left on the other worker's lease (at least 1); else null. */
+  readonly retryAfter: number | null;
+  readonly namespace: string;
+}
+
+/** `new Store(url, options)`: seconds, fractions allowed. Giving one both here and in the URL is `invalid_option`. */
+export interface StoreOptions {
+  /** How long a claim holds its key before another worker may take it over (default 60). */
+  lease?: number | null;
+  /** How long a processed key is remembered (default 7 days). */
+  retention?: number | null;
+}
+
+/**
+ * A dedupe store opened from a URL: `memory:`, `sqlite:///absolute/path.db`, `sqlite://relative.db`,
+ * `redis://[user:password@]host:port/db`, `rediss://...` (optionally `?lease=S&retention=S`). A malformed URL is
+ * `ConfigError('invalid_option')`; the file or server is reached on first use. Every call is async and runs off the
+ * JavaScript thread.
+ */
+export class Store implements DedupeStore<Claim> {
+  constructor(url: string, options?: StoreOptions | null);
+  readonly backend: 'memory' | 'sqlite' | 'redis';
+  /** The URL with any password replaced by `***`. */
+  readonly url: string;
+  /** Seconds. */
+  readonly lease: number;
+  /** Seconds. */
+  readonly retention: number;
+  /**
+   * Claims `key` (a string, or bytes) in `namespace` (1 to 64 of `A-Z a-z 0-9 . _ : -`). Rejects with `StoreError`
+   * when the store cannot be reached, `ConfigError` for a bad namespace.
+   */
+  claim(namespace: string, key: string | Uint8Array | ArrayBuffer | ArrayBufferView): Promise<Claim>;
+  /** Marks a `claimed` claim's key done; false if the claim no longer held it (its lease ran out). */
+  complete(claim: Claim): Promise<boolean>;
+  /** Forgets a `claimed` claim's key, so the provider's retry is processed; false if the claim no longer held it. */
+  release(claim: Claim): Promise<boolean>;
+  toJSON(): { backend: 'memory' | 'sqlite' | 'redis'; url: string; lease: number; retention: number };
+}

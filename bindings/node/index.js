@@ -27,8 +27,15 @@ class HooksealError extends Error {
 /** A delivery failed verification: not genuine, malformed, or refused by a rule. `code` says which. */
 class VerificationError extends HooksealError {}
 
-/** A verifier (or `sign`) cannot be built from these options. */
+/** A verifier, a store (or `sign`) cannot be built from these options. */
 class ConfigError extends HooksealError {}
+
+/**
+ * The dedupe store cannot be reached (connection refused, a timeout, a locked or full SQLite file): `code`
+ * `store_unavailable`, `httpStatus` 503. The delivery must be neither processed nor acknowledged; the provider's
+ * retry succeeds once the store is back (../shared/DEDUPE.md, "Failure is closed").
+ */
+class StoreError extends HooksealError {}
 
 // The addon throws plain errors whose `code` is the contract's string; anything else (a bug) is rethrown as it is.
 function rethrow(error, Class) {
@@ -207,4 +214,141 @@ function sign(provider, body, options) {
   return headers;
 }
 
-module.exports = { Verifier, sign, VerificationError, ConfigError, HooksealError };
+// ---------------------------------------------------------------------------------------------------------------
+// Exactly once (../shared/DEDUPE.md): the dedupe store. The addon runs every call on libuv's thread pool and hands
+// back a Promise; the WASM module's memory store answers at once. Either way the methods here are async.
+
+// A store call's failure: `store_unavailable` is a StoreError, `invalid_option` (a bad namespace) a ConfigError.
+function rethrowStore(error) {
+  rethrow(error, error && error.code === 'store_unavailable' ? StoreError : ConfigError);
+}
+
+// `new Store(url, options)`'s options: lease and retention in seconds. Anything else, or a value that is not a
+// number, is `invalid_option` (as every runtime refuses it); the range is the core's to check.
+function storeOptions(options) {
+  const given = checkOptions(options) ?? {};
+  for (const name of Object.keys(given)) {
+    if (name !== 'lease' && name !== 'retention') {
+      const known = 'lease and retention are known';
+      throw new ConfigError('invalid_option', `unknown store option ${JSON.stringify(name)}: ${known}`);
+    }
+    const value = given[name];
+    if (value !== undefined && value !== null && typeof value !== 'number') {
+      throw new ConfigError('invalid_option', `${name} must be a number of seconds, not ${describe(value)}`);
+    }
+  }
+  return [given.lease ?? undefined, given.retention ?? undefined];
+}
+
+/** An idempotency key as bytes: a string as its UTF-8, or the bytes of a Buffer / Uint8Array / view / ArrayBuffer. */
+function keyBytes(key) {
+  if (typeof key === 'string') return UTF8.encode(key);
+  if (key instanceof Uint8Array || ArrayBuffer.isView(key) || key instanceof ArrayBuffer) return bodyBytes(key);
+  throw new TypeError(`key must be a string or bytes, not ${describe(key)}`);
+}
+
+// Only Store's claim() makes Claims; each claimed one keeps the native claim here (its token never shows).
+const MAKE_CLAIM = Symbol('hookseal.Claim');
+const HELD = new WeakMap();
+
+/** What `store.claim()` found: `status` `claimed` (process it), `duplicate` (done before) or `in_progress`. */
+class Claim {
+  constructor(token, outcome, namespace) {
+    if (token !== MAKE_CLAIM) throw new TypeError('a Claim comes from store.claim(namespace, key)');
+    /** `claimed`, `duplicate` or `in_progress`. */
+    this.status = outcome.status;
+    /** For `in_progress`: the seconds left on the other worker's lease (at least 1); else null. */
+    this.retryAfter = outcome.retryAfter ?? null;
+    this.namespace = namespace;
+    if (this.status === 'claimed') HELD.set(this, outcome);
+    Object.freeze(this);
+  }
+}
+
+/**
+ * A dedupe store, opened from a URL: `memory:`, `sqlite:///path.db`, `redis://[user:password@]host:port/db` or
+ * `rediss://…` (../shared/DEDUPE.md). Open it once per process and share it. `claim`, `complete` and `release` are
+ * async and never block the event loop.
+ */
+class Store {
+  #native;
+
+  constructor(url, options) {
+    if (typeof url !== 'string') throw new TypeError(`url must be a string, not ${describe(url)}`);
+    const [lease, retention] = storeOptions(options);
+    try {
+      this.#native = new native.NativeStore(url, lease, retention);
+    } catch (error) {
+      rethrowStore(error);
+    }
+  }
+
+  /** `memory`, `sqlite` or `redis`. */
+  get backend() {
+    return this.#native.backend;
+  }
+
+  /** The URL, with any password replaced by `***`: for start-up logs. */
+  get url() {
+    return this.#native.url;
+  }
+
+  /** The lease a claim gets, in seconds. */
+  get lease() {
+    return this.#native.lease;
+  }
+
+  /** How long a processed key is remembered, in seconds. */
+  get retention() {
+    return this.#native.retention;
+  }
+
+  /** Claims `key` (a string or bytes) in `namespace`; rejects with StoreError when the store cannot be reached. */
+  async claim(namespace, key) {
+    if (typeof namespace !== 'string') throw new TypeError(`namespace must be a string, not ${describe(namespace)}`);
+    const bytes = keyBytes(key);
+    let outcome;
+    try {
+      outcome = await this.#native.claim(namespace, bytes);
+    } catch (error) {
+      rethrowStore(error);
+    }
+    return new Claim(MAKE_CLAIM, outcome, namespace);
+  }
+
+  /** Marks a claimed key done for the retention; false if the claim no longer held it (its lease ran out). */
+  async complete(claim) {
+    return this.#settle('complete', claim);
+  }
+
+  /** Forgets a claimed key, so that the provider's retry is processed; false if the claim no longer held it. */
+  async release(claim) {
+    return this.#settle('release', claim);
+  }
+
+  async #settle(op, claim) {
+    if (!(claim instanceof Claim)) {
+      throw new TypeError(`${op}() takes a Claim from store.claim(), not ${describe(claim)}`);
+    }
+    const held = HELD.get(claim);
+    if (held === undefined) {
+      throw new TypeError(`${op}() takes a claim whose status is 'claimed', not '${claim.status}'`);
+    }
+    try {
+      return await this.#native[op](held);
+    } catch (error) {
+      rethrowStore(error);
+    }
+  }
+
+  // The URL as describe() gives it: never a password.
+  [INSPECT]() {
+    return `Store { backend: '${this.backend}', url: '${this.url}' }`;
+  }
+
+  toJSON() {
+    return { backend: this.backend, url: this.url, lease: this.lease, retention: this.retention };
+  }
+}
+
+module.exports = { Verifier, sign, Store, Claim, VerificationError, ConfigError, StoreError, HooksealError };

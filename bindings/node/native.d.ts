@@ -9,6 +9,41 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * What a claim found: `status`, `retryAfter` for `in_progress`, and for `claimed` the claim itself, which
+ * `complete` / `release` take back.
+ */
+export declare class NativeOutcome {
+  /** `claimed`, `duplicate` or `in_progress`. */
+  get status(): string
+  /** For `in_progress`, the seconds left on the other worker's lease (rounded up, at least 1); else null. */
+  get retryAfter(): number | null
+}
+export type Outcome = NativeOutcome
+
+export declare class NativeStore {
+  /**
+   * Opens the store `url` names (checked here; the file or server is reached on first use). `lease` and
+   * `retention` in seconds, or the defaults (60 s, 7 days).
+   */
+  constructor(url: string, lease?: number | undefined | null, retention?: number | undefined | null)
+  /** `memory`, `sqlite` or `redis`. */
+  get backend(): string
+  /** The URL with any password replaced by `***`. */
+  get url(): string
+  /** The lease, in seconds. */
+  get lease(): number
+  /** The retention, in seconds. */
+  get retention(): number
+  /** Claims `key` (its bytes; only their SHA-256 is stored) in `namespace`, on the thread pool. */
+  claim(namespace: string, key: Uint8Array): Promise<NativeOutcome>
+  /** Marks a claimed key done, if the claim still holds it; resolves to whether it acted. */
+  complete(outcome: Outcome): Promise<boolean>
+  /** Forgets a claimed key, if the claim still holds it; resolves to whether it acted. */
+  release(outcome: Outcome): Promise<boolean>
+}
+export type Store = NativeStore
+
 export declare class NativeVerifier {
   constructor(provider: string, options?: object | undefined | null)
   /**

@@ -835,6 +835,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeOutcome = nativeBinding.NativeOutcome
+module.exports.Outcome = nativeBinding.Outcome
+module.exports.NativeStore = nativeBinding.NativeStore
+module.exports.Store = nativeBinding.Store
 module.exports.NativeVerifier = nativeBinding.NativeVerifier
 module.exports.Verifier = nativeBinding.Verifier
 module.exports.httpStatus = nativeBinding.httpStatus

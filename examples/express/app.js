@@ -1,19 +1,29 @@
 'use strict';
-// A runnable Express receiver for ELMED and Baremeds webhooks, verified by hookseal.
+// A runnable Express receiver for ELMED and Baremeds webhooks, verified by hookseal and processed exactly once.
 //
 //     ELMED_WEBHOOK_SECRET=s3cret BAREMEDS_WEBHOOK_KEY=k3y PORT=3000 node examples/express/app.js
 //
 // Environment:
-//     ELMED_WEBHOOK_SECRET     required: the HMAC secret ELMED signs with (X-ELMED-Signature)
-//     BAREMEDS_WEBHOOK_KEY     required: the shared key Baremeds sends in X-Webhook-Key
-//     HOOKSEAL_MAX_BODY_BYTES  optional: the body size limit for every receiver (default 1 MiB; over it: 413)
-//     PORT                     optional: default 3000; 0 picks a free port (the "listening on" line shows it)
+//     ELMED_WEBHOOK_SECRET      required: the HMAC secret ELMED signs with (X-ELMED-Signature)
+//     BAREMEDS_WEBHOOK_KEY      required: the shared key Baremeds sends in X-Webhook-Key
+//     HOOKSEAL_STORE            optional: the dedupe store every copy of this app shares (../shared/DEDUPE.md):
+//                               sqlite:///path.db (one host; the default is hookseal-express.db in the system's
+//                               temp folder), redis://[user:password@]host:port/db (many hosts), memory: (this process)
+//     HOOKSEAL_EXAMPLE_DELAY_MS optional: each handler waits this long before answering (default 0), to rehearse two
+//                               copies of one delivery arriving at once, or a process killed mid-handler
+//     HOOKSEAL_MAX_BODY_BYTES   optional: the body size limit for every receiver (default 1 MiB; over it: 413)
+//     PORT                      optional: default 3000; 0 picks a free port (the "listening on" line shows it)
 //
 // A refused delivery never reaches a handler: hookseal's `webhook()` answers it with `{"error": "<code>"}` and
-// 401 (signature or key), 413 (too large) or 400 (anything else). NODE_DEBUG=hookseal logs why.
+// 401 (signature or key), 413 (too large) or 400 (anything else). NODE_DEBUG=hookseal logs why. With the store, an
+// event is processed once however often it arrives: a retry is answered 200 `{"status": "duplicate", ...}`, a copy
+// arriving while another is processed 503 `{"error": "in_progress"}` with Retry-After, and while the store cannot be
+// reached every delivery gets 503 `{"error": "store_unavailable"}` (the provider retries; nothing is lost).
 
+const os = require('node:os');
+const path = require('node:path');
 const express = require('express');
-const { Verifier } = require('hookseal');
+const { Store, Verifier } = require('hookseal');
 const { webhook, keepRawBody } = require('hookseal/express');
 
 function required(name) {
@@ -37,44 +47,37 @@ function optionalInteger(name, fallback) {
 
 const maxBodyBytes = optionalInteger('HOOKSEAL_MAX_BODY_BYTES', null);
 const port = optionalInteger('PORT', 3000);
+const delayMs = optionalInteger('HOOKSEAL_EXAMPLE_DELAY_MS', 0);
 
 // Build each verifier once at start-up and share it: a Verifier is immutable. A bad secret throws ConfigError here,
 // so the server refuses to start instead of refusing every delivery.
 const elmed = new Verifier('elmed', { secret: required('ELMED_WEBHOOK_SECRET'), maxBodyBytes });
 const baremeds = new Verifier('baremeds', { secret: required('BAREMEDS_WEBHOOK_KEY'), maxBodyBytes });
 
-// Idempotency: providers retry (ELMED immediately, +30 s, +5 min; Baremeds with backoff), so the same event can
-// arrive more than once. This in-memory set only works within one process. In production use a shared store, since
-// cluster workers and replicas do not share memory: Redis `SET key 1 NX EX 86400`, or an INSERT into a table with a
-// unique constraint on the idempotency key, done in the same transaction as the work.
-const seen = new Set();
-
-/** Claims `key`: true the first time it is seen, false for a retry or a duplicate (also while the first copy is
- * still being processed: two concurrent copies never both run). */
-function claim(key) {
-  if (seen.has(key)) return false;
-  seen.add(key);
-  return true;
+// Exactly once: providers retry (ELMED immediately, +30 s, +5 min; Baremeds with backoff), and two copies of one
+// delivery can reach two processes at the same moment. The store, shared by every process of the app, lets one of
+// them run the handler; webhook() answers the others. Opened once at start-up: a malformed URL stops the app here
+// (ConfigError); a store that is down is not (the app starts and answers 503 until it is back).
+const storeUrl = process.env.HOOKSEAL_STORE || `sqlite://${path.join(os.tmpdir(), 'hookseal-express.db')}`;
+let store;
+try {
+  store = new Store(storeUrl);
+} catch (error) {
+  console.error(`HOOKSEAL_STORE: ${error.message}`); // never the URL's password
+  process.exit(1);
 }
+console.log(`store: ${store.url}`); // the password, if any, shown as ***
 
-/** Releases a claim whose processing failed, so the provider's retry is processed instead of called a duplicate. */
-function release(key) {
-  seen.delete(key);
-}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The answer common to both providers: a duplicate is still a 2xx, so that the provider stops retrying. */
+/** The handler common to both providers: runs once per event (webhook() answered every other copy already). */
 async function handle(req, res) {
   const event = req.webhook;
-  if (!claim(event.idempotencyKey)) {
-    res.json({ status: 'duplicate', idempotencyKey: event.idempotencyKey });
-    return;
-  }
-  try {
-    await dispatch(event);
-  } catch (error) {
-    release(event.idempotencyKey); // the answer is a 500: the provider retries, and the retry is processed
-    throw error; // Express 5 passes a rejected handler's error to the error handler below
-  }
+  console.log(`processing ${event.idempotencyKey}`); // the key only: no patient data in logs
+  if (delayMs > 0) await sleep(delayMs);
+  // A throw here is a 500 (Express 5 passes a rejected handler's error to the error handler below): webhook()
+  // releases the key, and the provider's retry is processed.
+  await dispatch(event);
   res.json({
     status: 'processed',
     eventType: event.eventType,
@@ -102,26 +105,28 @@ async function dispatch(event) {
   }
 }
 
-// Log refusals (the reason never contains a secret). A flood of signature_mismatch is worth an alert.
+// Log refusals and store outages (the reason never contains a secret). A flood of signature_mismatch is worth an
+// alert, and so is store_unavailable.
 const onError = (error, req) => console.warn(`refused ${req.method} ${req.originalUrl}: ${error.message}`);
+const once = { onError, store }; // namespace: the preset's name (elmed, baremeds)
 
 const app = express();
 
 // The webhook routes come FIRST: webhook() reads the raw bytes from the request stream, because the signature
 // covers exactly those bytes. A parsed and re-serialised body would not match (key order, spacing, unicode escapes).
-app.post('/webhooks/elmed', webhook(elmed, { onError }), handle);
-app.post('/webhooks/baremeds', webhook(baremeds, { onError }), handle);
+app.post('/webhooks/elmed', webhook(elmed, once), handle);
+app.post('/webhooks/baremeds', webhook(baremeds, once), handle);
 
 // The trap, on purpose: a JSON parser in front of webhook(). It reads the stream before webhook() runs, so the raw
 // bytes are gone; webhook() does not guess, it fails with an error that says so (a 500, and the message in the log).
-app.post('/webhooks/elmed-after-json', express.json(), webhook(elmed, { onError }), handle);
+app.post('/webhooks/elmed-after-json', express.json(), webhook(elmed, once), handle);
 
 // The fix when a parser has to run first: keepRawBody keeps the exact bytes in req.rawBody, and webhook() uses them.
 // (Give the parser the verifier's limit, so that it does not buffer more than webhook() would accept.)
 app.post(
   '/webhooks/elmed-kept',
   express.json({ verify: keepRawBody, limit: elmed.maxBodyBytes }),
-  webhook(elmed, { onError }),
+  webhook(elmed, once),
   handle,
 );
 

@@ -10,4 +10,5 @@
 mod error;
 mod options;
 mod sign;
+mod store;
 mod verifier;

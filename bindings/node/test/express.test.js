@@ -8,6 +8,7 @@ const { spawn } = require('node:child_process');
 const { createHash, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
+const os = require('node:os');
 const path = require('node:path');
 
 const express = require('express');
@@ -19,6 +20,11 @@ const SAMPLES = path.join(ROOT, 'tests', 'samples');
 const LIMIT = 65536;
 const ELMED_SECRET = 's3cret-for-express-tests';
 const BAREMEDS_KEY = 'k3y-ñ-for-express-tests'; // non-ASCII on purpose: sent as UTF-8 header bytes
+// The example's dedupe store: a fresh SQLite file per run (the default, a fixed file in the temp folder, would
+// remember the documented samples from an earlier run).
+const STORE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'hookseal-express-test-'));
+process.on('exit', () => fs.rmSync(STORE_DIR, { recursive: true, force: true }));
+const STORE_URL = `sqlite://${path.join(STORE_DIR, 'example.db')}`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP client helpers (node:http, a fresh connection per request, so a server that closes one never affects another)
@@ -213,6 +219,7 @@ describe('examples/express/app.js, a real process', () => {
       ELMED_WEBHOOK_SECRET: ELMED_SECRET,
       BAREMEDS_WEBHOOK_KEY: BAREMEDS_KEY,
       HOOKSEAL_MAX_BODY_BYTES: String(LIMIT),
+      HOOKSEAL_STORE: STORE_URL,
       NODE_DEBUG: 'hookseal',
     });
   });
@@ -248,9 +255,18 @@ describe('examples/express/app.js, a real process', () => {
       });
       const again = await post('/webhooks/elmed', { headers: elmedHeaders(body), body });
       assert.equal(again.status, 200, again.text);
-      assert.deepEqual(again.json, { status: 'duplicate', idempotencyKey: sha256(body) });
+      assert.equal(again.text, `{"status":"duplicate","idempotency_key":"${sha256(body)}"}`);
+      // The handler ran once: one `processing <key>` line for the two deliveries.
+      const lines = app.stdout.split('\n').filter((line) => line === `processing ${sha256(body)}`);
+      assert.equal(lines.length, 1);
     });
   }
+
+  it('logs its store at start-up, and answers GET /healthz', async () => {
+    assert.ok(app.stdout.split('\n').includes(`store: ${STORE_URL}`), app.stdout);
+    const res = await send(app.port, '/healthz', { method: 'GET' });
+    assert.deepEqual([res.status, res.json], [200, { status: 'ok' }]);
+  });
 
   it('ELMED X-Webhook-Test is reported as isTest', async () => {
     const body = elmedBody();
@@ -317,7 +333,7 @@ describe('examples/express/app.js, a real process', () => {
     const retried = Buffer.from(body.toString().replace('"retry": false', '"retry": true'));
     const again = await post('/webhooks/baremeds', { headers: sign('baremeds', retried, { secret: BAREMEDS_KEY }), body: retried });
     assert.equal(again.status, 200);
-    assert.deepEqual(again.json, { status: 'duplicate', idempotencyKey: requestId });
+    assert.deepEqual(again.json, { status: 'duplicate', idempotency_key: requestId });
   });
 
   it('Baremeds wrong key: 401 key_mismatch', async () => {
@@ -418,6 +434,59 @@ describe('examples/express/app.js, a real process', () => {
     const res = await post('/api/notes', { headers: { 'Content-Type': 'application/json' }, body });
     assert.equal(res.status, 201, res.text);
     assert.equal(res.json.text, 'call the pharmacy');
+  });
+});
+
+describe('examples/express/app.js and its store', () => {
+  const env = (extra) => ({ PORT: '0', ELMED_WEBHOOK_SECRET: ELMED_SECRET, BAREMEDS_WEBHOOK_KEY: BAREMEDS_KEY, ...extra });
+
+  it('two processes on one SQLite file: concurrent copies are processed once, the other answered in_progress', async () => {
+    const store = `sqlite://${path.join(STORE_DIR, 'two-processes.db')}`;
+    const apps = await Promise.all([1, 2].map(() => startApp(env({ HOOKSEAL_STORE: store, HOOKSEAL_EXAMPLE_DELAY_MS: '700' }))));
+    try {
+      const body = elmedBody();
+      const headers = elmedHeaders(body);
+      const answers = await Promise.all(apps.map((a) => send(a.port, '/webhooks/elmed', { headers, body })));
+      const byStatus = Object.fromEntries(answers.map((a) => [a.status, a]));
+      assert.deepEqual(answers.map((a) => a.status).sort(), [200, 503], answers.map((a) => a.text).join(' '));
+      assert.equal(byStatus[200].json.status, 'processed');
+      assert.deepEqual(byStatus[503].json, { error: 'in_progress' });
+      assert.ok(Number(byStatus[503].headers['retry-after']) >= 1);
+      for (const a of apps) {
+        const again = await send(a.port, '/webhooks/elmed', { headers, body });
+        assert.deepEqual([again.status, again.json], [200, { status: 'duplicate', idempotency_key: sha256(body) }]);
+      }
+      const processing = apps.flatMap((a) => a.stdout.split('\n').filter((line) => line === `processing ${sha256(body)}`));
+      assert.equal(processing.length, 1);
+    } finally {
+      await Promise.all(apps.map(stopApp));
+    }
+  });
+
+  it('a store that cannot be reached: it starts, logs the URL without its password, answers 503 store_unavailable', async () => {
+    const app = await startApp(env({ HOOKSEAL_STORE: 'redis://:hunter2@127.0.0.1:1/0' }));
+    try {
+      assert.ok(app.stdout.includes('store: redis://***@127.0.0.1:1/0'), app.stdout);
+      const body = elmedBody();
+      const res = await send(app.port, '/webhooks/elmed', { headers: elmedHeaders(body), body });
+      assert.deepEqual([res.status, res.json, res.headers['retry-after']], [503, { error: 'store_unavailable' }, '5']);
+      await waitFor(() => app.stderr.includes('store_unavailable'), 'the log line');
+      assert.ok(!app.stdout.includes('processing'), 'the handler did not run');
+      assert.ok(!`${app.stdout}${app.stderr}`.includes('hunter2'));
+    } finally {
+      await stopApp(app);
+    }
+  });
+
+  it('a malformed HOOKSEAL_STORE stops it at start-up, saying why (never the password)', async () => {
+    const childEnv = { ...process.env, ...env({ HOOKSEAL_STORE: 'mysql://root:hunter2@db/app' }) };
+    delete childEnv.NODE_TEST_CONTEXT;
+    const child = spawn(process.execPath, ['examples/express/app.js'], { cwd: ROOT, env: childEnv });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    assert.equal(await new Promise((r) => child.on('exit', r)), 1);
+    assert.match(stderr, /HOOKSEAL_STORE: invalid_option: unknown store scheme "mysql"/);
+    assert.doesNotMatch(stderr, /hunter2/);
   });
 });
 

@@ -61,3 +61,75 @@ export async function handler(request: Request): Promise<Response> {
     throw error;
   }
 }
+
+// Exactly once: the store, the helpers with a store, and an app's own store (the duck type).
+import { Claim, Store, StoreError, type ClaimResult, type DedupeStore } from 'hookseal';
+import { webhookHandler } from 'hookseal/fetch';
+
+const store = new Store('sqlite:///tmp/hookseal-usage.db', { lease: 30, retention: 86_400 });
+const backend: 'memory' | 'sqlite' | 'redis' = store.backend;
+const redacted: string = store.url;
+const seconds: number = store.lease + store.retention;
+// @ts-expect-error: options are lease and retention only.
+new Store('memory:', { ttl: 5 });
+
+export async function processOnce(key: string): Promise<boolean> {
+  let claim: Claim;
+  try {
+    claim = await store.claim('elmed', key);
+  } catch (error) {
+    if (error instanceof StoreError) {
+      const code: 'store_unavailable' = error.code;
+      console.log(code, error.httpStatus);
+      return false;
+    }
+    throw error;
+  }
+  if (claim.status === 'in_progress') {
+    const retryAfter: number | null = claim.retryAfter;
+    console.log(retryAfter);
+    return false;
+  }
+  if (claim.status === 'duplicate') return true;
+  const namespace: string = claim.namespace;
+  console.log(namespace, backend, redacted, seconds);
+  await store.claim('elmed', Buffer.from(key));
+  return (await store.complete(claim)) || (await store.release(claim));
+}
+
+interface KvClaim extends ClaimResult {
+  name: string;
+  token: string;
+}
+const own: DedupeStore<KvClaim> = {
+  async claim(namespace, key) {
+    return { status: 'claimed', retryAfter: null, name: `${namespace}:${key}`, token: 't' };
+  },
+  async complete(claim) {
+    return claim.token === 't';
+  },
+  async release(claim) {
+    return claim.name.length > 0;
+  },
+};
+
+app.post('/webhooks/once', webhook(verifier, { store, namespace: 'elmed.main', onError: (error) => console.log(error.code) }),
+  (req, res) => res.json({ key: req.webhook?.idempotencyKey }));
+app.post('/webhooks/own', webhook(verifier, { store: own }), (req, res) => res.json({}));
+// A refusal logger written before stores existed still type-checks.
+const logRefusal = (error: VerificationError, req: express.Request) => console.log(error.code, req.path);
+app.post('/webhooks/logged', webhook(verifier, { onError: logRefusal }), (req, res) => res.json({}));
+
+interface Env {
+  region: string;
+}
+export const onceHandler: (request: Request, env: Env) => Promise<Response> = webhookHandler<OrderData, [Env]>(
+  verifier,
+  async (event, request, env) => Response.json({ order: event.data.order_id, region: env.region, url: request.url }),
+  { store: own, onError: (error, request) => console.log(error.code, request.url) },
+);
+webhookHandler(verifier, (event) => new Response(event.idempotencyKey));
+// @ts-expect-error: the handler returns a Response.
+webhookHandler(verifier, () => 'processed');
+// @ts-expect-error: a store has claim, complete and release.
+webhook(verifier, { store: { claim: async () => ({ status: 'claimed' as const }) } });

@@ -10,6 +10,7 @@
 mod error;
 mod options;
 mod sign;
+mod store;
 mod verifier;
 
 /// Unix seconds by the host's clock (`Date.now()`), the only clock this target has.

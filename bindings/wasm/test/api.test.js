@@ -25,21 +25,32 @@ const codeOf = (fn) => {
   return null;
 };
 
-test('the module stays within its size budget (120 KB after wasm-opt -Oz)', () => {
-  assert.ok(MODULE_BYTES.length <= 120_000, `hookseal_wasm_bg.wasm is ${MODULE_BYTES.length} bytes`);
+// The budget: 120 KB for verify and sign; the dedupe store's memory backend (issue 13) added about 51 KB, most of it
+// from the store crate's URL parsing (a float parser with its 10 KB table, Debug escaping): see ../README.md, "Size".
+test('the module stays within its size budget (170 KB after wasm-opt -Oz)', () => {
+  assert.ok(MODULE_BYTES.length <= 170_000, `hookseal_wasm_bg.wasm is ${MODULE_BYTES.length} bytes`);
 });
 
 test('pkg-web is an ES module that refuses use before init(), then loads synchronously or not', async () => {
   const web = await import(pathToFileURL(path.join(PKG, 'pkg-web', 'index.js')));
-  assert.deepEqual(Object.keys(web).sort(),
-    ['ConfigError', 'HooksealError', 'VerificationError', 'Verifier', 'default', 'initSync', 'sign']);
+  assert.deepEqual(Object.keys(web).sort(), ['Claim', 'ConfigError', 'HooksealError', 'Store', 'StoreError',
+    'VerificationError', 'Verifier', 'default', 'initSync', 'sign']);
   assert.throws(() => new web.Verifier('elmed', { secret: 's' }), /not loaded yet: call `await init\(\)`/);
+  assert.throws(() => new web.Store('memory:'), /not loaded yet: call `await init\(\)`/);
   web.initSync(MODULE_BYTES);
   await web.default(); // already loaded: nothing is fetched
   const headers = web.sign('elmed', '{"event":"a.b","data":{}}', { secret: 's' });
   const event = new web.Verifier('elmed', { secret: 's' }).verify('{"event":"a.b","data":{}}', new Headers(headers));
   assert.equal(event.eventType, 'a.b');
   assert.deepEqual(codeOf(() => new web.Verifier('elmed', {})), ['ConfigError', 'invalid_secret']);
+  const store = new web.Store('memory:');
+  const claim = await store.claim('elmed', 'evt_1');
+  assert.equal(claim.status, 'claimed');
+  assert.equal(await store.complete(claim), true);
+  assert.equal((await store.claim('elmed', 'evt_1')).status, 'duplicate');
+  assert.deepEqual(codeOf(() => new web.Store('redis://127.0.0.1:6379/0')), ['ConfigError', 'invalid_option']);
+  const fetchGlue = await import(pathToFileURL(path.join(PKG, 'pkg-web', 'fetch.js')));
+  assert.deepEqual(Object.keys(fetchGlue).sort(), ['errorResponse', 'verifyRequest', 'webhookHandler']);
 });
 
 test('init() accepts a compiled module, and a failed load can be retried', async () => {

@@ -1,7 +1,8 @@
 'use strict';
 // A real browser: Debian's headless Chromium loads a page served here on 127.0.0.1 (./browser/index.html) that imports
-// pkg-web as a page does, runs every conformance vector through the shared suite and the worker example with the
-// browser's own Requests, and posts its report back. The test fails unless every vector passed and the worker gave
+// pkg-web as a page does, runs every conformance vector and every dedupe store scenario (on memory:, and the URL
+// cases as the WASM build answers them) through the shared suites, and the worker example with the browser's own
+// Requests, and posts its report back. The test fails unless every vector and scenario passed and the worker gave
 // the expected answers.
 
 const test = require('node:test');
@@ -16,7 +17,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // Only these parts of the repository are served.
 const SERVED = ['bindings/wasm/pkg-web/', 'bindings/wasm/test/browser/', 'bindings/node/test/vector-suite.js',
-  'tests/vectors/', 'tests/samples/', 'examples/worker/'];
+  'bindings/node/test/store-suite.js', 'tests/vectors/', 'tests/samples/', 'examples/worker/'];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
 const TIMEOUT_MS = 120_000;
 
@@ -55,7 +56,7 @@ function serve(onReport) {
   });
 }
 
-test('every vector passes in headless Chromium, and the worker example answers there', { timeout: TIMEOUT_MS + 10_000 }, async () => {
+test('every vector and store scenario passes in headless Chromium, and the worker example answers there', { timeout: TIMEOUT_MS + 10_000 }, async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium; scripts/ensure-wasm-tools.sh)`);
   let resolveReport;
   const reported = new Promise((resolve) => {
@@ -100,11 +101,15 @@ test('every vector passes in headless Chromium, and the worker example answers t
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'vectors', 'manifest.json'), 'utf8'));
   assert.equal(report.total, manifest.total);
   assert.equal(report.passed, manifest.total);
+  const scenarios = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'vectors', 'store', 'scenarios.json'), 'utf8'));
+  assert.deepEqual(report.store.failed, [], `${report.store.failed.length} store cases failed in the browser`);
+  assert.equal(report.store.total, scenarios.counts.scenarios + scenarios.counts.urls);
+  assert.equal(report.store.passed, report.store.total);
   const [first, again, forged, notJson] = report.worker;
   assert.equal(first[0], 200);
   assert.equal(first[1].status, 'processed');
   assert.equal(first[1].eventType, 'order.status_changed');
-  assert.deepEqual(again, [200, { status: 'duplicate', idempotencyKey: first[1].idempotencyKey }]);
+  assert.deepEqual(again, [200, { status: 'duplicate', idempotency_key: first[1].idempotencyKey }]);
   assert.deepEqual(forged, [401, { error: 'signature_mismatch' }]);
   assert.deepEqual(notJson, [400, { error: 'invalid_json' }]);
 });

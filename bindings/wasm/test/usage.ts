@@ -1,8 +1,8 @@
 // A typed usage of pkg-web as a browser or worker (no Node types: `types` is empty), checked by
 // `tsc --noEmit -p bindings/wasm/test/tsconfig.json` (make test-wasm): pkg-web's declarations are the napi
 // package's plus init()/initSync(); if they drift from what a worker writes, this stops compiling.
-import init, { initSync, ConfigError, Verifier, VerificationError, sign, type Event } from '../pkg-web/index.js';
-import { verifyRequest, errorResponse } from '../pkg-web/fetch.js';
+import init, { initSync, ConfigError, Store, StoreError, Verifier, VerificationError, sign, type DedupeStore, type Event } from '../pkg-web/index.js';
+import { verifyRequest, errorResponse, webhookHandler } from '../pkg-web/fetch.js';
 
 interface OrderData {
   order_id: number;
@@ -39,3 +39,19 @@ export function offline(bytes: ArrayBuffer): string | null {
   verifier.verify(body, headers, { tolerance: 5 });
   return event.eventType;
 }
+
+// Exactly once in a worker: the isolate's memory store, or a binding with async claim / complete / release.
+let isolateStore: Store | null = null;
+
+export const once = {
+  async fetch(request: Request, env: { SECRET: string; DEDUPE?: DedupeStore; HOOKSEAL_WASM?: WebAssembly.Module }): Promise<Response> {
+    await init(env.HOOKSEAL_WASM);
+    isolateStore ??= new Store('memory:?lease=30');
+    const handle = webhookHandler<OrderData>(
+      new Verifier('elmed', { secret: env.SECRET }),
+      async (event) => Response.json({ id: event.data.order_id }),
+      { store: env.DEDUPE ?? isolateStore, onError: (error) => console.warn(error instanceof StoreError ? 'store down' : error.code) },
+    );
+    return handle(request);
+  },
+};

@@ -1,6 +1,7 @@
 // Runs in headless Chromium (../browser.test.js): loads pkg-web the way a page does (`await init()` fetches the
-// module), runs every conformance vector through the shared suite (bindings/node/test/vector-suite.js), drives the
-// worker example (examples/worker) with the browser's own Request objects, and posts one report to /results.
+// module), runs every conformance vector through the shared suite (bindings/node/test/vector-suite.js) and every
+// dedupe store scenario on memory: (bindings/node/test/store-suite.js), drives the worker example (examples/worker)
+// with the browser's own Request objects, and posts one report to /results.
 
 import init, * as hookseal from '/bindings/wasm/pkg-web/index.js';
 
@@ -49,6 +50,27 @@ async function vectors(report) {
   }
 }
 
+async function storeScenarios(report) {
+  const doc = globalThis.hooksealStoreSuite.load(await getJson('/tests/vectors/store/scenarios.json'), assert);
+  report.store.total = doc.scenarios.length + doc.urls.length;
+  for (const scenario of doc.scenarios) {
+    try {
+      await globalThis.hooksealStoreSuite.runScenario(hookseal, scenario, 'memory:', assert);
+      report.store.passed += 1;
+    } catch (error) {
+      report.store.failed.push({ name: scenario.name, message: String(error && error.message) });
+    }
+  }
+  for (const c of doc.urls) {
+    try {
+      globalThis.hooksealStoreSuite.checkUrl(hookseal, c, assert, { memoryOnly: true });
+      report.store.passed += 1;
+    } catch (error) {
+      report.store.failed.push({ name: c.name, message: String(error && error.message) });
+    }
+  }
+}
+
 async function worker(report) {
   const { default: receiver } = await import('/examples/worker/worker.js');
   const env = { ELMED_WEBHOOK_SECRET: 'whsec_browser_elmed', NOVAMED_WEBHOOK_SECRET: 'nm_browser_key' };
@@ -66,10 +88,14 @@ async function worker(report) {
   report.worker.push(await send(hookseal.sign('elmed', notJson, { secret: env.ELMED_WEBHOOK_SECRET }), notJson));
 }
 
-const report = { userAgent: navigator.userAgent, total: null, passed: 0, failed: [], worker: [], error: null };
+const report = {
+  userAgent: navigator.userAgent, total: null, passed: 0, failed: [], store: { total: null, passed: 0, failed: [] },
+  worker: [], error: null,
+};
 try {
   await init();
   await vectors(report);
+  await storeScenarios(report);
   await worker(report);
 } catch (error) {
   report.error = String((error && error.stack) || error);
