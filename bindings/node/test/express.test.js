@@ -485,7 +485,7 @@ describe('examples/express/app.js and its store', () => {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     assert.equal(await new Promise((r) => child.on('exit', r)), 1);
-    assert.match(stderr, /HOOKSEAL_STORE: invalid_option: unknown store scheme "mysql"/);
+    assert.match(stderr, /HOOKSEAL_STORE: invalid_option: unknown store scheme 'mysql'/);
     assert.doesNotMatch(stderr, /hunter2/);
   });
 });

@@ -25,10 +25,10 @@ const codeOf = (fn) => {
   return null;
 };
 
-// The budget: 120 KB for verify and sign; the dedupe store's memory backend (issue 13) added about 51 KB, most of it
-// from the store crate's URL parsing (a float parser with its 10 KB table, Debug escaping): see ../README.md, "Size".
-test('the module stays within its size budget (170 KB after wasm-opt -Oz)', () => {
-  assert.ok(MODULE_BYTES.length <= 170_000, `hookseal_wasm_bg.wasm is ${MODULE_BYTES.length} bytes`);
+// The budget: 120 KB for verify and sign; the dedupe store's memory backend (issue 13) added about 30 KB (its map,
+// claim/complete/release, URL parsing and the classes' glue): see ../README.md, "Size".
+test('the module stays within its size budget (150 KB after wasm-opt -Oz)', () => {
+  assert.ok(MODULE_BYTES.length <= 150_000, `hookseal_wasm_bg.wasm is ${MODULE_BYTES.length} bytes`);
 });
 
 test('pkg-web is an ES module that refuses use before init(), then loads synchronously or not', async () => {

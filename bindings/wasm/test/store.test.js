@@ -47,7 +47,7 @@ test('a SQLite or Redis URL says what to do instead, and never shows its passwor
     });
   }
   // A malformed memory: URL keeps the core's own message.
-  assert.throws(() => new Store('memory:?lease=abc'), /the store URL's "lease" must be a number of seconds/);
+  assert.throws(() => new Store('memory:?lease=abc'), /the store URL's lease must be a number of seconds/);
 });
 
 test('the same API as the addon: Store, Claim, StoreError; the glue is the addon\'s', async () => {

@@ -16,6 +16,7 @@ pub struct StoreError {
 
 impl StoreError {
     /// The store cannot be reached: the handler must not run, the delivery is answered 503.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "redis")), allow(dead_code))]
     pub(crate) fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
         Self { code: ErrorCode::StoreUnavailable, message: message.into() }
     }

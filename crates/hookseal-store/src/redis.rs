@@ -67,7 +67,7 @@ struct Idle {
 }
 
 impl RedisBackend {
-    pub(crate) fn new(url: &str, _tls: bool) -> Result<Self, StoreError> {
+    pub(crate) fn new(url: &str) -> Result<Self, StoreError> {
         // redis-rs's parse errors may quote the URL: say what is wrong without it.
         let client = redis::Client::open(url).map_err(|_| {
             StoreError::invalid_option(format!(
@@ -79,6 +79,15 @@ impl RedisBackend {
     }
 
     fn unavailable(&self, error: &redis::RedisError) -> StoreError {
+        if error.is_timeout() {
+            // The socket says "Resource temporarily unavailable"; what happened is that the server did not answer.
+            return StoreError::unavailable(format!(
+                "the Redis store {} did not answer within {} s (connect) / {} s (command)",
+                self.shown,
+                CONNECT_TIMEOUT.as_secs(),
+                COMMAND_TIMEOUT.as_secs()
+            ));
+        }
         StoreError::unavailable(format!("the Redis store {} cannot be used: {error}", self.shown))
     }
 

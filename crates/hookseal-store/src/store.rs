@@ -56,7 +56,7 @@ impl Store {
             #[cfg(feature = "sqlite")]
             Target::Sqlite { path } => Backend::Sqlite(crate::sqlite::SqliteBackend::new(path)),
             #[cfg(feature = "redis")]
-            Target::Redis { url, tls } => Backend::Redis(crate::redis::RedisBackend::new(&url, tls)?),
+            Target::Redis { url } => Backend::Redis(crate::redis::RedisBackend::new(&url)?),
             #[allow(unreachable_patterns)]
             _ => return Err(StoreError::invalid_option("this build of hookseal has only the memory: store")),
         };

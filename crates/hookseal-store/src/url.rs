@@ -5,8 +5,9 @@
 use crate::error::StoreError;
 use crate::options::seconds;
 
-/// What a URL names.
+/// What a URL names. (A memory-only build, WebAssembly's, refuses the other two after parsing them.)
 #[derive(Debug)]
+#[cfg_attr(not(all(feature = "sqlite", feature = "redis")), allow(dead_code))]
 pub(crate) enum Target {
     Memory,
     Sqlite {
@@ -15,7 +16,6 @@ pub(crate) enum Target {
     /// The URL without its query, as redis-rs parses it (it holds the password: never print it).
     Redis {
         url: String,
-        tls: bool,
     },
 }
 
@@ -44,22 +44,23 @@ pub(crate) fn parse(url: &str) -> Result<Parsed, StoreError> {
     let (mut lease, mut retention) = (None, None);
     for pair in query.into_iter().flat_map(|q| q.split('&')).filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let number: f64 = value
-            .parse()
-            .map_err(|_| StoreError::invalid_option(format!("the store URL's {name:?} must be a number of seconds")))?;
-        match name {
-            "lease" if lease.is_none() => lease = Some(seconds("lease", number)?),
-            "retention" if retention.is_none() => retention = Some(seconds("retention", number)?),
-            "lease" | "retention" => {
-                return Err(StoreError::invalid_option(format!("the store URL gives {name} twice")));
-            }
+        let slot = match name {
+            "lease" => &mut lease,
+            "retention" => &mut retention,
             _ => {
+                let shown: String = name.chars().take(40).collect();
                 return Err(StoreError::invalid_option(format!(
-                    "the store URL has the parameter {:?}: only lease and retention are known",
-                    name.chars().take(40).collect::<String>()
+                    "the store URL has the parameter '{shown}': only lease and retention are known"
                 )));
             }
+        };
+        if slot.is_some() {
+            return Err(StoreError::invalid_option(format!("the store URL gives {name} twice")));
         }
+        let number = decimal(value).ok_or_else(|| {
+            StoreError::invalid_option(format!("the store URL's {name} must be a number of seconds (like 30 or 0.5)"))
+        })?;
+        *slot = Some(seconds(name, number)?);
     }
     let target = if base == "memory:" {
         Target::Memory
@@ -74,8 +75,7 @@ pub(crate) fn parse(url: &str) -> Result<Parsed, StoreError> {
         }
         Target::Sqlite { path: path.to_owned() }
     } else if base.starts_with("redis://") || base.starts_with("rediss://") {
-        let tls = base.starts_with("rediss://");
-        let authority = &base[if tls { 9 } else { 8 }..];
+        let authority = base.split_once("://").map_or("", |(_, rest)| rest);
         let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
         if host.is_empty() || host.starts_with(['/', ':']) {
             return Err(StoreError::invalid_option(format!(
@@ -83,18 +83,36 @@ pub(crate) fn parse(url: &str) -> Result<Parsed, StoreError> {
                 "redis://[user:password@]host:port/db"
             )));
         }
-        Target::Redis { url: base.to_owned(), tls }
+        Target::Redis { url: base.to_owned() }
     } else {
         let scheme = base.split_once(':').map_or("", |(scheme, _)| scheme);
         return Err(StoreError::invalid_option(if scheme.is_empty() || scheme.len() > 20 {
             "a store URL is memory:, sqlite:///path.db, redis://host:port/db or rediss://host:port/db".to_owned()
         } else {
             format!(
-                "unknown store scheme {scheme:?}: use memory:, sqlite:///path.db, redis://host:port/db or rediss://…"
+                "unknown store scheme '{scheme}': use memory:, sqlite:///path.db, redis://host:port/db or rediss://…"
             )
         }));
     };
     Ok(Parsed { target, lease, retention })
+}
+
+/// Seconds as a URL writes them: digits, optionally a point and more digits (`30`, `0.5`). Read by hand rather than by
+/// `str::parse::<f64>`, whose tables would add 10 KB to the WebAssembly module for this one use.
+fn decimal(text: &str) -> Option<f64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || text.ends_with('.')
+        || whole.len() > 12
+        || fraction.len() > 9
+        || !digits(whole)
+        || !digits(fraction)
+    {
+        return None;
+    }
+    let number = |part: &str| part.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    Some(number(whole) as f64 + number(fraction) as f64 / 10f64.powi(fraction.len() as i32))
 }
 
 #[cfg(test)]
@@ -108,6 +126,16 @@ mod tests {
         assert_eq!(redact_url("redis://db:6379/0"), "redis://db:6379/0");
         assert_eq!(redact_url("sqlite:///tmp/a@b.db"), "sqlite:///tmp/a@b.db");
         assert_eq!(redact_url("memory:"), "memory:");
+    }
+
+    #[test]
+    fn reads_decimals() {
+        assert_eq!(decimal("30"), Some(30.0));
+        assert_eq!(decimal("0.5"), Some(0.5));
+        assert_eq!(decimal("2.25"), Some(2.25));
+        for bad in ["", ".5", "1.", "-1", "+1", "1e3", "abc", "1.2.3", " 1", "NaN", "inf", "1234567890123"] {
+            assert_eq!(decimal(bad), None, "{bad}");
+        }
     }
 
     #[test]
