@@ -138,7 +138,7 @@ test-dedupe: python node php
 ## The dedupe store's cost per delivery (claim + complete) for each backend from each runtime, beside verify().
 bench-store: python node php
 	$(WITH_REDIS) $(VENV_PY) bindings/python/bench/bench_store.py
-	$(WITH_REDIS) node bindings/node/bench/bench_store.js
+	$(WITH_REDIS) node --expose-gc bindings/node/bench/bench_store.js
 	$(WITH_REDIS) php -d ffi.enable=1 bindings/php/bench/bench_store.php
 	$(WITH_REDIS) $(CARGO) bench -p hookseal-store --locked
 

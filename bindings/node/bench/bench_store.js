@@ -11,7 +11,8 @@
  * first delivery does; `duplicate` rows time the claim of a key that is done (a retry). The body is a 1 KiB ELMED
  * delivery (its key is the body's SHA-256, computed by `verify`); bodies and headers are made before the clock runs.
  *
- * Every store call is a Promise computed on libuv's thread pool (4 threads by default): "one at a time" awaits each
+ * Every SQLite and Redis call is a Promise computed on libuv's thread pool (4 threads by default; `memory:` answers
+ * at once, as it never blocks): "one at a time" awaits each
  * call before the next (a receiver's one delivery, its latency); "16 in flight" keeps 16 deliveries going at once
  * (a busy receiver: the pool overlaps their waits; time per delivery = wall time / deliveries). The first row is the
  * floor under every store call: one round trip through the pool, made by Node's own crypto.randomFill (a claim and
@@ -20,7 +21,10 @@
  * Each case is calibrated once (a batch that takes at least 0.2 s), then every case runs RUNS times, alternating, so
  * that the machine's noise hits them alike. The table shows the median time per delivery and the run-to-run range.
  *
- * Run: `make bench-store`, or `scripts/with-redis.sh node bindings/node/bench/bench_store.js`.
+ * Each timed batch ends with a full GC and a turn of the event loop, so that the finalizers of the addon's objects
+ * (run on the main thread after a GC) are paid by the case that made them, not by the next one.
+ *
+ * Run: `make bench-store`, or `scripts/with-redis.sh node --expose-gc bindings/node/bench/bench_store.js`.
  */
 
 const fs = require('node:fs');
@@ -137,9 +141,17 @@ function poolHopCase() {
 
 async function timeBatch(c, n) {
   const prepared = await c.prepare(n);
+  await settle(); // the garbage of what ran before is not this case's
   const started = process.hrtime.bigint();
   await c.batch(prepared, n);
+  await settle(); // and this case's own is: the addon's objects are finalized on the main thread, after a GC
   return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** A full GC, then a turn of the event loop, where napi runs the finalizers of the objects the GC collected. */
+async function settle() {
+  global.gc();
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 async function calibrate(c) {
@@ -163,6 +175,10 @@ function show(seconds) {
 
 async function main() {
   const redisUrl = process.env.HOOKSEAL_TEST_REDIS_URL;
+  if (typeof global.gc !== 'function') {
+    console.error('run with node --expose-gc (each timed batch includes collecting its garbage)');
+    process.exit(2);
+  }
   if (!redisUrl) {
     console.error('HOOKSEAL_TEST_REDIS_URL is not set: run under scripts/with-redis.sh');
     process.exit(2);

@@ -1,6 +1,7 @@
 //! `NativeStore`: the dedupe store (`crates/hookseal-store`, ../shared/DEDUPE.md) opened from a URL. Its calls block
 //! (SQLite's busy wait, Redis' network round trip), so `claim`, `complete` and `release` each return a Promise
-//! computed on libuv's thread pool (`AsyncTask`): the JavaScript thread never waits on the store. `index.js` wraps
+//! computed on libuv's thread pool (`AsyncTask`): the JavaScript thread never waits on the store. (`memory:` answers
+//! at once: it never blocks.) `index.js` wraps
 //! it as `Store` and maps the errors (`store_unavailable` to `StoreError`, `invalid_option` to `ConfigError`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -57,22 +58,56 @@ impl Store {
         self.inner.retention().as_secs_f64()
     }
 
-    /// Claims `key` (its bytes; only their SHA-256 is stored) in `namespace`, on the thread pool.
-    #[napi(catch_unwind, ts_return_type = "Promise<NativeOutcome>")]
-    pub fn claim(&self, namespace: String, key: &[u8]) -> AsyncTask<StoreCall> {
-        AsyncTask::new(StoreCall { store: Arc::clone(&self.inner), op: Op::Claim(namespace, key.to_vec()) })
+    /// Claims `key` (its bytes; only their SHA-256 is stored) in `namespace`, on the thread pool. A `memory:` store
+    /// answers at once instead: its calls never block (a map behind a lock), while a trip through the pool costs
+    /// tens of microseconds on a small VM, far more than the claim itself.
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeOutcome> | NativeOutcome")]
+    pub fn claim(
+        &self,
+        namespace: String,
+        key: &[u8],
+    ) -> std::result::Result<Either<AsyncTask<StoreCall>, Outcome>, CodedError> {
+        if self.in_memory() {
+            let outcome = self.inner.claim(&namespace, key).map_err(|e| store_error(&e))?;
+            return Ok(Either::B(Outcome { outcome }));
+        }
+        Ok(Either::A(self.task(Op::Claim(namespace, key.to_vec()))))
     }
 
     /// Marks a claimed key done, if the claim still holds it; resolves to whether it acted.
-    #[napi(catch_unwind, ts_return_type = "Promise<boolean>")]
-    pub fn complete(&self, outcome: &Outcome) -> std::result::Result<AsyncTask<StoreCall>, CodedError> {
-        Ok(AsyncTask::new(StoreCall { store: Arc::clone(&self.inner), op: Op::Complete(outcome.held()?) }))
+    #[napi(catch_unwind, ts_return_type = "Promise<boolean> | boolean")]
+    pub fn complete(
+        &self,
+        outcome: &Outcome,
+    ) -> std::result::Result<Either<AsyncTask<StoreCall>, bool>, CodedError> {
+        let claim = outcome.held()?;
+        if self.in_memory() {
+            return self.inner.complete(&claim).map(Either::B).map_err(|e| store_error(&e));
+        }
+        Ok(Either::A(self.task(Op::Complete(claim))))
     }
 
     /// Forgets a claimed key, if the claim still holds it; resolves to whether it acted.
-    #[napi(catch_unwind, ts_return_type = "Promise<boolean>")]
-    pub fn release(&self, outcome: &Outcome) -> std::result::Result<AsyncTask<StoreCall>, CodedError> {
-        Ok(AsyncTask::new(StoreCall { store: Arc::clone(&self.inner), op: Op::Release(outcome.held()?) }))
+    #[napi(catch_unwind, ts_return_type = "Promise<boolean> | boolean")]
+    pub fn release(
+        &self,
+        outcome: &Outcome,
+    ) -> std::result::Result<Either<AsyncTask<StoreCall>, bool>, CodedError> {
+        let claim = outcome.held()?;
+        if self.in_memory() {
+            return self.inner.release(&claim).map(Either::B).map_err(|e| store_error(&e));
+        }
+        Ok(Either::A(self.task(Op::Release(claim))))
+    }
+}
+
+impl Store {
+    fn in_memory(&self) -> bool {
+        self.inner.backend() == "memory"
+    }
+
+    fn task(&self, op: Op) -> AsyncTask<StoreCall> {
+        AsyncTask::new(StoreCall { store: Arc::clone(&self.inner), op })
     }
 }
 
