@@ -112,15 +112,16 @@ function webhook(verifier, options) {
         settle(dedupe, claim, 'release'); // the client left while the key was being claimed: nobody gets an answer
         return;
       }
-      let settled = false;
-      const done = (op) => {
-        if (settled) return;
-        settled = true;
-        settle(dedupe, claim, op);
+      // Settled when the handler (or the app's error handler) answers: complete, or release for a 5xx (the provider
+      // retries it). Not on a connection that closes first: the handler still runs (a provider that gave up at its
+      // deadline does not stop it), and releasing would let the retry process the event a second time meanwhile; if
+      // no answer ever comes, the lease runs out.
+      const end = res.end;
+      res.end = function endAndSettle(...args) {
+        res.end = end;
+        settle(dedupe, claim, res.statusCode < 500 ? 'complete' : 'release');
+        return end.apply(this, args);
       };
-      // 'finish': the answer went out; 'close' without it: nobody got one (the client left, the socket broke).
-      res.once('finish', () => done(res.statusCode < 500 ? 'complete' : 'release'));
-      res.once('close', () => done(res.writableFinished && res.statusCode < 500 ? 'complete' : 'release'));
       next();
     }).catch((error) => next(error));
   }

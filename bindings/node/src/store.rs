@@ -76,10 +76,7 @@ impl Store {
 
     /// Marks a claimed key done, if the claim still holds it; resolves to whether it acted.
     #[napi(catch_unwind, ts_return_type = "Promise<boolean> | boolean")]
-    pub fn complete(
-        &self,
-        outcome: &Outcome,
-    ) -> std::result::Result<Either<AsyncTask<StoreCall>, bool>, CodedError> {
+    pub fn complete(&self, outcome: &Outcome) -> std::result::Result<Either<AsyncTask<StoreCall>, bool>, CodedError> {
         let claim = outcome.held()?;
         if self.in_memory() {
             return self.inner.complete(&claim).map(Either::B).map_err(|e| store_error(&e));
@@ -89,10 +86,7 @@ impl Store {
 
     /// Forgets a claimed key, if the claim still holds it; resolves to whether it acted.
     #[napi(catch_unwind, ts_return_type = "Promise<boolean> | boolean")]
-    pub fn release(
-        &self,
-        outcome: &Outcome,
-    ) -> std::result::Result<Either<AsyncTask<StoreCall>, bool>, CodedError> {
+    pub fn release(&self, outcome: &Outcome) -> std::result::Result<Either<AsyncTask<StoreCall>, bool>, CodedError> {
         let claim = outcome.held()?;
         if self.in_memory() {
             return self.inner.release(&claim).map(Either::B).map_err(|e| store_error(&e));

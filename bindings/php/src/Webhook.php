@@ -17,7 +17,7 @@ namespace Hookseal;
  * | outcome                    | answer                                                                          |
  * |----------------------------|---------------------------------------------------------------------------------|
  * | refused delivery           | the code's status (401, 413, 400), `{"error": "<code>"}`; the handler not run   |
- * | claimed, handler returned  | the handler's answer (an array is 200 JSON), then `complete`                    |
+ * | claimed, handler returned  | the handler's answer (an array is 200 JSON), then `complete` (`release` for 5xx) |
  * | claimed, handler threw     | `release`, then the exception propagates (answer 500: the provider retries)     |
  * | duplicate                  | 200 `{"status": "duplicate", "idempotency_key": "…"}`; the handler not run       |
  * | in progress elsewhere      | 503, `Retry-After: <lease left>`, `{"error": "in_progress"}`                     |
@@ -104,10 +104,17 @@ final class Webhook
             }
             throw $e;
         }
+        // A handler's own 5xx releases the key, like a throw: the provider retries a 5xx, and the retry must run.
+        $done = $answer->status < 500;
         try {
-            $store->complete($claim);
+            if (!($done ? $store->complete($claim) : $store->release($claim))) {
+                error_log("hookseal: a {$claim->namespace} claim was no longer held when it was settled (its lease ran "
+                    . 'out): the event may be processed again');
+            }
         } catch (StoreException $e) {
-            error_log("hookseal: the handler ran but its key could not be marked done: {$e->getMessage()}");
+            error_log($done
+                ? "hookseal: the handler ran but its key could not be marked done: {$e->getMessage()}"
+                : "hookseal: releasing a claim the handler answered {$answer->status}: {$e->getMessage()}");
         }
         return $answer;
     }

@@ -266,6 +266,19 @@ final class StoreTest extends TestCase
         self::assertSame([503, ['error' => 'in_progress'], ['Retry-After' => '30'], 0],
             [$answer->status, $answer->body, $answer->headers, $ran]);
 
+        // A handler that answers 5xx itself releases the key: the provider's retry runs it again.
+        $failing = '{"event":"order.status_changed","data":{"n":"' . bin2hex(random_bytes(4)) . '"}}';
+        $runs = 0;
+        $handler = static function (Event $event) use (&$runs): Answer {
+            $runs++;
+            return $runs === 1 ? new Answer(503, ['error' => 'downstream']) : new Answer(200, ['status' => 'processed']);
+        };
+        $signed = sign('elmed', $failing, ['secret' => self::SECRET]);
+        self::assertSame(503, Webhook::process($verifier, $failing, $signed, $handler, $store)->status);
+        self::assertSame(200, Webhook::process($verifier, $failing, $signed, $handler, $store)->status);
+        self::assertSame('duplicate', Webhook::process($verifier, $failing, $signed, $handler, $store)->body['status']);
+        self::assertSame(2, $runs);
+
         // A refused delivery never claims; without a store the handler runs every time.
         $refused = Webhook::process($verifier, $body, ['X-ELMED-Signature' => 'sha256=' . str_repeat('0', 64)],
             static fn (Event $e): array => self::fail('the handler ran for a refused delivery'), $store);

@@ -3,8 +3,8 @@
 //! `BEGIN IMMEDIATE` transaction (the write lock is taken before the record is read), so two workers never both win.
 //! Expired records are pruned by the claims themselves, in small batches, once a minute per process.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
@@ -74,9 +74,12 @@ impl SqliteBackend {
     }
 
     /// Runs `f` on this process's connection, opening it first if needed; a failed call drops the connection, so
-    /// the next one starts afresh (a file that was replaced, a disk that came back).
+    /// the next one starts afresh (a file that was replaced, a disk that came back). The whole call, waiting for the
+    /// connection (other threads of this process) and for the file's lock (other processes), takes at most the busy
+    /// timeout: callers queued behind a locked file do not each wait it out in turn.
     fn with<T>(&self, f: impl FnOnce(&mut Open) -> Result<T, rusqlite::Error>) -> Result<T, StoreError> {
-        let mut slot = lock(&self.conn);
+        let deadline = Instant::now() + BUSY_TIMEOUT;
+        let mut slot = self.lock_until(deadline)?;
         if let Some(open) = slot.take_if(|open| open.pid != std::process::id()) {
             // Inherited through fork(): closing it here could release the parent's locks. Leak it instead.
             std::mem::forget(open);
@@ -85,10 +88,34 @@ impl SqliteBackend {
             *slot = Some(self.open().map_err(|e| self.unavailable(&e))?);
         }
         let Some(open) = slot.as_mut() else { return Err(StoreError::unavailable("the SQLite store is not open")) };
-        f(open).map_err(|e| {
+        let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+        let result = open.db.busy_timeout(left).and_then(|()| f(open));
+        result.map_err(|e| {
             *slot = None;
             self.unavailable(&e)
         })
+    }
+
+    fn lock_until(&self, deadline: Instant) -> Result<MutexGuard<'_, Option<Open>>, StoreError> {
+        let mut pause = Duration::from_micros(20);
+        loop {
+            match self.conn.try_lock() {
+                Ok(guard) => return Ok(guard),
+                // A panic while it was held cannot leave SQLite half-written (transactions roll back).
+                Err(TryLockError::Poisoned(poisoned)) => return Ok(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(1));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(StoreError::unavailable(format!(
+                        "the SQLite store {} is busy: this process's connection was in use for {} s",
+                        self.path,
+                        BUSY_TIMEOUT.as_secs()
+                    )));
+                }
+            }
+        }
     }
 
     pub(crate) fn claim(&self, namespace: &str, digest: [u8; 32], lease_ms: u64) -> Result<ClaimOutcome, StoreError> {
@@ -192,8 +219,4 @@ fn prune(db: &Connection, now: u64) {
     if let Err(error) = result {
         log::warn!("hookseal: pruning expired records failed (retried in a minute): {error}");
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

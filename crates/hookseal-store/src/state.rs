@@ -68,11 +68,6 @@ impl Claim {
     pub fn lease(&self) -> Duration {
         Duration::from_millis(self.lease_ms)
     }
-
-    /// Rebuilds a claim handed through a binding as its parts (the C ABI, PHP).
-    pub fn from_parts(namespace: &str, key_digest: [u8; 32], token: Token, lease: Duration) -> Self {
-        Self { namespace: namespace.into(), digest: key_digest, token, lease_ms: lease.as_millis() as u64 }
-    }
 }
 
 // The key's digest and the token are not secrets, but nothing in a claim is worth a log line either.

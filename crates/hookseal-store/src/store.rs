@@ -1,6 +1,7 @@
 //! The store: a backend chosen by URL behind one set of operations (../shared/DEDUPE.md, "Operations").
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,7 +19,15 @@ pub struct Store {
     retention_ms: u64,
     clock: fn() -> u64,
     description: String,
+    /// When a claim last found the store unreachable (Unix ms; 0: not lately). See `FAIL_FAST`.
+    failed_at: AtomicU64,
 }
+
+/// After a claim finds the store unreachable (a timeout, a refused connection, a locked file), the claims of the next
+/// second fail at once instead of each waiting out its own timeout: deliveries queued behind a dead store (on
+/// libuv's four threads, an executor's few, a busy SQLite file) are all answered 503 within the bound, and the
+/// threads they would hold stay free for the rest of the application.
+const FAIL_FAST_MS: u64 = 1000;
 
 enum Backend {
     Memory(Mutex<MemoryRecords>),
@@ -69,6 +78,7 @@ impl Store {
             retention_ms,
             clock: options.clock.unwrap_or(system_clock),
             description: redact_url(url),
+            failed_at: AtomicU64::new(0),
         })
     }
 
@@ -109,10 +119,35 @@ impl Store {
                 Ok(lock(records).claim(namespace, digest, now, self.lease_ms))
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(db) => db.claim(namespace, digest, self.lease_ms),
+            Backend::Sqlite(db) => self.unless_failing(|| db.claim(namespace, digest, self.lease_ms)),
             #[cfg(feature = "redis")]
-            Backend::Redis(redis) => redis.claim(namespace, digest, self.lease_ms),
+            Backend::Redis(redis) => self.unless_failing(|| redis.claim(namespace, digest, self.lease_ms)),
         }
+    }
+
+    /// Runs a claim, unless one failed less than `FAIL_FAST_MS` ago; records a failure, clears it on success.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "redis")), allow(dead_code))]
+    fn unless_failing(
+        &self,
+        claim: impl FnOnce() -> Result<ClaimOutcome, StoreError>,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let failed_at = self.failed_at.load(Ordering::Relaxed);
+        let now = system_clock();
+        if failed_at != 0 && now.saturating_sub(failed_at) < FAIL_FAST_MS {
+            return Err(StoreError::unavailable(format!(
+                "the store {} was unreachable {} ms ago (not tried again for {} s)",
+                self.description,
+                now.saturating_sub(failed_at),
+                FAIL_FAST_MS / 1000
+            )));
+        }
+        let result = claim();
+        match &result {
+            Err(error) if !error.code().is_config() => self.failed_at.store(system_clock().max(1), Ordering::Relaxed),
+            Ok(_) if failed_at != 0 => self.failed_at.store(0, Ordering::Relaxed),
+            _ => {}
+        }
+        result
     }
 
     /// Marks the claim's key done for the retention, if the claim still holds it (its lease has not run out and no

@@ -5,8 +5,8 @@
 use crate::error::StoreError;
 use crate::options::seconds;
 
-/// What a URL names. (A memory-only build, WebAssembly's, refuses the other two after parsing them.)
-#[derive(Debug)]
+/// What a URL names. (A memory-only build, WebAssembly's, refuses the other two after parsing them.) No `Debug`: the
+/// Redis URL holds the password.
 #[cfg_attr(not(all(feature = "sqlite", feature = "redis")), allow(dead_code))]
 pub(crate) enum Target {
     Memory,
@@ -25,20 +25,27 @@ pub(crate) struct Parsed {
     pub(crate) retention: Option<std::time::Duration>,
 }
 
+/// Where a URL's credentials end: after its last `@`, if it has any. Everything before it is taken as credentials,
+/// so a password with an unencoded `/`, `?`, `#` or `@` in it is still hidden (no store URL has an `@` after its
+/// host: a Redis path is a database number, and SQLite URLs carry no credentials).
+fn credentials_end(url: &str) -> Option<usize> {
+    let (scheme, rest) = url.split_once("://")?;
+    (scheme == "redis" || scheme == "rediss").then(|| rest.rfind('@').map(|at| scheme.len() + 3 + at))?
+}
+
 /// The URL with the password (and any user) replaced by `***`: what a store's `describe()` and log lines show.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    // The authority ends at the first '/', '?' or '#'; credentials end at its last '@'.
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-        None => url.to_owned(),
+    match (credentials_end(url), url.split_once("://")) {
+        (Some(at), Some((scheme, _))) => format!("{scheme}://***{}", &url[at..]),
+        _ => url.to_owned(),
     }
 }
 
 pub(crate) fn parse(url: &str) -> Result<Parsed, StoreError> {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
+    // The query starts at the first '?' after the credentials (a password may hold one).
+    let after = credentials_end(url).unwrap_or(0);
+    let (base, query) = match url[after..].find('?') {
+        Some(at) => (&url[..after + at], Some(&url[after + at + 1..])),
         None => (url, None),
     };
     let (mut lease, mut retention) = (None, None);
@@ -126,6 +133,16 @@ mod tests {
         assert_eq!(redact_url("redis://db:6379/0"), "redis://db:6379/0");
         assert_eq!(redact_url("sqlite:///tmp/a@b.db"), "sqlite:///tmp/a@b.db");
         assert_eq!(redact_url("memory:"), "memory:");
+        // Unencoded characters in a password do not end it early.
+        for url in ["redis://:ab#cd@h:1/0", "redis://:ab/cd@h:1/0", "redis://:ab?cd@h:1/0", "rediss://u:a@b@h:1/0"] {
+            assert_eq!(redact_url(url), format!("{}://***@h:1/0", url.split_once("://").unwrap().0), "{url}");
+            let shown = match parse(url) {
+                Ok(_) => String::new(),
+                Err(e) => e.to_string(),
+            };
+            assert!(!shown.contains("cd") && !shown.contains("a@b"), "{url}: {shown}");
+        }
+        assert_eq!(redact_url("redis://:pw@h:1/0?lease=2"), "redis://***@h:1/0?lease=2");
     }
 
     #[test]

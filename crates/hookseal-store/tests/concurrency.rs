@@ -81,3 +81,35 @@ fn process_once_completes_releases_and_survives_a_panic() {
     let result = process_once(&down, "p", "evt_d", || -> Result<(), ()> { panic!("must not run") });
     assert!(matches!(result, Err(OnceError::Store(e)) if e.code().as_str() == "store_unavailable"));
 }
+
+#[test]
+fn claims_fail_fast_for_a_second_after_the_store_was_unreachable() {
+    use std::time::{Duration, Instant};
+    // A "server" that accepts connections and never answers: every command waits out its timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("redis://{}/0", silent.local_addr().unwrap());
+    let _keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().take(8) {
+            held.push(stream); // keep them open, say nothing
+        }
+    });
+    let store = Store::open(&url, &StoreOptions::new()).unwrap();
+    let started = Instant::now();
+    let first = store.claim("ff", "evt").unwrap_err();
+    let waited = started.elapsed();
+    assert_eq!(first.code().as_str(), "store_unavailable");
+    assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(3), "{waited:?}: {first}");
+    // Queued deliveries do not each wait out the timeout again.
+    for _ in 0..4 {
+        let quick = Instant::now();
+        let error = store.claim("ff", "evt").unwrap_err();
+        assert!(quick.elapsed() < Duration::from_millis(100), "{:?}", quick.elapsed());
+        assert!(error.message().contains("unreachable"), "{error}");
+    }
+    // After the window, the store is tried again.
+    std::thread::sleep(Duration::from_millis(1100));
+    let again = Instant::now();
+    assert!(store.claim("ff", "evt").is_err());
+    assert!(again.elapsed() >= Duration::from_millis(900), "{:?}", again.elapsed());
+}

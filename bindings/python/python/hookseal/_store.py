@@ -81,15 +81,17 @@ class AsyncStore:
         """Forgets a claimed key, as :meth:`hookseal.Store.release` does."""
         return await self._run(self._store.release, claim)
 
-    def _release_soon(self, claim: Claim) -> None:
-        """Releases ``claim`` in a worker thread without waiting for it: for a helper whose task is being cancelled (its
-        awaits would be cancelled too). A failure is logged."""
-        future = asyncio.get_running_loop().run_in_executor(None, self._store.release, claim)
+    def _settle_soon(self, claim: Claim, *, done: bool) -> None:
+        """Completes (``done``) or releases ``claim`` in a worker thread without waiting for it: for a helper whose task
+        is being cancelled (its awaits would be cancelled too). A failure is logged."""
+        call = self._store.complete if done else self._store.release
+        future = asyncio.get_running_loop().run_in_executor(None, call, claim)
         future.add_done_callback(_log_release_failure)
 
     @staticmethod
     async def _run(call: Callable[[Claim], bool], claim: Claim) -> bool:
-        return await asyncio.get_running_loop().run_in_executor(None, call, claim)
+        # Shielded: a caller cancelled while the job waits for a thread must not drop its complete or release.
+        return await asyncio.shield(asyncio.get_running_loop().run_in_executor(None, call, claim))
 
     def _abandoned(self, loop: asyncio.AbstractEventLoop, pending: asyncio.Future[Claim]) -> None:
         # The caller was cancelled (a client gone, a shutdown) while the thread claimed: if it won the key, nobody
@@ -106,7 +108,7 @@ class AsyncStore:
 
 def _log_release_failure(future: asyncio.Future[bool]) -> None:
     if not future.cancelled() and future.exception() is not None:
-        logger.warning("could not release an abandoned claim (its lease runs out by itself): %s", future.exception())
+        logger.warning("could not settle an abandoned claim (its lease runs out by itself): %s", future.exception())
 
 
 AsyncStore.__module__ = "hookseal"

@@ -175,16 +175,30 @@ async def _once(store: AsyncStore, namespace: str, event: Event, run: Callable[[
     early = _answers.not_claimed(claim, key)
     if early is not None:
         return _response(early)
+    # What a sync endpoint's thread returned: Starlette's thread pool lets a cancelled caller go only once the thread
+    # has finished, so when the request is cancelled its work may be done, and that decides complete or release.
+    ran: List[bool] = []
+
+    def run_and_note() -> Any:
+        answer = run()
+        ran.append(_succeeded(answer))
+        return answer
+
     try:
-        answer = await run() if is_async else await run_in_threadpool(run)
+        answer = await run() if is_async else await run_in_threadpool(run_and_note)
     except Exception:
         await _finish(store, claim, key, done=False)
         raise
-    except BaseException:  # cancelled: an await here would be cancelled too, so release without waiting
-        store._release_soon(claim)
+    except BaseException:  # cancelled: an await here would be cancelled too, so settle without waiting
+        store._settle_soon(claim, done=bool(ran) and ran[0])
         raise
-    await _finish(store, claim, key, done=not (isinstance(answer, Response) and answer.status_code >= 500))
+    await _finish(store, claim, key, done=_succeeded(answer))
     return answer
+
+
+def _succeeded(answer: Any) -> bool:
+    """A returned answer completes the key, unless it is a 5xx (the provider retries it, and the retry must run)."""
+    return not (isinstance(answer, Response) and answer.status_code >= 500)
 
 
 def _response(answer: _answers.Answer) -> JSONResponse:
