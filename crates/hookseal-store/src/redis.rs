@@ -96,7 +96,13 @@ impl RedisBackend {
         let pid = std::process::id();
         let pooled = {
             let mut idle = lock(&self.idle);
-            idle.retain(|c| c.pid == pid);
+            if idle.iter().any(|c| c.pid != pid) {
+                // Inherited through fork(): the parent still uses these sockets, and dropping one would end its TLS
+                // session (close_notify). Leak them instead, as the SQLite backend does.
+                let (ours, inherited): (Vec<_>, Vec<_>) = idle.drain(..).partition(|c| c.pid == pid);
+                std::mem::forget(inherited);
+                *idle = ours;
+            }
             idle.pop()
         };
         let mut con = match pooled {

@@ -113,3 +113,26 @@ fn claims_fail_fast_for_a_second_after_the_store_was_unreachable() {
     assert!(store.claim("ff", "evt").is_err());
     assert!(again.elapsed() >= Duration::from_millis(900), "{:?}", again.elapsed());
 }
+
+#[test]
+fn sqlite_prunes_expired_records_by_itself() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("prune.db");
+    let url = format!("sqlite://{}", path.display());
+    let short = Store::open(&url, &StoreOptions::new().retention(Duration::from_millis(100))).unwrap();
+    for key in 0..50 {
+        let ClaimOutcome::Claimed(claim) = short.claim("p", format!("evt_{key}")).unwrap() else { panic!("fresh") };
+        assert!(short.complete(&claim).unwrap());
+    }
+    let rows = |path: &std::path::Path| -> i64 {
+        let db = rusqlite::Connection::open(path).unwrap();
+        db.query_row("SELECT count(*) FROM hookseal_dedupe", [], |row| row.get(0)).unwrap()
+    };
+    assert_eq!(rows(&path), 50);
+    std::thread::sleep(Duration::from_millis(200));
+    // A process's first claim prunes (then every few seconds): the 50 expired records go, the new one stays.
+    let other = Store::open(&url, &StoreOptions::new()).unwrap();
+    assert!(matches!(other.claim("p", "evt_new").unwrap(), ClaimOutcome::Claimed(_)));
+    assert_eq!(rows(&path), 1);
+}
