@@ -1,7 +1,7 @@
 # hookseal: one Rust core, thin bindings. `make demo` shows it; `make test` checks everything (CI runs it).
 CARGO ?= cargo
 
-.PHONY: demo test tools lint vectors-check test-rust test-python python test-node node c-lib php test-php bench bench-python bench-node bench-php cli test-dedupe bench-store
+.PHONY: demo test test-all tools lint vectors-check test-rust test-python python test-node node c-lib php test-php bench bench-python bench-node bench-php cli test-dedupe bench-store
 
 VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
@@ -14,8 +14,14 @@ WITH_REDIS := ./scripts/with-redis.sh
 demo:
 	$(CARGO) run --quiet --release --locked -p hookseal-cli -- demo
 
-## Everything CI checks, installing what a fresh machine lacks.
-test: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm test-dedupe test-fuzz
+## Everything CI checks, installing what a fresh machine lacks; it fails if the run leaves `git status` changed.
+GIT_STATE := target/git-state-before-test
+test:
+	@./scripts/git-unchanged.sh save $(GIT_STATE)
+	$(MAKE) --no-print-directory test-all
+	@./scripts/git-unchanged.sh check $(GIT_STATE)
+
+test-all: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm test-dedupe test-fuzz
 
 tools:
 	./scripts/ensure-tools.sh

@@ -163,8 +163,12 @@ def hmac_b64(secret: str, body: bytes) -> str:
 
 
 def sw_key(secret: str) -> bytes:
+    # As the reference libraries decode it: padding optional, stray bits in the last character ignored (Python's
+    # binascii ignores them), anything outside the alphabet refused.
     s = secret[len("whsec_"):] if secret.startswith("whsec_") else secret
-    return base64.b64decode(s, validate=True)
+    if len(s) % 4 == 1:
+        raise ValueError("not base64")
+    return base64.b64decode(s + "=" * (-len(s) % 4), validate=True)
 
 
 def sw_sig(secret: str, msg_id: str, ts, body: bytes) -> str:
@@ -478,8 +482,15 @@ add(F, "elmed-fractional-timestamp-kept",
 # ===========================================================================
 F = "baremeds.json"
 BM = {"secret": BAREMEDS_KEY}
+def request_id(text: str) -> str:
+    """A shipped Baremeds sample's metadata.request_id (each sample has its own; the docs' `"uuid"` is a placeholder)."""
+    return json.loads(text)["metadata"]["request_id"]
+
+
 SUBMITTED_TEXT = BAREMEDS_SAMPLES["prescription_submitted"]
 SUBMITTED = b(SUBMITTED_TEXT)
+SUBMITTED_ID = request_id(SUBMITTED_TEXT)
+SUBMITTED_REQ = f'"request_id": "{SUBMITTED_ID}"'
 
 
 def bm_headers(key=BAREMEDS_KEY, extra=None):
@@ -490,15 +501,15 @@ for ev_name, text in BAREMEDS_SAMPLES.items():
     add(F, "baremeds-" + ev_name.replace("_", "-") + "-valid",
         f"Baremeds `{ev_name}` documented sample with the right X-Webhook-Key verifies; key from metadata.request_id, metadata reported as sent, is_retry false",
         "baremeds", BM, b(text), bm_headers(),
-        Ev(ev_name, "uuid", "request_id", "2026-01-30T12:00:00Z"))
+        Ev(ev_name, request_id(text), "request_id", "2026-01-30T12:00:00Z"))
 
 retry = b(replace_once(SUBMITTED_TEXT, '"retry": false', '"retry": true'))
 add(F, "baremeds-retry-true",
     "metadata.retry true is reported as is_retry",
     "baremeds", BM, retry, bm_headers(),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z", is_retry=True))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z", is_retry=True))
 
-no_req = b(replace_once(SUBMITTED_TEXT, '    "request_id": "uuid",\n', ""))
+no_req = b(replace_once(SUBMITTED_TEXT, f'    {SUBMITTED_REQ},\n', ""))
 add(F, "baremeds-without-request-id",
     "metadata without request_id: the idempotency key falls back to the body digest",
     "baremeds", BM, no_req, bm_headers(),
@@ -510,13 +521,13 @@ add(F, "baremeds-without-metadata",
     "baremeds", BM, no_meta, bm_headers(),
     Ev("order_changed", DIGEST, "body_sha256", "2026-01-30T12:00:00Z", metadata=None))
 
-req_uuid = b(replace_once(SUBMITTED_TEXT, '"request_id": "uuid"', '"request_id": "3f2b8c1e-5d4a-4e7b-9a60-1c2d3e4f5a6b"'))
+req_uuid = b(replace_once(SUBMITTED_TEXT, SUBMITTED_REQ, '"request_id": "3f2b8c1e-5d4a-4e7b-9a60-1c2d3e4f5a6b"'))
 add(F, "baremeds-request-id-uuid",
     "a real UUID request_id is the idempotency key verbatim",
     "baremeds", BM, req_uuid, bm_headers(),
     Ev("prescription_submitted", "3f2b8c1e-5d4a-4e7b-9a60-1c2d3e4f5a6b", "request_id", "2026-01-30T12:00:00Z"))
 
-req_num = b(replace_once(SUBMITTED_TEXT, '"request_id": "uuid"', '"request_id": 42'))
+req_num = b(replace_once(SUBMITTED_TEXT, SUBMITTED_REQ, '"request_id": 42'))
 add(F, "baremeds-request-id-number",
     "a numeric request_id is kept as its JSON text (`42` gives the key \"42\")",
     "baremeds", BM, req_num, bm_headers(),
@@ -531,7 +542,7 @@ wk_ok = with_webhook_key(SUBMITTED_TEXT, BAREMEDS_KEY)
 add(F, "baremeds-webhook-key-matches",
     "metadata.webhook_key equal to the configured key passes; its value shows as \"[redacted]\" in metadata (it is the secret)",
     "baremeds", BM, wk_ok, bm_headers(),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"))
 
 wk_no_data = b('{"event": "order_changed", "metadata": {"request_id": "req-nodata-1", "webhook_key": ' + json.dumps(BAREMEDS_KEY) + '}}')
 add(F, "baremeds-webhook-key-redacted-in-whole-body-data",
@@ -557,19 +568,19 @@ wk_null = b(replace_once(SUBMITTED_TEXT, '    "retry": false\n', '    "retry": f
 add(F, "baremeds-webhook-key-null",
     "metadata.webhook_key null counts as absent",
     "baremeds", BM, wk_null, bm_headers(),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"))
 
 BM_ROT = {"secrets": [BAREMEDS_KEY, BAREMEDS_OLD_KEY]}
 add(F, "baremeds-rotation-old-key-valid",
     "with secrets [new, old] the old key in X-Webhook-Key passes",
     "baremeds", BM_ROT, SUBMITTED, bm_headers(key=BAREMEDS_OLD_KEY),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"))
 
 wk_old = with_webhook_key(SUBMITTED_TEXT, BAREMEDS_OLD_KEY)
 add(F, "baremeds-rotation-webhook-key-old-valid",
     "metadata.webhook_key must match a configured key, not necessarily the one in the header",
     "baremeds", BM_ROT, wk_old, bm_headers(key=BAREMEDS_KEY),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"))
 
 add(F, "baremeds-rotation-neither-key",
     "with secrets [new, old] a third key is key_mismatch",
@@ -578,12 +589,12 @@ add(F, "baremeds-rotation-neither-key",
 add(F, "baremeds-insecure-default-allowed",
     "the provider default key `xxx` works when allow_insecure_default is true",
     "baremeds", {"secret": "xxx", "allow_insecure_default": True}, SUBMITTED, bm_headers(key="xxx"),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"))
 
 add(F, "baremeds-allow-insecure-with-real-key",
     "allow_insecure_default true with an ordinary key is harmless",
     "baremeds", {"secret": BAREMEDS_KEY, "allow_insecure_default": True}, SUBMITTED, bm_headers(),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"))
 
 add(F, "baremeds-key-header-missing",
     "no X-Webhook-Key header is missing_header",
@@ -608,7 +619,7 @@ add(F, "baremeds-insecure-default-sent-not-configured",
 add(F, "baremeds-test-delivery",
     "X-Webhook-Test: TRUE (any case) marks the event is_test",
     "baremeds", BM, SUBMITTED, bm_headers(extra=[["X-Webhook-Test", "TRUE"]]),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z", is_test=True))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z", is_test=True))
 
 wk_bad_no_event = b(replace_once(wk_bad.decode(), '  "event": "prescription_submitted",\n', ""))
 add(F, "baremeds-order-webhook-key-before-missing-field",
@@ -933,6 +944,88 @@ add(F, "standard-webhooks-svix-stale",
     [["svix-id", "msg_svix_01"], ["svix-timestamp", str(SW_NOW)], ["svix-signature", svix_sig]],
     Err("timestamp_out_of_tolerance"), now=SW_NOW + 3600)
 
+# Interop with the reference libraries (Python's and JavaScript's standardwebhooks) and with Svix.
+# Secrets: base64 as they decode it, padding optional and stray bits in the last character ignored.
+INTEROP_KEY = bytes(range(1, 33))  # 32 bytes: 43 base64 characters and one `=`; the 43rd carries 2 unused bits
+INTEROP_B64 = base64.b64encode(INTEROP_KEY).decode()
+assert INTEROP_B64.endswith("=") and len(INTEROP_B64) == 44
+INTEROP_SECRET = "whsec_" + INTEROP_B64
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+last = ALPHABET.index(INTEROP_B64[42])
+assert last & 0b11 == 0, "the canonical encoding leaves the unused bits zero"
+STRAY = INTEROP_B64[:42] + ALPHABET[last | 0b11]  # the same key, its 2 unused bits set, unpadded
+assert base64.b64decode(STRAY + "=") == INTEROP_KEY, "Python's base64 (what the reference library uses) agrees"
+interop_body = b('{"type": "invoice.paid", "data": {"invoice_id": "in_interop"}}')
+interop_content = f"msg_interop_01.{SW_NOW}.".encode() + interop_body
+interop_sig = "v1," + base64.b64encode(hmac_raw(INTEROP_KEY, interop_content)).decode()
+interop_headers = [["webhook-id", "msg_interop_01"], ["webhook-timestamp", str(SW_NOW)],
+                   ["webhook-signature", interop_sig]]
+interop_event = Ev("invoice.paid", "msg_interop_01", "webhook_id", None)
+for case, secret, description in (
+    ("secret-canonical-valid", INTEROP_SECRET, "a 32-byte key's canonical base64 (43 characters and `=`) is the key"),
+    ("secret-unpadded-valid", INTEROP_SECRET.rstrip("="),
+     "padding is optional: the same secret without its `=` is the same key"),
+    ("secret-stray-bits-valid", "whsec_" + STRAY,
+     "stray bits in the last base64 character are ignored, as the reference libraries ignore them: the same key"),
+    ("secret-stray-bits-padded-valid", "whsec_" + STRAY + "=",
+     "stray bits with the padding present: still the same key"),
+    ("secret-stray-bits-no-prefix-valid", STRAY, "stray bits, without `whsec_`: the same key"),
+):
+    add(F, "standard-webhooks-" + case, description, "standard-webhooks", {"secret": secret}, interop_body,
+        interop_headers, interop_event, now=SW_NOW)
+
+# webhook-timestamp: a non-negative integer of seconds, digits only; anything else is malformed_header, whether the
+# window is on (300 s by default) or off (tolerance 0).
+for label, value in (("negative", f"-{SW_NOW}"), ("plus-sign", f"+{SW_NOW}"), ("exponent", "1.7747811e9"),
+                     ("hex", hex(SW_NOW)), ("inner-space", f"{SW_NOW // 1000} {SW_NOW % 1000:03d}"),
+                     ("empty", ""), ("letters", "now"), ("overflow", "9" * 30)):
+    for window, options in (("", SW), ("-window-off", {"secret": SW_PUBLIC_SECRET, "tolerance": 0})):
+        add(F, f"standard-webhooks-timestamp-{label}{window}",
+            f"webhook-timestamp `{value}` is not a non-negative integer of seconds: malformed_header"
+            + (" (with the window off too)" if window else ""),
+            "standard-webhooks", options, TYPED,
+            [["webhook-id", "msg_ts_shape"], ["webhook-timestamp", value],
+             ["webhook-signature", sw_sig(SW_PUBLIC_SECRET, "msg_ts_shape", value, TYPED)]],
+            Err("malformed_header"), now=SW_NOW)
+add(F, "standard-webhooks-timestamp-zero-window-off",
+    "0 is a non-negative integer: with the window off, a delivery stamped 0 (1970) passes",
+    "standard-webhooks", {"secret": SW_PUBLIC_SECRET, "tolerance": 0}, TYPED, sw_headers(TYPED, "msg_ts_zero", 0),
+    Ev("invoice.paid", "msg_ts_zero", "webhook_id", "2026-03-29T10:44:58Z"), now=SW_NOW)
+add(F, "standard-webhooks-timestamp-leading-zeros",
+    "digits only: leading zeros are still the same whole number of seconds (and what was signed is the header as sent)",
+    "standard-webhooks", SW, TYPED, sw_headers(TYPED, "msg_ts_zeros", f"00{SW_NOW}"),
+    Ev("invoice.paid", "msg_ts_zeros", "webhook_id", "2026-03-29T10:44:58Z"), now=SW_NOW)
+
+# Svix's header names beside the standard ones.
+add(F, "standard-webhooks-svix-names-any-case",
+    "svix-* names match case-insensitively, as every header name does",
+    "standard-webhooks", SW, TYPED,
+    [["Svix-Id", "msg_svix_01"], ["SVIX-TIMESTAMP", str(SW_NOW)], ["Svix-Signature", svix_sig]],
+    Ev("invoice.paid", "msg_svix_01", "webhook_id", "2026-03-29T10:44:58Z"), now=SW_NOW)
+add(F, "standard-webhooks-webhook-names-win-over-svix",
+    "where both are present the webhook-* headers are read and the svix-* ones ignored",
+    "standard-webhooks", SW, TYPED,
+    sw_headers(TYPED, "msg_both_01", SW_NOW,
+               extra=[["svix-id", "msg_other"], ["svix-timestamp", "1"], ["svix-signature", "v1,bm90IGl0"]]),
+    Ev("invoice.paid", "msg_both_01", "webhook_id", "2026-03-29T10:44:58Z"), now=SW_NOW)
+add(F, "standard-webhooks-svix-signature-webhook-id",
+    "each header is read on its own: webhook-id and webhook-timestamp with svix-signature verify",
+    "standard-webhooks", SW, TYPED,
+    [["webhook-id", "msg_mixed_01"], ["webhook-timestamp", str(SW_NOW)],
+     ["svix-signature", sw_sig(SW_PUBLIC_SECRET, "msg_mixed_01", SW_NOW, TYPED)]],
+    Ev("invoice.paid", "msg_mixed_01", "webhook_id", "2026-03-29T10:44:58Z"), now=SW_NOW)
+add(F, "standard-webhooks-svix-timestamp-malformed",
+    "svix-timestamp follows the same rule as webhook-timestamp: `-1` is malformed_header",
+    "standard-webhooks", SW, TYPED,
+    [["svix-id", "msg_svix_01"], ["svix-timestamp", "-1"], ["svix-signature", svix_sig]],
+    Err("malformed_header"), now=SW_NOW)
+add(F, "standard-webhooks-svix-wrong-secret",
+    "svix-signature made with another secret is signature_mismatch",
+    "standard-webhooks", SW, TYPED,
+    [["svix-id", "msg_svix_01"], ["svix-timestamp", str(SW_NOW)],
+     ["svix-signature", sw_sig(SW_WRONG_SECRET, "msg_svix_01", SW_NOW, TYPED)]],
+    Err("signature_mismatch"), now=SW_NOW)
+
 only_v2 = b('{"type": "invoice.paid", "data": {}}')
 add(F, "standard-webhooks-no-v1-entry",
     "a webhook-signature list with no v1 entry (only another version) holds nothing hookseal can check: malformed_header",
@@ -1196,7 +1289,7 @@ add(F, "headers-event-header-first-occurrence-mismatch",
 add(F, "headers-shared-key-first-occurrence-valid",
     "the shared-key header is single-valued: the first occurrence (right) counts, the second (wrong) is ignored",
     "baremeds", BM, SUBMITTED, [["X-Webhook-Key", BAREMEDS_KEY], ["X-Webhook-Key", "wrong"]],
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"))
 
 add(F, "headers-shared-key-first-occurrence-wrong",
     "the shared-key header is single-valued: the first occurrence (wrong) counts even if a later one is right",
@@ -1205,7 +1298,7 @@ add(F, "headers-shared-key-first-occurrence-wrong",
 add(F, "headers-shared-key-padded",
     "surrounding whitespace around the shared key is ignored",
     "baremeds", BM, SUBMITTED, [["x-webhook-key", "  " + BAREMEDS_KEY + "  "]],
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"))
 
 add(F, "headers-shared-key-empty",
     "an empty shared-key value is key_mismatch (present, so not missing_header)",
@@ -1363,7 +1456,7 @@ unicode_msg = b(replace_once(BAREMEDS_SAMPLES["message_created"], '"message": "H
 add(F, "envelope-unicode-data-kept",
     "non-ASCII text in data (raw UTF-8 and an escaped surrogate pair) is kept exactly",
     "baremeds", BM, unicode_msg, bm_headers(),
-    Ev("message_created", "uuid", "request_id", "2026-01-30T12:00:00Z"))
+    Ev("message_created", request_id(BAREMEDS_SAMPLES["message_created"]), "request_id", "2026-01-30T12:00:00Z"))
 
 unicode_key = b('{"event": "prescription.issued", "data": {"Pätient-Näme": "Zoë", "camelCase": 1, "snake_case": 2}}')
 elmed_case("envelope-data-keys-kept",
@@ -1529,7 +1622,7 @@ BM_TS = unix("2026-01-30T12:00:00+00:00")
 add(F, "tolerance-zulu-fresh",
     "a `Z` timestamp (Baremeds sample) within the window passes",
     "baremeds", BM300, SUBMITTED, bm_headers(),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"), now=BM_TS + 120)
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"), now=BM_TS + 120)
 add(F, "tolerance-zulu-stale",
     "a `Z` timestamp an hour old is timestamp_out_of_tolerance",
     "baremeds", BM300, SUBMITTED, bm_headers(), Err("timestamp_out_of_tolerance"), now=BM_TS + 3600)
@@ -1598,7 +1691,7 @@ add(F, "tolerance-elmed-default-off",
 add(F, "tolerance-baremeds-default-off",
     "Baremeds has no replay window by default",
     "baremeds", BM, SUBMITTED, bm_headers(),
-    Ev("prescription_submitted", "uuid", "request_id", "2026-01-30T12:00:00Z"), now=BM_TS + 7 * 86400)
+    Ev("prescription_submitted", SUBMITTED_ID, "request_id", "2026-01-30T12:00:00Z"), now=BM_TS + 7 * 86400)
 add(F, "tolerance-elmed-zero-is-off",
     "tolerance 0 means off: a day-old ELMED delivery passes",
     "elmed", {"secret": ELMED_SECRET, "tolerance": 0}, ISSUED, elmed_headers(ISSUED),
@@ -2173,7 +2266,7 @@ def ref_verify(c, full_body, headers, now):
         sigs = every("webhook-signature") + every("svix-signature")
         if sw_id is None or sw_ts is None or not sigs:
             vfail("missing_header")
-        if not re.fullmatch(r"[0-9]+", sw_ts):
+        if not re.fullmatch(r"[0-9]{1,18}", sw_ts):  # more digits than any i64: not a time anybody sent
             vfail("malformed_header")
         cands = []
         for e in " ".join(sigs).split():

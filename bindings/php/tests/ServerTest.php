@@ -77,10 +77,32 @@ final class ServerTest extends TestCase
     }
 
     /** @return list<string> */
-    private static function preloadSettings(): array
+    private static function preloadSettings(string $root = '{root}'): array
     {
         return ['-d', 'ffi.enable=preload', '-d', 'opcache.enable=1', '-d', 'opcache.enable_cli=1',
-            '-d', 'opcache.preload=' . self::root() . '/bindings/php/preload.php'];
+            '-d', 'opcache.preload=' . ($root === '{root}' ? self::root() : $root) . '/bindings/php/preload.php'];
+    }
+
+    /**
+     * What a server started as `nobody` reads, copied (in the workspace's layout) into a folder every user can
+     * read: the checkout itself may sit where other users cannot (a `mktemp -d` folder, /root).
+     */
+    private static function readableCopy(): string
+    {
+        $copy = self::$scratch . '/checkout';
+        if (!is_dir($copy)) {
+            $root = self::root();
+            foreach (['bindings/php/src', 'bindings/php/autoload.php', 'bindings/php/preload.php',
+                'bindings/php/ffi-header.php', 'bindings/c/include/hookseal_ffi.h', 'examples/php',
+                'target/release/libhookseal_ffi.so'] as $path) {
+                @mkdir(dirname("$copy/$path"), 0755, true);
+                exec(implode(' ', array_map('escapeshellarg', ['cp', '-R', "$root/$path", "$copy/$path"])) . ' 2>&1',
+                    $out, $code);
+                self::assertSame(0, $code, "copying $path: " . implode("\n", $out));
+            }
+            exec('chmod -R a+rX ' . escapeshellarg($copy));
+        }
+        return $copy;
     }
 
     /** @return array<string, array{list<string>, list<string>}> setup => [command prefix, php settings] */
@@ -90,7 +112,7 @@ final class ServerTest extends TestCase
             'ffi.enable=1' => [[], ['-d', 'ffi.enable=1']],
             'ffi.preload + opcache.preload' => [[], array_merge(self::preloadSettings(),
                 ['-d', 'ffi.preload={header}', '-d', 'opcache.preload_user={user}'])],
-            'opcache.preload with FFI::load (unprivileged)' => [['{unprivileged}'], self::preloadSettings()],
+            'opcache.preload with FFI::load (unprivileged)' => [['{unprivileged}'], self::preloadSettings('{copy}')],
         ];
     }
 
@@ -265,7 +287,13 @@ final class ServerTest extends TestCase
         mkdir($dir, 0777, true);
         chmod($dir, 0777); // the unprivileged server creates its SQLite store here
         $this->log = $dir . '/server.log';
+        $root = self::root();
+        $libraryEnv = [];
         if ($prefix === ['{unprivileged}']) {
+            // The unprivileged server reads everything from a copy any user can read, not from the checkout.
+            $root = self::readableCopy();
+            $libraryEnv = ['HOOKSEAL_FFI_LIB' => "$root/target/release/libhookseal_ffi.so",
+                'HOOKSEAL_FFI_HEADER' => "$root/bindings/c/include/hookseal_ffi.h"];
             if (self::isRoot()) {
                 if (!is_executable('/usr/bin/setpriv')) {
                     self::markTestSkipped('running as root without setpriv: cannot start the server as nobody');
@@ -278,10 +306,11 @@ final class ServerTest extends TestCase
         $settings = array_map(static fn (string $s): string => strtr($s, [
             '{header}' => str_contains($s, '{header}') ? self::preloadHeader() : '',
             '{user}' => self::userName(),
+            '{copy}' => $root,
         ]), $settings);
         $this->port = self::freePort();
         $command = array_merge($prefix, [PHP_BINARY], $settings,
-            ['-S', "127.0.0.1:{$this->port}", '-t', self::root() . '/examples/php']);
+            ['-S', "127.0.0.1:{$this->port}", '-t', "$root/examples/php"]);
         $env = [
             'ELMED_WEBHOOK_SECRET' => self::ELMED_SECRET,
             'NOVAMED_WEBHOOK_SECRET' => self::NOVAMED_KEY,
@@ -289,9 +318,9 @@ final class ServerTest extends TestCase
             'HOOKSEAL_MAX_BODY_BYTES' => (string) self::LIMIT,
             'HOOKSEAL_STORE' => "sqlite://$dir/store.db",
         ] + $extraEnv + getenv();
-        $env = array_merge($env, $extraEnv);
+        $env = array_merge($env, $libraryEnv, $extraEnv);
         $this->process = proc_open($command, [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->log, 'a'],
-            2 => ['file', $this->log, 'a']], $pipes, self::root(), $env);
+            2 => ['file', $this->log, 'a']], $pipes, $root, $env);
         self::assertIsResource($this->process);
         $deadline = microtime(true) + 10;
         while (true) {

@@ -24,6 +24,15 @@ const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// A Standard Webhooks secret decodes as the reference libraries (Python, JavaScript) decode it: padding optional, and
+/// stray bits in the last character ignored (`...LaS` and `...LaQ` are one key), so a secret they accept works here.
+const BASE64_SECRET: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
 const SW_SECRET_PREFIX: &str = "whsec_";
 
 /// A prepared check: what a verifier holds for its scheme.
@@ -86,7 +95,7 @@ pub(crate) fn hmac_key(key: &[u8]) -> HmacSha256 {
 /// The key bytes of a Standard Webhooks secret: base64, with or without `whsec_` (wiped when dropped).
 pub(crate) fn standard_webhooks_key(secret: &str) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
     let encoded = secret.strip_prefix(SW_SECRET_PREFIX).unwrap_or(secret);
-    match BASE64_LENIENT.decode(encoded).map(Zeroizing::new) {
+    match BASE64_SECRET.decode(encoded).map(Zeroizing::new) {
         Ok(key) if !key.is_empty() => Ok(key),
         _ => Err(ConfigError::new(
             ErrorCode::InvalidSecret,

@@ -228,8 +228,9 @@ impl Verifier {
                 return Err(VerifyError::new(
                     ErrorCode::TimestampOutOfTolerance,
                     format!(
-                        "the delivery's timestamp is {} seconds from now, outside the {} second window",
+                        "the delivery is {} s {}, outside the {} s tolerance",
                         now.abs_diff(at),
+                        if at <= now { "old" } else { "ahead of this clock" },
                         self.tolerance
                     ),
                 ));

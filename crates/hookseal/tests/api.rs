@@ -105,6 +105,22 @@ fn standard_webhooks_sign_is_deterministic_and_matches_the_spec_vector() {
 }
 
 #[test]
+fn a_delivery_outside_the_window_is_called_old_or_ahead() {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let verifier = Verifier::new("standard-webhooks", &Options::new().secret(secret)).unwrap();
+    let headers =
+        sign_at("standard-webhooks", b"{}", &SignOptions::new(Options::new().secret(secret)), 1_000_000).unwrap();
+    let old = verifier.verify_at(b"{}", &headers, 1_003_600).unwrap_err();
+    assert_eq!(old.code(), ErrorCode::TimestampOutOfTolerance);
+    assert_eq!(old.to_string(), "timestamp_out_of_tolerance: the delivery is 3600 s old, outside the 300 s tolerance");
+    let ahead = verifier.verify_at(b"{}", &headers, 996_400).unwrap_err();
+    assert_eq!(
+        ahead.to_string(),
+        "timestamp_out_of_tolerance: the delivery is 3600 s ahead of this clock, outside the 300 s tolerance"
+    );
+}
+
+#[test]
 fn sign_at_supplies_the_clock_only_where_none_is_given() {
     let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     let mut options = SignOptions::new(Options::new().secret(secret));
