@@ -4,8 +4,8 @@
 //! Standard Webhooks), parse its envelope, and give it an idempotency key — for ELMED, Baremeds-EHR, NovaMed,
 //! every Standard Webhooks sender, and any provider configured by hand.
 //!
-//! The contract is `PROVIDERS.md` and `API.md` (in the project's `shared/` folder); where they are silent,
-//! `docs/decisions.md` says what hookseal does.
+//! The contract is the repository's `docs/providers.md` (what each provider sends and what is checked) and
+//! `docs/api.md` (this API in every language); `docs/decisions.md` says why, where a choice was ours.
 //!
 //! ```
 //! use hookseal::{sign, Options, SignOptions, Verifier};
@@ -31,6 +31,7 @@ mod envelope;
 mod error;
 mod event;
 mod headers;
+mod once;
 mod options;
 mod provider;
 mod scheme;
@@ -41,6 +42,7 @@ pub use clock::seconds_from_float;
 pub use error::{ConfigError, ErrorCode, VerifyError};
 pub use event::{Event, FieldCase, KeySource, RawJson};
 pub use headers::{HeaderPair, MAX_HEADER_BYTES, MAX_SIGNATURES};
+pub use once::{cached_verifiers, verify, verify_at, Error, CACHED_VERIFIERS};
 pub use options::{option_name_from_camel_case, OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
 pub use provider::{Encoding, Provider, Scheme};
 pub use sign::{headers_json, sign, sign_at, SignOptions};

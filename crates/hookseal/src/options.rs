@@ -58,7 +58,7 @@ enum SecretsFrom {
 
 /// What a verifier (or `sign`) is built from. Every field is optional here; which ones a preset needs or accepts is
 /// checked when the verifier is built.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Options {
     pub(crate) secrets: Vec<String>,
     secrets_from: SecretsFrom,

@@ -286,3 +286,31 @@ fn header_bytes_that_are_not_text_get_contract_codes() {
     let noise: Vec<(String, String)> = (0..100_000).map(|i| (format!("x-noise-{i}"), "v".into())).collect();
     assert_eq!(elmed.verify_at(body, &noise, 0).unwrap_err().code(), ErrorCode::MissingHeader);
 }
+
+#[test]
+fn one_call_verify_keeps_at_most_32_verifiers_and_no_configuration_error() {
+    // The only test here that uses hookseal::verify: the cache is the process's.
+    let options = Options::new().secret(SECRET);
+    let headers = sign("elmed", BODY, &SignOptions::new(options.clone())).unwrap();
+    for _ in 0..1000 {
+        let event = hookseal::verify("elmed", BODY, &headers, &options).unwrap();
+        assert_eq!(event.event_type(), Some("claim.decision"));
+    }
+    assert_eq!(hookseal::cached_verifiers(), 1, "a loop reuses one verifier");
+    let wrong = hookseal::verify("elmed", BODY, &headers, &Options::new().secret("another")).unwrap_err();
+    assert_eq!(wrong.code(), ErrorCode::SignatureMismatch);
+    assert!(matches!(wrong, hookseal::Error::Verify(_)));
+    let config = hookseal::verify("elmd", BODY, &headers, &options).unwrap_err();
+    assert_eq!(config.code(), ErrorCode::UnknownProvider);
+    assert!(!format!("{config:?} {config}").contains(SECRET));
+    assert_eq!(hookseal::cached_verifiers(), 2, "a configuration error is not kept");
+    for i in 0..40 {
+        let secret = format!("{SECRET}-{i}");
+        let options = Options::new().secret(secret.as_str());
+        let headers = sign("elmed", BODY, &SignOptions::new(options.clone())).unwrap();
+        hookseal::verify_at("elmed", BODY, &headers, &options, 0).unwrap();
+    }
+    assert_eq!(hookseal::cached_verifiers(), hookseal::CACHED_VERIFIERS);
+    hookseal::verify("elmed", BODY, &headers, &options).unwrap();
+    assert_eq!(hookseal::cached_verifiers(), hookseal::CACHED_VERIFIERS, "the least recently used went first");
+}
