@@ -15,8 +15,11 @@ use crate::verifier::Verifier;
 /// How many verifiers [`verify`] keeps, per process.
 pub const CACHED_VERIFIERS: usize = 32;
 
-/// Most recently used last. The options (secrets included) are the key; like the verifiers, they are never shown.
-static CACHE: Mutex<Vec<(Box<str>, Options, Arc<Verifier>)>> = Mutex::new(Vec::new());
+/// A provider name and its options (secrets included: like the verifier, never shown), and the verifier they built.
+type Entry = (Box<str>, Options, Arc<Verifier>);
+
+/// Most recently used last.
+static CACHE: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
 /// Why [`verify`] failed: the options could not build a verifier, or the delivery failed verification.
 #[derive(Clone, Debug, PartialEq, Eq)]
