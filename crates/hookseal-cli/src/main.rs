@@ -1,17 +1,20 @@
 //! `hookseal`: verify and sign webhook deliveries from the command line, and a demo of every preset.
-//! The surface is ../shared/API.md's "CLI" section: exit 0 on success, 1 for a refused delivery, 2 for a
-//! configuration or usage error, with `error: <code>: <message>` on stderr.
+//! The surface is docs/api.md's "CLI" section: exit 0 on success, 1 for a refused delivery, 2 for a configuration or
+//! usage error (a bad option, a missing argument, an unreadable input), with `error: <code>: <message>` on stderr.
 
 mod demo;
 mod samples;
 
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::{Args, Parser, Subcommand};
-use hookseal::{sign, ConfigError, Event, OptionValue, Options, SignOptions, Verifier, DEFAULT_MAX_BODY_BYTES};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use hookseal::{
+    sign, ConfigError, ErrorCode, Event, OptionValue, Options, Provider, SignOptions, Verifier, DEFAULT_MAX_BODY_BYTES,
+};
 use serde_json::{Map, Value};
 
 #[derive(Parser)]
@@ -24,8 +27,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Verify a delivery: prints the verified event as one JSON object.
+    #[command(arg_required_else_help = true)]
     Verify(VerifyArgs),
     /// Sign a body: prints the headers a real delivery carries, one `Name: value` a line.
+    #[command(arg_required_else_help = true)]
     Sign(SignArgs),
     /// Sign and verify every provider's documented sample events, then show what is refused and why.
     Demo,
@@ -42,8 +47,8 @@ struct Common {
     /// custom: the scheme (hmac-sha256, shared-key, standard-webhooks).
     #[arg(long)]
     scheme: Option<String>,
-    /// custom: the signature or key header.
-    #[arg(long)]
+    /// custom: the name of the signature or key header (a delivery's headers go in -H).
+    #[arg(long, value_name = "NAME")]
     header: Option<String>,
     /// custom: the signature prefix (e.g. sha256=).
     #[arg(long)]
@@ -70,13 +75,13 @@ struct VerifyArgs {
     #[arg(long)]
     allow_insecure_default: bool,
     /// The replay window in seconds (0 = off; standard-webhooks defaults to 300).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     tolerance: Option<i64>,
     /// The body size limit in bytes (default 1 MiB).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     max_body_bytes: Option<i64>,
     /// Verify as if the time were this many seconds since the Unix epoch.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     now: Option<i64>,
     /// Print the event indented over several lines.
     #[arg(long)]
@@ -88,7 +93,7 @@ struct SignArgs {
     #[command(flatten)]
     common: Common,
     /// standard-webhooks: the timestamp to sign with (default: now).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     now: Option<i64>,
     /// standard-webhooks: the message id (default: derived from the timestamp and body).
     #[arg(long)]
@@ -102,17 +107,11 @@ struct Failure {
     exit: u8,
 }
 
-impl From<ConfigError> for Failure {
-    fn from(e: ConfigError) -> Self {
-        Failure { code: e.code().as_str(), message: e.message().to_owned(), exit: 2 }
-    }
-}
-
 /// Writing the result failed. A closed pipe (`hookseal demo | head`) is the reader's choice, not an error.
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Self {
         let exit = if e.kind() == io::ErrorKind::BrokenPipe { 0 } else { 2 };
-        Failure { code: "io", message: format!("cannot write the output: {e}"), exit }
+        Failure { code: "io", message: format!("cannot write the output: {}", os_text(&e)), exit }
     }
 }
 
@@ -120,21 +119,149 @@ fn usage(message: impl Into<String>) -> Failure {
     Failure { code: "invalid_option", message: message.into(), exit: 2 }
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
-        Err(e) => {
-            // Usage errors are configuration errors: same `error: <code>: <message>` line, exit 2.
-            let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or_default();
-            eprintln!("error: invalid_option: {} (see hookseal --help)", first.trim_start_matches("error: "));
-            return ExitCode::from(2);
+/// An input that cannot be read (the body file, an `-H @FILE`) is its own error, not a bad option; exit 2.
+fn unreadable(what: impl std::fmt::Display, e: &io::Error) -> Failure {
+    Failure { code: "io", message: format!("cannot read {what}: {}", os_text(e)), exit: 2 }
+}
+
+/// The system's words for an I/O error (`No such file or directory`), without Rust's ` (os error 2)`.
+fn os_text(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// Where the secrets came from, for the message of `invalid_secret`.
+#[derive(Clone, Copy)]
+enum SecretFrom {
+    Nowhere,
+    Flag,
+    Env,
+}
+
+/// What the command line knows that the core's configuration messages cannot: the flags' names, the provider name
+/// given, where the secret came from, what `--header` held.
+struct Context<'a> {
+    provider: &'a str,
+    header: Option<&'a str>,
+    secret_from: SecretFrom,
+    /// `verify` takes the delivery's headers with `-H`; `sign` prints them.
+    verify: bool,
+}
+
+impl Context<'_> {
+    /// A configuration error with the core's code (the contract) and a message in the command line's terms.
+    fn config(&self, e: ConfigError) -> Failure {
+        Failure { code: e.code().as_str(), message: self.message(e.code(), e.message()), exit: 2 }
+    }
+
+    fn message(&self, code: ErrorCode, message: &str) -> String {
+        let worded = flag_words(message);
+        match code {
+            ErrorCode::UnknownProvider => unknown_provider(self.provider),
+            ErrorCode::InvalidSecret => match self.secret_from {
+                SecretFrom::Nowhere => format!("{message}: pass --secret, or set HOOKSEAL_SECRET"),
+                SecretFrom::Flag => format!("{message} (given with --secret)"),
+                SecretFrom::Env => format!("{message} (read from HOOKSEAL_SECRET, as no --secret was given)"),
+            },
+            // curl's habit: `--header 'X-ELMED-Signature: …'`. The value may hold a signature or a key: only a
+            // header name is echoed.
+            ErrorCode::InvalidOption
+                if worded.starts_with("--header ") && self.header.is_some_and(|h| h.contains(':')) =>
+            {
+                let name = self.header.and_then(|h| h.split_once(':')).map(|(name, _)| name.trim()).unwrap_or_default();
+                let shown = if is_token(name) { name } else { "Name" };
+                if self.verify {
+                    format!(
+                        "--header is the custom preset's header name; a delivery's headers go in -H: -H '{shown}: ...'"
+                    )
+                } else {
+                    "--header is the custom preset's header name, not a header line (sign prints the headers)"
+                        .to_owned()
+                }
+            }
+            _ => worded,
         }
+    }
+}
+
+/// An HTTP field name (RFC 9110 `token`).
+fn is_token(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The core names options as the libraries spell them (`allow_insecure_default`, `option header ...`); the command
+/// line's words are its flags (`--allow-insecure-default`, `--header ...`). Only option names are rewritten: a name
+/// that is also an English word (header, scheme, now, ...) only where the message starts with it.
+pub(crate) fn flag_words(message: &str) -> String {
+    const LEADING: [&str; 6] = ["header", "scheme", "prefix", "encoding", "tolerance", "now"];
+    const ANYWHERE: [&str; 4] = ["allow_insecure_default", "max_body_bytes", "clinic_id", "webhook_id"];
+    let mut out = message.strip_prefix("option ").unwrap_or(message).replace("or set allow_", "or pass allow_");
+    if LEADING.iter().any(|name| out.strip_prefix(name).is_some_and(|rest| rest.starts_with(' '))) {
+        out.insert_str(0, "--");
+    }
+    for name in ANYWHERE {
+        out = out.replace(name, &format!("--{}", name.replace('_', "-")));
+    }
+    out.replace("needs a scheme", "needs --scheme").replace("needs a header for", "needs --header for")
+}
+
+/// `unknown_provider`, naming what was given (the caller's text, bounded and escaped) and what exists.
+fn unknown_provider(given: &str) -> String {
+    let known: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+    let shown: String = given.chars().take(64).collect();
+    let guess = closest_provider(given).map(|name| format!("; did you mean {name}?")).unwrap_or_default();
+    format!("no provider named {shown:?}{guess} (known: {})", known.join(", "))
+}
+
+/// The preset a mistyped name most likely meant: another spelling (`Standard_Webhooks`), a start (`nova`), one or
+/// two letters off (`elmd`), or Svix, which sends Standard Webhooks.
+fn closest_provider(given: &str) -> Option<&'static str> {
+    let typed: String =
+        given.trim().to_lowercase().chars().map(|c| if c == '_' || c == ' ' { '-' } else { c }).collect();
+    if typed.is_empty() {
+        return None;
+    }
+    if typed == "svix" || typed == "standardwebhooks" {
+        return Some(Provider::StandardWebhooks.as_str());
+    }
+    let names = Provider::ALL.map(Provider::as_str);
+    if let Some(name) = names.iter().find(|name| **name == typed || (typed.len() >= 3 && name.starts_with(&typed))) {
+        return Some(name);
+    }
+    names.into_iter().filter(|name| edit_distance(name, &typed) <= 2).min_by_key(|name| edit_distance(name, &typed))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+fn main() -> ExitCode {
+    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return clap_outcome(e),
+    };
+    let secret_from = match matches.subcommand() {
+        Some(("verify" | "sign", sub)) => secret_source(sub),
+        _ => SecretFrom::Nowhere,
     };
     let result = match cli.command {
-        Command::Verify(args) => verify(args),
-        Command::Sign(args) => sign_command(args),
+        Command::Verify(args) => verify(args, secret_from),
+        Command::Sign(args) => sign_command(args, secret_from),
         Command::Demo => demo::run(&mut io::stdout().lock()).map_err(Failure::from),
     };
     match result {
@@ -147,6 +274,39 @@ fn main() -> ExitCode {
     }
 }
 
+fn secret_source(matches: &ArgMatches) -> SecretFrom {
+    match matches.value_source("secret") {
+        Some(ValueSource::EnvVariable) => SecretFrom::Env,
+        Some(_) => SecretFrom::Flag,
+        None => SecretFrom::Nowhere,
+    }
+}
+
+/// What clap decided before the command ran:
+/// - `--help`, `--version`: printed, exit 0;
+/// - a bare `hookseal` (or `hookseal verify`, `hookseal sign`): its help on stdout, as git, cargo and npm print
+///   theirs, and exit 2, the contract's usage-error status: nothing was done, so a script must not read success;
+/// - any other usage error: clap's whole message (what is missing or wrong, the usage line, the pointer to
+///   `--help`), its first line in the contract's `error: invalid_option: <message>` form, exit 2.
+fn clap_outcome(e: clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => e.exit(),
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let help = e.render();
+            let colour = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let text = if colour { help.ansi().to_string() } else { help.to_string() };
+            let _ = write!(io::stdout().lock(), "{text}");
+            ExitCode::from(2)
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let text = rendered.trim_end();
+            eprintln!("error: invalid_option: {}", text.strip_prefix("error: ").unwrap_or(text));
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Reads the body, at most `limit + 1` bytes: enough for the core to refuse an oversize body with
 /// `payload_too_large` without the command holding an unbounded input in memory.
 fn read_body(path: &Option<PathBuf>, limit: u64) -> Result<Vec<u8>, Failure> {
@@ -154,24 +314,24 @@ fn read_body(path: &Option<PathBuf>, limit: u64) -> Result<Vec<u8>, Failure> {
     let read = match path {
         Some(p) if p.as_os_str() != "-" => std::fs::File::open(p)
             .and_then(|f| f.take(limit.saturating_add(1)).read_to_end(&mut body))
-            .map_err(|e| usage(format!("cannot read {}: {e}", p.display()))),
+            .map_err(|e| unreadable(p.display(), &e)),
         _ => io::stdin()
             .lock()
             .take(limit.saturating_add(1))
             .read_to_end(&mut body)
-            .map_err(|e| usage(format!("cannot read standard input: {e}"))),
+            .map_err(|e| unreadable("standard input", &e)),
     };
     read.map(|_| body)
 }
 
-fn set(options: &mut Options, name: &str, value: Option<OptionValue>) -> Result<(), Failure> {
+fn set(options: &mut Options, name: &str, value: Option<OptionValue>) -> Result<(), ConfigError> {
     match value {
-        Some(value) => options.set(name, value).map_err(Failure::from),
+        Some(value) => options.set(name, value),
         None => Ok(()),
     }
 }
 
-fn options_from(common: &Common) -> Result<Options, Failure> {
+fn options_from(common: &Common) -> Result<Options, ConfigError> {
     let mut options = Options::new();
     let secrets = match common.secret.as_slice() {
         [] => None,
@@ -188,13 +348,21 @@ fn options_from(common: &Common) -> Result<Options, Failure> {
     Ok(options)
 }
 
-fn verify(args: VerifyArgs) -> Result<(), Failure> {
+fn context(common: &Common, secret_from: SecretFrom, verify: bool) -> Context<'_> {
+    Context { provider: &common.provider, header: common.header.as_deref(), secret_from, verify }
+}
+
+fn verifier_for(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
     let mut options = options_from(&args.common)?;
-    set(&mut options, "clinic_id", args.clinic_id.map(OptionValue::Str))?;
+    set(&mut options, "clinic_id", args.clinic_id.clone().map(OptionValue::Str))?;
     set(&mut options, "allow_insecure_default", args.allow_insecure_default.then_some(OptionValue::Bool(true)))?;
     set(&mut options, "tolerance", args.tolerance.map(OptionValue::Int))?;
     set(&mut options, "max_body_bytes", args.max_body_bytes.map(OptionValue::Int))?;
-    let verifier = Verifier::new(&args.common.provider, &options)?;
+    Verifier::new(&args.common.provider, &options)
+}
+
+fn verify(args: VerifyArgs, secret_from: SecretFrom) -> Result<(), Failure> {
+    let verifier = verifier_for(&args).map_err(|e| context(&args.common, secret_from, true).config(e))?;
 
     // The line may hold a key: an error names its position, never its text.
     let mut headers = Vec::new();
@@ -207,7 +375,7 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
         match arg.strip_prefix('@') {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
-                    .map_err(|e| usage(format!("-H number {}: cannot read {path}: {e}", i + 1)))?;
+                    .map_err(|e| unreadable(format_args!("{path} (-H number {})", i + 1), &e))?;
                 for (n, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
                     headers.push(pair(line, &|| format!("line {} of {path}", n + 1))?);
                 }
@@ -254,17 +422,24 @@ pub(crate) fn event_json(event: &Event<'_>) -> Result<Value, String> {
     Ok(Value::Object(out))
 }
 
-fn sign_command(args: SignArgs) -> Result<(), Failure> {
+fn sign_options(args: &SignArgs) -> Result<SignOptions, ConfigError> {
     let mut options = SignOptions::new(options_from(&args.common)?);
     if let Some(now) = args.now {
         options.set("now", OptionValue::Int(now))?;
     }
-    if let Some(id) = args.webhook_id {
-        options.set("webhook_id", OptionValue::Str(id))?;
+    if let Some(id) = &args.webhook_id {
+        options.set("webhook_id", OptionValue::Str(id.clone()))?;
     }
+    Ok(options)
+}
+
+fn sign_command(args: SignArgs, secret_from: SecretFrom) -> Result<(), Failure> {
+    let context = context(&args.common, secret_from, false);
+    let options = sign_options(&args).map_err(|e| context.config(e))?;
     let body = read_body(&args.common.body, u64::MAX - 1)?;
+    let headers = sign(&args.common.provider, &body, &options).map_err(|e| context.config(e))?;
     let mut stdout = io::stdout().lock();
-    for (name, value) in sign(&args.common.provider, &body, &options)? {
+    for (name, value) in headers {
         writeln!(stdout, "{name}: {value}")?;
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! The providers' documented sample deliveries, byte for byte (tests/samples/, copied from ../shared/provider-docs/).
+//! The providers' documented sample deliveries, byte for byte (tests/samples/, copied from the providers' docs).
 
 pub struct Sample {
     pub provider: &'static str,
@@ -19,9 +19,8 @@ pub const ELMED: &[&str] = &[
     sample!("elmed", "claim.decision"),
 ];
 
-/// Baremeds' samples all carry the docs' placeholder `"request_id": "uuid"`: six deliveries with one request id would
-/// all be duplicates, so the demo gives each its own id.
-const BAREMEDS: &[&str] = &[
+/// Each shipped Baremeds sample has its own `metadata.request_id` (the docs print the placeholder `"uuid"` in all six).
+pub const BAREMEDS: &[&str] = &[
     sample!("baremeds", "prescription_submitted"),
     sample!("baremeds", "prescription_dosage_changed"),
     sample!("baremeds", "encounter_cancelled"),
@@ -29,17 +28,6 @@ const BAREMEDS: &[&str] = &[
     sample!("baremeds", "order_changed"),
     sample!("baremeds", "case_assigned_to_clinician"),
 ];
-
-pub fn baremeds() -> Vec<String> {
-    BAREMEDS
-        .iter()
-        .enumerate()
-        .map(|(i, body)| {
-            let request_id = format!("\"request_id\": \"9b1d3c2e-0000-4000-8000-00000000000{}\"", i + 1);
-            body.replacen("\"request_id\": \"uuid\"", &request_id, 1)
-        })
-        .collect()
-}
 
 pub const NOVAMED: &[&str] = &[sample!("novamed", "order.shipped"), sample!("novamed", "medication_request.approved")];
 
