@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what `make wasm` and its tests need, skipping whatever is already there (../shared/TOOLCHAIN.md):
+# Installs what `make wasm` and its tests need, skipping whatever is already there (bindings/wasm/README.md,
+# "Building"):
 #  - Debian's rustc-web, cargo-web and rust-web-src (std's source, for -Z build-std) and lld (wasm-ld): rustup has no
 #    wasm32 target on these machines;
 #  - Debian's chromium, for the browser test;
@@ -30,6 +31,6 @@ if [ -z "$version" ]; then
   exit 1
 fi
 if [ "$(.tools/bin/wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]; then
-  # `--locked` fails for this crate here (TOOLCHAIN.md); the version is pinned exactly instead.
+  # `--locked` fails for this crate here (bindings/wasm/README.md, "Building"); the version is pinned exactly instead.
   cargo install wasm-bindgen-cli --version "=$version" --root .tools --force
 fi

@@ -100,9 +100,9 @@ def store_url(tmp_path: Path, redis_server: Callable[..., support.RedisServer]) 
 
 @pytest.fixture
 def launch_example(start_server: Callable[..., support.Server]) -> Callable[..., support.Example]:
-    """``launch_example(name, store, delay_ms=0, processes=None)`` serves examples/<name> as DEDUPE-PLAN.md says
-    (Flask: gunicorn -w 4; FastAPI: two uvicorn processes; Express: two node processes; PHP: php -S with 4 workers)
-    with HOOKSEAL_STORE=store, and returns once every process listens."""
+    """``launch_example(name, store, delay_ms=0, processes=None)`` serves examples/<name> as
+    tests/dedupe/README.md says (Flask: gunicorn -w 4; FastAPI: two uvicorn processes; Express: two node processes;
+    PHP: php -S with 4 workers) with HOOKSEAL_STORE=store, and returns once every process listens."""
 
     def launch(name: str, store: str, *, delay_ms: int = 0, processes: Optional[int] = None) -> support.Example:
         if name == "php" and not support.ffi_library().exists():

@@ -363,7 +363,7 @@ def ffi_library() -> Path:
 
 
 def example_argv(example: str, port: int) -> List[str]:
-    """How each example is served, as DEDUPE-PLAN.md says (and as in production: several workers or processes)."""
+    """How each example is served, as README.md says (and as in production: several workers or processes)."""
     if example == "flask":
         # No --preload: each worker imports the app and opens its own store connection (a connection opened in the
         # master and inherited by forked workers would be shared by all of them).
@@ -452,7 +452,7 @@ def elmed_headers(body: bytes) -> Dict[str, str]:
 
 
 def body_key(body: bytes) -> str:
-    """ELMED's idempotency key (PROVIDERS.md: no event id in the payload, so the digest of the raw body)."""
+    """ELMED's idempotency key (docs/providers.md: no event id in the payload, so the digest of the raw body)."""
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 

@@ -14,7 +14,7 @@ public Standard Webhooks test vector, which the script asserts it reproduces.
 
 Each case's expectation is written out by hand below (error codes, and the
 scalar fields of every expected event).  As a self-check the script also runs a
-small reference verifier written from PROVIDERS.md and docs/decisions.md over
+small reference verifier written from docs/providers.md and docs/decisions.md over
 every case and refuses to write anything if the two disagree.
 """
 
@@ -2029,7 +2029,7 @@ add(F, "adversarial-fuzz-signed-event-ending-in-spaces",
     Ev(json.loads(fuzz_found)["event"], DIGEST, "body_sha256", None))
 
 # ===========================================================================
-# Reference verifier (self-check only; written from PROVIDERS.md + decisions.md)
+# Reference verifier (self-check only; written from docs/providers.md + docs/decisions.md)
 # ===========================================================================
 
 class RefError(Exception):

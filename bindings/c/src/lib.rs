@@ -1,4 +1,4 @@
-//! The C ABI of hookseal (../shared/API.md, "C ABI"), modelled on rustls-ffi:
+//! The C ABI of hookseal (docs/api.md, "C ABI"), modelled on rustls-ffi:
 //!
 //! - every function returns a `hookseal_status` (or is a getter that cannot fail) and writes its outputs through
 //!   out-parameters, only on success;

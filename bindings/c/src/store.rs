@@ -1,4 +1,4 @@
-//! The dedupe store (../shared/DEDUPE.md) over the C ABI: `hookseal_store_open`, `…_claim`, `…_complete`,
+//! The dedupe store (docs/exactly-once.md) over the C ABI: `hookseal_store_open`, `…_claim`, `…_complete`,
 //! `…_release`. Calls block for at most a couple of seconds (SQLite's busy timeout, Redis's connect and command
 //! timeouts) and fail closed with `HOOKSEAL_STATUS_STORE_UNAVAILABLE`.
 

@@ -1,4 +1,4 @@
-//! `NativeStore`: the dedupe store (`crates/hookseal-store`, ../shared/DEDUPE.md) opened from a URL. Its calls block
+//! `NativeStore`: the dedupe store (`crates/hookseal-store`, docs/exactly-once.md) opened from a URL. Its calls block
 //! (SQLite's busy wait, Redis' network round trip), so `claim`, `complete` and `release` each return a Promise
 //! computed on libuv's thread pool (`AsyncTask`): the JavaScript thread never waits on the store. (`memory:` answers
 //! at once: it never blocks.) `index.js` wraps

@@ -1,5 +1,5 @@
 //! The native module `hookseal._hookseal`: converts Python values, calls the core (`crates/hookseal`), maps the result
-//! (../shared/STYLE.md). Files mirror the core's modules; the public surface is ../shared/API.md.
+//! (bindings/README.md, "Conventions"). Files mirror the core's modules; the public surface is docs/api.md.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;

@@ -1,4 +1,4 @@
-//! `hookseal.Store` and `hookseal.Claim`: the dedupe store of `crates/hookseal-store` (../shared/DEDUPE.md). Every
+//! `hookseal.Store` and `hookseal.Claim`: the dedupe store of `crates/hookseal-store` (docs/exactly-once.md). Every
 //! store call runs with the GIL released: SQLite may wait for another process's lock and Redis for the network (both
 //! bounded by the core's timeouts), and meanwhile the other threads of a gunicorn worker keep running.
 

@@ -14,7 +14,7 @@ use crate::{headers, options, Body};
 /// it, releasing and re-taking the GIL would cost more than it frees.
 const DETACH_FROM_BYTES: usize = 16 * 1024;
 
-/// Verifies deliveries for one provider (../shared/API.md).
+/// Verifies deliveries for one provider (docs/api.md).
 #[pyclass(frozen, module = "hookseal", name = "Verifier")]
 pub struct Verifier {
     inner: hookseal::Verifier,

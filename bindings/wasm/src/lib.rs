@@ -1,7 +1,7 @@
 //! The WebAssembly module behind hookseal's browser, edge-worker and Node builds (`pkg-web`, `pkg-node`): converts
-//! JavaScript values, calls the core (`crates/hookseal`), maps the result (../shared/STYLE.md). Its exports have the
-//! napi addon's names and shapes (`bindings/node/native.d.ts`), so the same JavaScript glue (`bindings/node/index.js`,
-//! `fetch.js`) runs over either.
+//! JavaScript values, calls the core (`crates/hookseal`), maps the result (bindings/README.md, "Conventions"). Its
+//! exports have the napi addon's names and shapes (`bindings/node/native.d.ts`), so the same JavaScript glue
+//! (`bindings/node/index.js`, `fetch.js`) runs over either.
 //!
 //! `wasm32-unknown-unknown` has no clock: `std::time::SystemTime::now()` panics there, so the current time is
 //! always taken from JavaScript's `Date.now()`. The module is built with `panic = "abort"`; the core denies panics.

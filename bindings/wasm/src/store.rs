@@ -1,4 +1,4 @@
-//! `NativeStore`: the dedupe store's memory backend (`crates/hookseal-store`, ../shared/DEDUPE.md), with the napi
+//! `NativeStore`: the dedupe store's memory backend (`crates/hookseal-store`, docs/exactly-once.md), with the napi
 //! addon's names and shapes so that the glue's `Store` runs over either. The calls are synchronous here (a map in
 //! this isolate); the glue awaits them as it awaits the addon's promises. The clock is `Date.now()`: this target has
 //! none of its own. SQLite and Redis are not built in: a store shared between isolates is an object the app passes

@@ -1,4 +1,4 @@
-//! The `hookseal` command as API.md describes it: real processes, real exit codes.
+//! The `hookseal` command as docs/api.md ("CLI") describes it: real processes, real exit codes.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

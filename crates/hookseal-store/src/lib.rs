@@ -2,7 +2,7 @@
 //!
 //! Exactly-once processing for webhook receivers: a dedupe store that every worker of a receiver shares, so that a
 //! provider's retry, or two copies of one delivery arriving at once on two workers, are processed once. The contract
-//! is `DEDUPE.md` (in the project's `shared/` folder; `docs/decisions.md` says what hookseal decided where it is
+//! is `docs/exactly-once.md` (in the repository; `docs/decisions.md` says what hookseal decided where it is
 //! silent): a key is absent, `processing` (one worker holds it, under a token and a lease) or `done` (for the
 //! retention); `claim`, `complete` and `release` move it between those states atomically.
 //!

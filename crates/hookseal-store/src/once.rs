@@ -77,7 +77,7 @@ impl Drop for Held<'_> {
 }
 
 /// Claims `key` in `namespace`, runs `handler` only if the claim was won, then completes the key when it returns
-/// `Ok` or releases it when it returns `Err` (or panics), as ../shared/DEDUPE.md's table says.
+/// `Ok` or releases it when it returns `Err` (or panics), as docs/exactly-once.md's table says.
 ///
 /// A `complete` that fails after the handler returned is logged, and the handler's value is still returned: the work
 /// was done, and a 5xx would make the provider deliver it again.

@@ -1,5 +1,5 @@
-//! The states of one key (../shared/DEDUPE.md, "States of one key") and the one rule every backend decides a claim
-//! by. Redis runs the same rule as a script on the server (redis.rs).
+//! The states of one key (docs/exactly-once.md, "The states of one key") and the one rule every backend decides a
+//! claim by. Redis runs the same rule as a script on the server (redis.rs).
 
 use std::fmt;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The store: a backend chosen by URL behind one set of operations (../shared/DEDUPE.md, "Operations").
+//! The store: a backend chosen by URL behind one set of operations (docs/exactly-once.md, "Operations").
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

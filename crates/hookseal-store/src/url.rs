@@ -1,4 +1,4 @@
-//! Store URLs (../shared/DEDUPE.md, "Backends, named by URL"): `memory:`, `sqlite:///absolute.db`,
+//! Store URLs (docs/exactly-once.md, "Backends, named by URL"): `memory:`, `sqlite:///absolute.db`,
 //! `sqlite://relative.db`, `redis://[user:password@]host:port/db`, `rediss://…`, each optionally with `?lease=S`
 //! and `&retention=S` (seconds). Nothing here ever puts a password into a message.
 

@@ -1,4 +1,4 @@
-//! Parsing the envelope (../shared/PROVIDERS.md, "Every delivery") with `jiter`, borrowing from the body.
+//! Parsing the envelope (docs/providers.md, "Every delivery") with `jiter`, borrowing from the body.
 //!
 //! Why `jiter` rather than serde_json's `RawValue`: serde_json skips a nested value with a heap-allocated stack, so
 //! capturing `data` as a `RawValue` allocates for any delivery whose `data` nests (NovaMed's `shipping_address`,

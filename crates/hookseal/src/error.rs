@@ -1,4 +1,4 @@
-//! The contract's error codes (../shared/PROVIDERS.md, "Error codes") and the two error types built on them.
+//! The contract's error codes (docs/providers.md, "Error codes") and the two error types built on them.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -30,7 +30,7 @@ pub enum ErrorCode {
     /// The delivery's timestamp is outside the replay window.
     TimestampOutOfTolerance = 10,
     /// The dedupe store cannot be reached (connection refused, a timeout, a locked or full SQLite file): the delivery
-    /// is not processed and not acknowledged, so the provider retries (../shared/DEDUPE.md, "Failure is closed").
+    /// is not processed and not acknowledged, so the provider retries (docs/exactly-once.md, "Failure is closed").
     StoreUnavailable = 11,
     /// A secret is missing, empty, or not decodable for its scheme.
     InvalidSecret = 101,

@@ -1,4 +1,4 @@
-//! The verified event (../shared/PROVIDERS.md, "The verified event"), borrowing from the body and headers.
+//! The verified event (docs/providers.md, "The verified event"), borrowing from the body and headers.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -162,7 +162,7 @@ impl<'a> Event<'a> {
     }
 }
 
-/// How [`Event::to_json`] names the fields: the host language's case (../shared/API.md).
+/// How [`Event::to_json`] names the fields: the host language's case (docs/api.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldCase {
     /// `event_type`, `idempotency_key`, … (Python, PHP arrays, the CLI).

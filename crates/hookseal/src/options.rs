@@ -1,4 +1,4 @@
-//! Constructor options (../shared/API.md, "Options"), settable by name so that every binding shares one
+//! Constructor options (docs/api.md, "Options"), settable by name so that every binding shares one
 //! validation: a binding turns its native values into [`OptionValue`]s and calls [`Options::set`].
 
 use std::fmt;

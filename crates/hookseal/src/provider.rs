@@ -1,4 +1,4 @@
-//! The presets of ../shared/PROVIDERS.md and the names of schemes and encodings.
+//! The presets of docs/providers.md and the names of schemes and encodings.
 
 use std::fmt;
 use std::str::FromStr;

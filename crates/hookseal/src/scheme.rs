@@ -1,4 +1,4 @@
-//! The three schemes of ../shared/PROVIDERS.md: checking a delivery's headers against the raw body, and signing.
+//! The three schemes of docs/providers.md: checking a delivery's headers against the raw body, and signing.
 //! Keys are prepared once, when the verifier is built; every comparison is constant time.
 
 use std::fmt;
