@@ -24,9 +24,11 @@ export type WebhookErrorHandler = {
 
 export interface WebhookOptions<C extends ClaimResult = ClaimResult> {
   /**
-   * Called with every refused delivery before the answer is sent (to log or count refusals): a `VerificationError`,
-   * or with a store a `StoreError` (answered 503 `store_unavailable`). The error's `detail` says why and never
-   * contains a secret. If it throws, the error goes to `next(error)` instead of the answer.
+   * Called with every refused delivery before the answer is sent (to count or alert on refusals): a
+   * `VerificationError`, or with a store a `StoreError` (answered 503 `store_unavailable`). The error's `detail` says
+   * why and never contains a secret. If it throws, the error goes to `next(error)` instead of the answer. Each
+   * refusal is already logged, one line, under `NODE_DEBUG=hookseal` (`refused a delivery from elmed (POST
+   * /webhooks/elmed): signature_mismatch: ...`; a store outage without onError on `console.warn`).
    */
   onError?: WebhookErrorHandler | null;
   /**

@@ -11,13 +11,14 @@
 // The middleware reads the raw body from the request stream itself (at most `verifier.maxBodyBytes`), verifies it
 // against the request's headers, and hands the handler `req.webhook` (the event). A refused delivery never reaches
 // the handler: it gets `{"error": "<code>"}` with 401 (not genuine: signature or key), 413 (`payload_too_large`) or
-// 400 (anything else refused). The reason goes to `options.onError` and to `NODE_DEBUG=hookseal`, never a secret.
+// 400 (anything else refused). The reason goes to `options.onError` and to `NODE_DEBUG=hookseal`, one line per
+// refusal (`refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: ...`), never a secret.
 //
 // The signature covers the exact bytes sent, so the body must not have been parsed (and re-serialised) before. If an
 // app-wide `express.json()` runs first, the bytes are gone: keep them with `express.json({ verify: keepRawBody })`,
 // or mount `webhook()` before the parser.
 //
-// Exactly once (../shared/DEDUPE.md): with `{ store }` (a hookseal `Store`, or any object with async claim /
+// Exactly once (docs/exactly-once.md): with `{ store }` (a hookseal `Store`, or any object with async claim /
 // complete / release) the event's idempotency key is claimed before the handler runs, in `options.namespace`
 // (default: the preset's name). A duplicate is answered 200 `{"status": "duplicate", "idempotency_key": ...}`, a copy
 // another worker is processing 503 `{"error": "in_progress"}` with Retry-After, a store that cannot be reached 503
@@ -50,6 +51,13 @@ function keepRawBody(req, res, buf) {
   req.rawBody = buf;
 }
 
+/** `refused a delivery from elmed (POST /webhooks/elmed): <code>: <why>`: the path without its query string. */
+function refusalLine(provider, req, error) {
+  const url = req.originalUrl || req.url || '';
+  const query = url.indexOf('?');
+  return `refused a delivery from ${provider} (${req.method} ${query === -1 ? url : url.slice(0, query)}): ${error.message}`;
+}
+
 /** The answer to a refused delivery: only the code (the detail is for logs). */
 function errorBody(error) {
   return { error: error.code };
@@ -74,9 +82,13 @@ function webhook(verifier, options) {
   }
   const dedupe = dedupeOptions(verifier, options, 'webhook(verifier, options)');
 
-  // Tells onError (false if it threw: the error went to next()).
+  // One line per refusal, the wording every helper uses (never a secret, never the body): to NODE_DEBUG=hookseal,
+  // or, for a store outage nobody else hears of (no onError), to console.warn instead. Then tells onError (false if
+  // it threw: the error went to next()).
   function report(error, req, next) {
-    debug('refused a %s webhook (%s %s): %s', verifier.provider, req.method, req.originalUrl || req.url, error.message);
+    const line = refusalLine(verifier.provider, req, error);
+    if (error.code === 'store_unavailable' && !onError) console.warn(`hookseal: ${line}`); // an outage shows
+    else debug('%s', line);
     if (onError) {
       try {
         onError(error, req);
@@ -84,8 +96,6 @@ function webhook(verifier, options) {
         next(thrown);
         return false;
       }
-    } else if (error.code === 'store_unavailable') {
-      console.warn(`hookseal: a ${verifier.provider} delivery was answered 503: ${error.message}`); // an outage shows
     }
     return true;
   }

@@ -12,6 +12,12 @@ export function verifyRequest<Data = JsonValue>(verifier: Verifier, request: Req
 /** The answer to a refused delivery: `{"error": code}` as JSON with the code's HTTP status. */
 export function errorResponse(error: VerificationError): Response;
 
+/**
+ * The log line for a refused delivery, as every hookseal helper words it (the path without its query; never a secret
+ * or the body): `refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: <why>`.
+ */
+export function refusalLine(provider: string, request: Request, error: VerificationError | StoreError): string;
+
 export interface WebhookHandlerOptions<C extends ClaimResult = ClaimResult> {
   /**
    * Exactly once: the event's idempotency key is claimed before the handler runs; a duplicate is answered 200

@@ -19,7 +19,7 @@
 // `verifyRequest` reads the raw body itself (at most `verifier.maxBodyBytes`, refusing as soon as it passes), so
 // call it before anything else reads the body (`request.json()`, `request.text()`): the signature covers the bytes.
 //
-// Or let `webhookHandler` do all of it, exactly once (../shared/DEDUPE.md):
+// Or let `webhookHandler` do all of it, exactly once (docs/exactly-once.md):
 //
 //     const store = new Store('sqlite:///var/lib/app/hookseal.db');   // or an object with async claim/complete/release
 //     export const POST = webhookHandler(elmed, async (event, request) => {
@@ -98,6 +98,20 @@ function wireHeaders(headers) {
   return pairs;
 }
 
+/**
+ * The log line for a refused delivery, worded as every hookseal helper words it (the path without its query, never a
+ * secret or the body): `refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: ...`.
+ */
+function refusalLine(provider, request, error) {
+  let path = '';
+  try {
+    path = new URL(request.url).pathname;
+  } catch {
+    path = String(request.url).split('?')[0];
+  }
+  return `refused a delivery from ${provider} (${request.method} ${path}): ${error.message}`;
+}
+
 /** The answer to a refused delivery: `{"error": code}` with the code's HTTP status. */
 function errorResponse(error) {
   return new Response(JSON.stringify({ error: error.code }), {
@@ -133,12 +147,10 @@ function webhookHandler(verifier, handler, options) {
   const dedupe = dedupeOptions(verifier, options, 'webhookHandler(verifier, handler, options)');
 
   // A refusal or a store outage, before it is answered: to onError (if it throws, that propagates), else an outage
-  // to the console (it must show somewhere; a refusal is the sender's business).
+  // to the console (it must show somewhere; a refusal is the sender's business), worded as every helper logs it.
   function report(error, request) {
     if (onError) onError(error, request);
-    else if (error.code === 'store_unavailable') {
-      console.warn(`hookseal: a ${verifier.provider} delivery was answered 503: ${error.message}`);
-    }
+    else if (error.code === 'store_unavailable') console.warn(`hookseal: ${refusalLine(verifier.provider, request, error)}`);
   }
 
   return async function hooksealWebhookHandler(request, ...rest) {
@@ -169,4 +181,4 @@ function webhookHandler(verifier, handler, options) {
   };
 }
 
-module.exports = { verifyRequest, errorResponse, webhookHandler };
+module.exports = { verifyRequest, errorResponse, webhookHandler, refusalLine };

@@ -1,4 +1,4 @@
-// Types for require('hookseal') (../shared/API.md). test/usage.ts is checked against them with `tsc --noEmit`.
+// Types for require('hookseal') (docs/api.md). test/usage.ts is checked against them with `tsc --noEmit`.
 
 /** Any JSON value, as `JSON.parse` returns it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -51,7 +51,7 @@ export type Headers =
   | ReadonlyMap<string, string | readonly string[]>
   | ReadonlyArray<readonly [string, string]>;
 
-/** A delivery that passed verification (../shared/PROVIDERS.md, "The verified event"). */
+/** A delivery that passed verification (docs/providers.md, "The verified event"). */
 export interface Event<Data = JsonValue> {
   provider: Provider;
   /** Null only for a Standard Webhooks body without `type`. */
@@ -115,11 +115,28 @@ export class Verifier {
   toJSON(): { provider: Provider; maxBodyBytes: number };
 }
 
+/** `verify()`'s options: the verifier's, plus the clock. */
+export interface OneCallVerifyOptions extends VerifierOptions, VerifyOptions {}
+
+/**
+ * One call, for scripts and tests (as Stripe's `constructEvent`): `new Verifier(provider, options).verify(body,
+ * headers, { now })`, with the verifier taken from a per-process cache of the last 32 configurations (keyed by the
+ * provider and the options, secrets included, never shown; `now` is not part of the key). Throws `ConfigError` for
+ * options that cannot build a verifier (on every call: those are not cached), `VerificationError` for a refusal. A
+ * server builds its `Verifier` once instead.
+ */
+export function verify<Data = JsonValue>(
+  provider: Provider | (string & {}),
+  body: Body,
+  headers: Headers,
+  options?: OneCallVerifyOptions | null,
+): Event<Data>;
+
 /** The headers a real delivery of `body` carries, signed with the first secret. */
 export function sign(provider: Provider | (string & {}), body: Body, options?: SignOptions | null): Record<string, string>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Exactly once (../shared/DEDUPE.md): the dedupe store.
+// Exactly once (docs/exactly-once.md): the dedupe store.
 
 /** The dedupe store cannot be reached: neither process nor acknowledge the delivery (answer 503; the provider retries). */
 export class StoreError extends HooksealError {

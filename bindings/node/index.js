@@ -1,5 +1,5 @@
 'use strict';
-// hookseal for JavaScript (../shared/API.md): the JavaScript side of the napi-rs addon and of the WASM builds. It
+// hookseal for JavaScript (docs/api.md): the JavaScript side of the napi-rs addon and of the WASM builds. It
 // turns bodies and headers into what the native module takes, raises the error classes, and parses the event the
 // core hands over as one JSON text. It uses nothing of Node's: bindings/wasm/build.js ships this same file in
 // pkg-node, and as an ES module in pkg-web, over the WASM module (whose exports have the addon's names and shapes).
@@ -33,7 +33,7 @@ class ConfigError extends HooksealError {}
 /**
  * The dedupe store cannot be reached (connection refused, a timeout, a locked or full SQLite file): `code`
  * `store_unavailable`, `httpStatus` 503. The delivery must be neither processed nor acknowledged; the provider's
- * retry succeeds once the store is back (../shared/DEDUPE.md, "Failure is closed").
+ * retry succeeds once the store is back (docs/exactly-once.md, "Failure is closed").
  */
 class StoreError extends HooksealError {}
 
@@ -147,7 +147,7 @@ function checkOptions(options) {
   return options ?? undefined;
 }
 
-/** Verifies deliveries for one provider (../shared/API.md). Build it once and share it. */
+/** Verifies deliveries for one provider (docs/api.md). Build it once and share it. */
 class Verifier {
   #native;
   #headers;
@@ -196,6 +196,50 @@ class Verifier {
   }
 }
 
+// `verify()`'s verifiers, least recently used first (a Map keeps insertion order): at most VERIFY_CACHE_SIZE, so the
+// secrets of a configuration no longer used do not stay in memory. Keys hold the options (secrets included) and are
+// never shown; a configuration that fails to build is not cached, so its ConfigError comes back on every call.
+const VERIFY_CACHE_SIZE = 32;
+const verifiers = new Map();
+
+// The cache key of `provider` + `options`: a JSON text with the names sorted, or null when a value is not one the
+// options take as JSON shows it (such options go to a Verifier of their own, which says what is wrong).
+function verifierKey(provider, options) {
+  const names = Object.keys(options).sort();
+  // JSON writes NaN and Infinity as null: such numbers are not keys (the Verifier refuses them anyway).
+  const plain = (value) => value === null || value === undefined || typeof value === 'string'
+    || typeof value === 'boolean' || Number.isFinite(value);
+  for (const name of names) {
+    const value = options[name];
+    if (!(plain(value) || (Array.isArray(value) && value.every((item) => typeof item === 'string')))) return null;
+  }
+  // undefined is kept apart from an absent option (JSON would drop it): the addon reads both as unset, but a key
+  // must never make two configurations the addon could tell apart one.
+  return JSON.stringify([provider, names.map((name) => (options[name] === undefined ? [name] : [name, options[name]]))]);
+}
+
+/**
+ * One call, for scripts and tests: `new Verifier(provider, options).verify(body, headers, { now })` with the verifier
+ * taken from a cache of the last 32 configurations (`now` is not part of the key). Throws as they do.
+ */
+function verify(provider, body, headers, options) {
+  if (typeof provider !== 'string') throw new TypeError(`provider must be a string, not ${describe(provider)}`);
+  const { now, ...rest } = checkOptions(options) ?? {};
+  const key = verifierKey(provider, rest);
+  let verifier = key === null ? undefined : verifiers.get(key);
+  if (verifier === undefined) {
+    verifier = new Verifier(provider, rest);
+    if (key !== null) {
+      verifiers.set(key, verifier);
+      if (verifiers.size > VERIFY_CACHE_SIZE) verifiers.delete(verifiers.keys().next().value);
+    }
+  } else {
+    verifiers.delete(key); // the most recently used goes last
+    verifiers.set(key, verifier);
+  }
+  return verifier.verify(body, headers, { now });
+}
+
 /** The headers a real delivery of `body` by `provider` carries (for tests and demos), as `{ name: value }`. */
 function sign(provider, body, options) {
   if (typeof provider !== 'string') throw new TypeError(`provider must be a string, not ${describe(provider)}`);
@@ -215,7 +259,7 @@ function sign(provider, body, options) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Exactly once (../shared/DEDUPE.md): the dedupe store. The addon runs every call on libuv's thread pool and hands
+// Exactly once (docs/exactly-once.md): the dedupe store. The addon runs every call on libuv's thread pool and hands
 // back a Promise; the WASM module's memory store answers at once. Either way the methods here are async.
 
 // A store call's failure: `store_unavailable` is a StoreError, `invalid_option` (a bad namespace) a ConfigError.
@@ -267,7 +311,7 @@ class Claim {
 
 /**
  * A dedupe store, opened from a URL: `memory:`, `sqlite:///path.db`, `redis://[user:password@]host:port/db` or
- * `rediss://…` (../shared/DEDUPE.md). Open it once per process and share it. `claim`, `complete` and `release` are
+ * `rediss://…` (docs/exactly-once.md). Open it once per process and share it. `claim`, `complete` and `release` are
  * async and never block the event loop.
  */
 class Store {
@@ -351,4 +395,4 @@ class Store {
   }
 }
 
-module.exports = { Verifier, sign, Store, Claim, VerificationError, ConfigError, StoreError, HooksealError };
+module.exports = { Verifier, verify, sign, Store, Claim, VerificationError, ConfigError, StoreError, HooksealError };

@@ -1,5 +1,5 @@
 'use strict';
-// Exactly once (../shared/DEDUPE.md): what the framework helpers (express.js, fetch.js) share, as the core's
+// Exactly once (docs/exactly-once.md): what the framework helpers (express.js, fetch.js) share, as the core's
 // `process_once` does it in Rust (crates/hookseal-store/src/once.rs). Not part of the API. It uses nothing of
 // Node's: bindings/wasm/build.js ships it beside the glue.
 //

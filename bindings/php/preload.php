@@ -3,10 +3,11 @@
 /*
  * hookseal's FFI preloading: the setup for production PHP-FPM (and any server where FFI stays restricted).
  *
- * PHP runs this file once, when the server starts (opcache.preload). It preloads the Hookseal\ classes and
- * \Hookseal\sign(), and makes sure the C ABI is declared as the FFI scope "HOOKSEAL" (the library opened and its
- * header parsed once per server, not per request). Requests reach the library through FFI::scope('HOOKSEAL'), which
- * `ffi.enable=preload` (PHP's default) allows, while FFI::cdef/FFI::load stay forbidden to request code.
+ * PHP runs this file once, when the server starts (opcache.preload). It preloads the Hookseal\ classes,
+ * \Hookseal\sign() and \Hookseal\verify(), and makes sure the C ABI is declared as the FFI scope "HOOKSEAL" (the
+ * library opened and its header parsed once per server, not per request). Requests reach the library through
+ * FFI::scope('HOOKSEAL'), which `ffi.enable=preload` (PHP's default) allows, while FFI::cdef/FFI::load stay
+ * forbidden to request code.
  *
  * Two ways to declare the scope, depending on the user the server starts as:
  *
@@ -73,9 +74,10 @@ require_once __DIR__ . '/autoload.php';
         }
     }
 
-    // The classes, parents first, and sign() (declared by autoload.php): compiled once, shared by every request.
+    // The classes, parents first, and sign() and verify() (declared by autoload.php): compiled once, shared by every
+    // request.
     $classes = ['Ffi', 'HooksealException', 'VerificationException', 'ConfigException', 'StoreException', 'Headers',
-        'Event', 'Verifier', 'Claim', 'Store', 'Answer', 'Webhook'];
+        'Event', 'Verifier', 'VerifierCache', 'Claim', 'Store', 'Answer', 'Webhook'];
     foreach ($classes as $class) {
         if (!class_exists("Hookseal\\$class")) {
             throw new RuntimeException("hookseal preload: class Hookseal\\$class not found");

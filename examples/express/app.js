@@ -6,7 +6,7 @@
 // Environment:
 //     ELMED_WEBHOOK_SECRET      required: the HMAC secret ELMED signs with (X-ELMED-Signature)
 //     BAREMEDS_WEBHOOK_KEY      required: the shared key Baremeds sends in X-Webhook-Key
-//     HOOKSEAL_STORE            optional: the dedupe store every copy of this app shares (../shared/DEDUPE.md):
+//     HOOKSEAL_STORE            optional: the dedupe store every copy of this app shares (docs/exactly-once.md):
 //                               sqlite:///path.db (one host; the default is hookseal-express.db in the system's
 //                               temp folder), redis://[user:password@]host:port/db (many hosts), memory: (this process)
 //     HOOKSEAL_EXAMPLE_DELAY_MS optional: each handler waits this long before answering (default 0), to rehearse two
@@ -15,7 +15,8 @@
 //     PORT                      optional: default 3000; 0 picks a free port (the "listening on" line shows it)
 //
 // A refused delivery never reaches a handler: hookseal's `webhook()` answers it with `{"error": "<code>"}` and
-// 401 (signature or key), 413 (too large) or 400 (anything else). NODE_DEBUG=hookseal logs why. With the store, an
+// 401 (signature or key), 413 (too large) or 400 (anything else). NODE_DEBUG=hookseal logs why, one line per refusal
+// (`refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: ...`). With the store, an
 // event is processed once however often it arrives: a retry is answered 200 `{"status": "duplicate", ...}`, a copy
 // arriving while another is processed 503 `{"error": "in_progress"}` with Retry-After, and while the store cannot be
 // reached every delivery gets 503 `{"error": "store_unavailable"}` (the provider retries; nothing is lost).
@@ -105,10 +106,10 @@ async function dispatch(event) {
   }
 }
 
-// Log refusals and store outages (the reason never contains a secret). A flood of signature_mismatch is worth an
-// alert, and so is store_unavailable.
-const onError = (error, req) => console.warn(`refused ${req.method} ${req.originalUrl}: ${error.message}`);
-const once = { onError, store }; // namespace: the preset's name (elmed, baremeds)
+// Refusals are logged by webhook() itself under NODE_DEBUG=hookseal, and a store outage always (console.warn): one
+// line each, never a secret. To count or alert on them (a flood of signature_mismatch is worth an alert, and so is
+// store_unavailable), pass `onError: (error, req) => ...`; logging them there as well would log each one twice.
+const once = { store }; // namespace: the preset's name (elmed, baremeds)
 
 const app = express();
 

@@ -13,9 +13,10 @@ Environment:
     HOOKSEAL_EXAMPLE_DELAY_MS  optional: each handler sleeps this long before answering (default 0), to rehearse
                                concurrent copies of one delivery and a process killed mid-handler
 
-A refused delivery never reaches an endpoint: the ``hookseal.fastapi.webhook`` dependency raises ``HTTPException``
-with 401 (signature or key), 413 (too large) or 400 (anything else), so the answer is ``{"detail": "<code>"}``. A
-genuine one is processed once across every process (``hookseal.fastapi.exactly_once``): its retries get 200
+A refused delivery never reaches an endpoint: the ``hookseal.fastapi.webhook`` dependency answers it
+``{"error": "<code>"}`` with 401 (signature or key), 413 (too large) or 400 (anything else), as every hookseal helper
+does, and logs one line on the ``hookseal`` logger (``refused a delivery from elmed (POST /webhooks/elmed):
+signature_mismatch: ...``). A genuine one is processed once across every process (``hookseal.fastapi.exactly_once``): its retries get 200
 ``{"status": "duplicate", ...}``, a copy arriving while the first is processed gets 503 ``{"error": "in_progress"}``
 with ``Retry-After``, and a store that cannot be reached 503 ``store_unavailable`` (the provider retries both).
 ``GET /healthz`` answers ``{"status": "ok"}``.

@@ -156,8 +156,10 @@ try {
     // idempotency key: a duplicate is answered 200 "duplicate", a copy in progress elsewhere 503 with Retry-After.
     Webhook::receive($verifier, 'handle', store())->send();
 } catch (HooksealException $e) {
-    // The code for the sender, the reason for the log (never a secret, but a prober learns nothing more).
-    log_line("$path: refused: {$e->getMessage()}");
+    // Not a refused delivery (Webhook::receive answers and logs those, one line each: `hookseal: refused a delivery
+    // from elmed (POST /webhooks/elmed): signature_mismatch: ...`): this receiver's own configuration (a secret, the
+    // store's URL) is wrong. The code for the sender (500: it retries once fixed), the reason for the log.
+    log_line("$path: not configured: {$e->getMessage()}");
     answer($e->httpStatus, ['error' => $e->errorCode]);
 } catch (Throwable $e) {
     log_line("$path: " . get_class($e) . ': ' . $e->getMessage());

@@ -1,5 +1,5 @@
 // Dedupe stores for a worker that runs in many isolates and places at once: what `webhookHandler(..., { store })`
-// takes is any object with async claim(namespace, key), complete(claim) and release(claim) (../shared/DEDUPE.md).
+// takes is any object with async claim(namespace, key), complete(claim) and release(claim) (docs/exactly-once.md).
 // hookseal's WASM build has the memory: store only (one isolate); these share the claim between all of them.
 //
 // - durableObjectStore(env.DEDUPE_OBJECTS): a Durable Object per key. One object runs one request at a time, and its

@@ -8,7 +8,7 @@
 // Bindings (env): ELMED_WEBHOOK_SECRET and NOVAMED_WEBHOOK_SECRET (secrets, required), NOVAMED_CLINIC_ID (optional:
 // refuse deliveries for other clinics), HOOKSEAL_WASM (optional: the compiled module, as a Worker's wasm import or
 // `[wasm_modules]` binding gives it; without it the module is fetched from beside pkg-web/, which is what browsers
-// and Deno do), and the dedupe store that has each event processed once (../shared/DEDUPE.md), the first of:
+// and Deno do), and the dedupe store that has each event processed once (docs/exactly-once.md), the first of:
 //   DEDUPE          any object with async claim(namespace, key), complete(claim) and release(claim): a service
 //                   binding whose entrypoint exposes them over RPC, or a test's own;
 //   DEDUPE_OBJECTS  a Durable Object namespace bound to the DedupeObject class exported below (./dedupe.js): one
@@ -27,7 +27,7 @@
 // bindings/wasm/test/worker.test.js drives it with real Requests, and the browser test runs it in Chromium.
 
 import init, { Store, Verifier } from '../../bindings/wasm/pkg-web/index.js';
-import { webhookHandler } from '../../bindings/wasm/pkg-web/fetch.js';
+import { refusalLine, webhookHandler } from '../../bindings/wasm/pkg-web/fetch.js';
 import { DedupeObject, durableObjectStore, kvStore } from './dedupe.js';
 
 // The Durable Object class must be exported by the worker's main module for DEDUPE_OBJECTS to bind to it.
@@ -46,21 +46,21 @@ function dedupeStore(env) {
   return isolateStore;
 }
 
-// Refusals and store outages are logged (the reason never contains a secret); the answer carries only the code.
-const onError = (error, request) =>
-  console.warn(`refused ${request.method} ${new URL(request.url).pathname}: ${error.message}`);
+// Refusals and store outages are logged, one line each as every hookseal helper words it (`refused a delivery from
+// elmed (POST /webhooks/elmed): signature_mismatch: ...`; never a secret); the answer carries only the code.
+const onError = (provider) => (error, request) => console.warn(refusalLine(provider, request, error));
 
 async function setUp(env) {
   await init(env.HOOKSEAL_WASM);
   for (const name of ['ELMED_WEBHOOK_SECRET', 'NOVAMED_WEBHOOK_SECRET']) {
     if (!env[name]) throw new Error(`the worker needs the secret binding ${name}`);
   }
-  const once = { store: dedupeStore(env), onError }; // namespace: the preset's name (elmed, novamed)
+  const store = dedupeStore(env); // namespace: the preset's name (elmed, novamed)
   const elmed = new Verifier('elmed', { secret: env.ELMED_WEBHOOK_SECRET });
   const novamed = new Verifier('novamed', { secret: env.NOVAMED_WEBHOOK_SECRET, clinicId: env.NOVAMED_CLINIC_ID || null });
   return {
-    '/webhooks/elmed': webhookHandler(elmed, processEvent, once),
-    '/webhooks/novamed': webhookHandler(novamed, processEvent, once),
+    '/webhooks/elmed': webhookHandler(elmed, processEvent, { store, onError: onError('elmed') }),
+    '/webhooks/novamed': webhookHandler(novamed, processEvent, { store, onError: onError('novamed') }),
   };
 }
 

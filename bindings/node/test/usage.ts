@@ -1,6 +1,6 @@
 // A typed usage of the package, checked by `tsc --noEmit -p bindings/node/test/tsconfig.json` (make test):
 // if index.d.ts, express.d.ts or fetch.d.ts drift from what users write, this stops compiling.
-import { ConfigError, Verifier, VerificationError, sign, type Event } from 'hookseal';
+import { ConfigError, Verifier, VerificationError, sign, verify, type Event } from 'hookseal';
 
 interface OrderData {
   order_id: number;
@@ -39,6 +39,12 @@ new Verifier('novamed', { secret: 'k', clinic_id: 'c' });
 console.log(event.event_type);
 
 console.log(orderId, key, type, source);
+
+// One call: the verifier's options plus the clock.
+const once: Event<OrderData> = verify<OrderData>('elmed', body, headers, { secret: 'whsk_example', now: new Date() });
+console.log(once.data.status, verify('novamed', body, { 'x-api-key': 'k' }, { secret: 'k', clinicId: 'c' }).clinicId);
+// @ts-expect-error: options are camelCase in JavaScript.
+verify('elmed', body, headers, { secret: 'k', max_body_bytes: 5 });
 
 // The framework helpers' types.
 import express from 'express';

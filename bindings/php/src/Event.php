@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Hookseal;
 
 /**
- * A verified delivery (../shared/PROVIDERS.md, "The verified event"): the contract's ten fields as camelCase
+ * A verified delivery (docs/providers.md, "The verified event"): the contract's ten fields as camelCase
  * properties; `toArray()` gives them under the contract's snake_case names.
  *
  * `data` and `metadata` are the JSON values as `json_decode($json, true)` gives them, keys exactly as the provider

@@ -14,7 +14,7 @@ namespace Hookseal;
  */
 abstract class HooksealException extends \UnexpectedValueException
 {
-    /** The contract's code: `signature_mismatch`, …, `invalid_secret`, … (../shared/PROVIDERS.md, "Error codes"). */
+    /** The contract's code: `signature_mismatch`, …, `invalid_secret`, … (docs/providers.md, "Error codes"). */
     public readonly string $errorCode;
 
     /** Why, for logs; never a secret. The message is `"<errorCode>: <detail>"`, as in the Python and Node bindings. */

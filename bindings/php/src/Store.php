@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Hookseal;
 
 /**
- * The dedupe store (../shared/DEDUPE.md): exactly-once processing shared by every PHP worker.
+ * The dedupe store (docs/exactly-once.md): exactly-once processing shared by every PHP worker.
  *
  *     $store = new \Hookseal\Store(getenv('HOOKSEAL_STORE') ?: 'sqlite:///var/lib/app/hookseal.db');
  *     $claim = $store->claim('elmed', $event->idempotencyKey);

@@ -11,7 +11,7 @@ namespace Hookseal;
  *     $event = $verifier->verify(file_get_contents('php://input'), \Hookseal\Headers::fromGlobals());
  *     $event->eventType; $event->idempotencyKey; $event->data;
  *
- * Options use the contract's snake_case names (../shared/API.md): `secret` or `secrets` (rotation, newest first),
+ * Options use the contract's snake_case names (docs/api.md): `secret` or `secrets` (rotation, newest first),
  * `clinic_id` (NovaMed), `allow_insecure_default` (Baremeds `xxx`), `scheme`, `header`, `prefix`, `encoding`
  * (`custom`), `tolerance` (seconds, 0 = off), `max_body_bytes` (default 1 MiB). An unknown name or a value of the
  * wrong type is a ConfigException(invalid_option), never ignored.

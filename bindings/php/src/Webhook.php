@@ -6,7 +6,7 @@ namespace Hookseal;
 
 /**
  * The receiver's whole job for one delivery, in plain PHP: read the raw body, verify it, then run the handler exactly
- * once per idempotency key when a store is given (../shared/DEDUPE.md):
+ * once per idempotency key when a store is given (docs/exactly-once.md):
  *
  *     $store = new \Hookseal\Store(getenv('HOOKSEAL_STORE') ?: 'sqlite:///var/lib/app/hookseal.db');
  *     \Hookseal\Webhook::receive($verifier, function (\Hookseal\Event $event): array {
@@ -49,15 +49,17 @@ final class Webhook
         ?string $namespace = null,
     ): Answer {
         $limit = $verifier->maxBodyBytes;
+        $request = self::requestLine();
         $declared = $_SERVER['CONTENT_LENGTH'] ?? '';
         if (is_string($declared) && ctype_digit($declared) && (int) $declared > $limit) {
-            return self::refused(new VerificationException(
+            return self::refused($verifier, $request, new VerificationException(
                 'payload_too_large',
                 "Content-Length $declared is over the limit of $limit bytes",
             ));
         }
         $body = file_get_contents('php://input', false, null, 0, $limit + 1);
-        return self::process($verifier, $body === false ? '' : $body, Headers::fromGlobals(), $handler, $store, $namespace);
+        return self::run($verifier, $body === false ? '' : $body, Headers::fromGlobals(), $handler, $store, $namespace,
+            $request);
     }
 
     /**
@@ -74,10 +76,27 @@ final class Webhook
         ?Store $store = null,
         ?string $namespace = null,
     ): Answer {
+        return self::run($verifier, $body, $headers, $handler, $store, $namespace, null);
+    }
+
+    /**
+     * @param array<array-key, mixed>|Headers $headers
+     * @param callable(Event): (array<string, mixed>|Answer) $handler
+     * @param ?string $request `POST /webhooks/elmed` for the log, when there is a request
+     */
+    private static function run(
+        Verifier $verifier,
+        string $body,
+        #[\SensitiveParameter] array|Headers $headers,
+        callable $handler,
+        ?Store $store,
+        ?string $namespace,
+        ?string $request,
+    ): Answer {
         try {
             $event = $verifier->verify($body, $headers);
         } catch (VerificationException $e) {
-            return self::refused($e);
+            return self::refused($verifier, $request, $e);
         }
         if ($store === null) {
             return self::answer($handler($event));
@@ -119,11 +138,33 @@ final class Webhook
         return $answer;
     }
 
-    private static function refused(VerificationException $e): Answer
+    private static function refused(Verifier $verifier, ?string $request, VerificationException $e): Answer
     {
-        // The code for the sender, the reason for the log (never a secret; a prober learns nothing more).
-        error_log("hookseal: refused a delivery: {$e->getMessage()}");
+        // The code for the sender, the reason for the log, one line worded as every hookseal helper words it (never a
+        // secret; a prober learns nothing more).
+        error_log('hookseal: ' . self::refusalLine($verifier->provider, $request, $e));
         return new Answer($e->httpStatus, ['error' => $e->errorCode]);
+    }
+
+    /**
+     * `refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: <why>` (without the request when
+     * there is none), the log line of every hookseal helper: for an app that logs refusals it answers itself.
+     */
+    public static function refusalLine(string $provider, ?string $request, HooksealException $e): string
+    {
+        $from = $request === null ? $provider : "$provider ($request)";
+        return "refused a delivery from $from: {$e->getMessage()}";
+    }
+
+    /** `POST /webhooks/elmed`: the method and the path of the current request, without the query string. */
+    private static function requestLine(): ?string
+    {
+        $method = $_SERVER['REQUEST_METHOD'] ?? null;
+        $uri = $_SERVER['REQUEST_URI'] ?? null;
+        if (!is_string($method) || !is_string($uri)) {
+            return null;
+        }
+        return "$method " . explode('?', $uri, 2)[0];
     }
 
     /** @param mixed $returned */

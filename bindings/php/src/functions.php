@@ -4,8 +4,8 @@ declare(strict_types=1);
 
 namespace Hookseal;
 
-// Loaded by Composer ("files") and by bindings/php/autoload.php; under opcache preloading (preload.php) the function
-// is already declared when either runs, hence the guard.
+// Loaded by Composer ("files") and by bindings/php/autoload.php; under opcache preloading (preload.php) the functions
+// are already declared when either runs, hence the guards.
 if (!function_exists(__NAMESPACE__ . '\sign')) {
     /**
      * The headers a real delivery of `$body` from `$provider` carries (`Content-Type` and the signature or key
@@ -29,5 +29,33 @@ if (!function_exists(__NAMESPACE__ . '\sign')) {
             throw Ffi::error($status);
         }
         return json_decode(Ffi::take($out), true, 4, JSON_THROW_ON_ERROR);
+    }
+}
+
+if (!function_exists(__NAMESPACE__ . '\verify')) {
+    /**
+     * One call, for scripts and tests (as Stripe's `constructEvent`): `(new Verifier($provider, $options))
+     * ->verify($body, $headers, $options['now'] ?? null)`, with the verifier taken from a per-process cache of the
+     * last 32 configurations (keyed by the provider and the options, secrets included, never shown; `now` is not part
+     * of the key), so a loop does not rebuild its keys. A server builds its Verifier once instead.
+     *
+     * `$options` are the verifier's (`['secret' => '…']`) plus `now` (Unix seconds or a DateTimeInterface; default:
+     * the clock).
+     *
+     * @param array<array-key, mixed>|Headers $headers
+     * @param array<string, mixed> $options
+     * @throws ConfigException options that cannot build a verifier (on every call: those are not cached)
+     * @throws VerificationException a refused delivery
+     * @throws \TypeError a `now` of another type, as Verifier::verify() throws
+     */
+    function verify(
+        string $provider,
+        string $body,
+        #[\SensitiveParameter] array|Headers $headers,
+        #[\SensitiveParameter] array $options = [],
+    ): Event {
+        $now = $options['now'] ?? null;
+        unset($options['now']);
+        return VerifierCache::get($provider, $options)->verify($body, $headers, $now);
     }
 }

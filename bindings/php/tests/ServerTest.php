@@ -181,7 +181,8 @@ final class ServerTest extends TestCase
 
         // The reason is in the server's log, never in the answer; no secret is in either.
         $log = file_get_contents($this->log);
-        self::assertStringContainsString('refused a delivery: signature_mismatch: ', $log);
+        self::assertStringContainsString(
+            'hookseal: refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: ', $log);
         self::assertStringContainsString("store: sqlite://", $log);
         self::assertStringContainsString('ELMED order ORD-2026-00088 is now IN_TRANSIT', $log);
         self::assertStringNotContainsString(self::ELMED_SECRET, $log);
@@ -194,14 +195,15 @@ final class ServerTest extends TestCase
         $settings = array_merge(self::preloadSettings(), ['-d', 'ffi.preload=' . self::preloadHeader(),
             '-d', 'opcache.preload_user=' . self::userName()]);
         $probe = 'echo json_encode([class_exists("Hookseal\\\\Verifier", false), function_exists("Hookseal\\\\sign"),'
-            . ' FFI::scope("HOOKSEAL") instanceof FFI, opcache_get_status(false)["preload_statistics"]["classes"]]);';
+            . ' function_exists("Hookseal\\\\verify"), FFI::scope("HOOKSEAL") instanceof FFI,'
+            . ' opcache_get_status(false)["preload_statistics"]["classes"]]);';
         exec(implode(' ', array_map('escapeshellarg', array_merge([PHP_BINARY], $settings, ['-r', $probe]))) . ' 2>&1',
             $out, $code);
         self::assertSame(0, $code, implode("\n", $out));
-        self::assertSame([true, true, true, ['Hookseal\Ffi', 'Hookseal\HooksealException',
+        self::assertSame([true, true, true, true, ['Hookseal\Ffi', 'Hookseal\HooksealException',
             'Hookseal\VerificationException', 'Hookseal\ConfigException', 'Hookseal\StoreException', 'Hookseal\Headers',
-            'Hookseal\Event', 'Hookseal\Verifier', 'Hookseal\Claim', 'Hookseal\Store', 'Hookseal\Answer',
-            'Hookseal\Webhook']], json_decode(implode('', $out), true));
+            'Hookseal\Event', 'Hookseal\Verifier', 'Hookseal\VerifierCache', 'Hookseal\Claim', 'Hookseal\Store',
+            'Hookseal\Answer', 'Hookseal\Webhook']], json_decode(implode('', $out), true));
     }
 
     public function testPreloadingAsRootWithoutFfiPreloadSaysWhatToDo(): void

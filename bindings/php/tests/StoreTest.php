@@ -19,7 +19,7 @@ use function Hookseal\sign;
 /**
  * The dedupe store: every scenario of tests/vectors/store/scenarios.json on memory:, a fresh SQLite file and the test
  * Redis ($HOOKSEAL_TEST_REDIS_URL, started by scripts/with-redis.sh: required), the urls and unreachable sections,
- * and Webhook's answers (../shared/DEDUPE.md's table).
+ * and Webhook's answers (docs/exactly-once.md's table).
  */
 final class StoreTest extends TestCase
 {

@@ -1,11 +1,11 @@
 //! The verified event as a Python object: every field converted once, `data` and `metadata` as plain Python values.
 
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyDict, PyString};
 
 use crate::json::{repeated_str, to_python};
 
-/// A delivery that passed verification (../shared/PROVIDERS.md, "The verified event").
+/// A delivery that passed verification (docs/providers.md, "The verified event").
 #[pyclass(frozen, module = "hookseal", name = "Event")]
 pub struct Event {
     #[pyo3(get)]
@@ -55,6 +55,23 @@ impl Event {
 
 #[pymethods]
 impl Event {
+    /// The ten fields under their snake_case names, as PHP's `toArray()` and the CLI give them: ready for
+    /// `json.dumps`, a queue or a database row. `data` and `metadata` are the event's own objects, not copies.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        dict.set_item("provider", &self.provider)?;
+        dict.set_item("event_type", &self.event_type)?;
+        dict.set_item("idempotency_key", &self.idempotency_key)?;
+        dict.set_item("idempotency_key_source", &self.idempotency_key_source)?;
+        dict.set_item("timestamp", &self.timestamp)?;
+        dict.set_item("data", &self.data)?;
+        dict.set_item("is_test", self.is_test)?;
+        dict.set_item("is_retry", self.is_retry)?;
+        dict.set_item("metadata", &self.metadata)?;
+        dict.set_item("clinic_id", &self.clinic_id)?;
+        Ok(dict)
+    }
+
     // Identifies the delivery without showing its payload (patient data) or metadata.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let repr = |value: Option<&Py<PyString>>| -> PyResult<String> {

@@ -407,3 +407,116 @@ def test_errors_made_in_python_answer_like_the_cores() -> None:
     assert hookseal.ConfigError("invalid_option", "m").http_status == 500
     with pytest.raises(ValueError):
         hookseal.VerificationError("no_such_code", "m")
+
+
+# --- Event.to_dict -------------------------------------------------------------------------------------------------
+
+def test_to_dict_gives_every_field_under_its_snake_case_name(elmed: hookseal.Verifier) -> None:
+    event = elmed.verify(BODY, signed())
+    fields = event.to_dict()
+    names = ["provider", "event_type", "idempotency_key", "idempotency_key_source", "timestamp", "data", "is_test",
+             "is_retry", "metadata", "clinic_id"]
+    assert list(fields) == names
+    assert fields == {name: getattr(event, name) for name in names}
+    assert json.loads(json.dumps(fields))["data"] == json.loads(BODY)["data"]
+    # Baremeds' metadata and NovaMed's clinic: the same values as the properties, secrets still redacted.
+    key = "bm_live_9d2f7c41e8a35b06"
+    body = json.dumps({"event": "order_changed", "data": {}, "metadata": {"request_id": "r-1", "webhook_key": key}})
+    baremeds = hookseal.Verifier("baremeds", secret=key).verify(body.encode(), {"X-Webhook-Key": key}).to_dict()
+    assert baremeds["metadata"] == {"request_id": "r-1", "webhook_key": "[redacted]"} and key not in repr(baremeds)
+    novamed_body = (SAMPLES / "novamed" / "order.shipped.json").read_bytes()
+    novamed = hookseal.Verifier("novamed", secret="nm_k").verify(novamed_body, {"x-api-key": "nm_k"}).to_dict()
+    assert novamed["clinic_id"] == json.loads(novamed_body)["clinic_id"]
+
+
+# --- hookseal.verify: one call, over a cache of verifiers ----------------------------------------------------------
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """An empty verifier cache, and the provider of every Verifier hookseal.verify builds from here on."""
+    from hookseal import _verify
+
+    monkeypatch.setattr(_verify, "_cache", type(_verify._cache)())
+    providers: list[str] = []
+
+    def counting(provider: str, **options: Any) -> hookseal.Verifier:
+        providers.append(provider)
+        return hookseal.Verifier(provider, **options)
+
+    monkeypatch.setattr(_verify, "Verifier", counting)
+    return providers
+
+
+def test_verify_gives_the_verifiers_verdict(built: list[str], elmed: hookseal.Verifier) -> None:
+    event = hookseal.verify("elmed", BODY, signed(), secret=SECRET)
+    assert event.to_dict() == elmed.verify(BODY, signed()).to_dict()
+    with pytest.raises(hookseal.VerificationError) as refused:
+        hookseal.verify("elmed", BODY, signed(secret="other"), secret=SECRET)
+    assert code_of(refused) == "signature_mismatch"
+    # now= is the clock, not part of the verifier: one verifier for both calls, and the window applies.
+    sw = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    headers = hookseal.sign("standard-webhooks", b"{}", secret=sw, now=1_700_000_000)
+    assert hookseal.verify("standard-webhooks", b"{}", headers, secret=sw, now=1_700_000_010).event_type is None
+    with pytest.raises(hookseal.VerificationError) as stale:
+        hookseal.verify("standard-webhooks", b"{}", headers, secret=sw, now=1_700_009_999)
+    assert code_of(stale) == "timestamp_out_of_tolerance"
+    assert built == ["elmed", "standard-webhooks"]
+
+
+def test_verify_reuses_its_verifier_in_a_loop(built: list[str]) -> None:
+    headers = signed()
+    for _ in range(10_000):
+        hookseal.verify("elmed", BODY, headers, secret=SECRET)
+    assert built == ["elmed"]
+    # Another option set is another verifier; the same options in another order are the same one.
+    hookseal.verify("elmed", BODY, headers, secrets=[SECRET, "old"], tolerance=0)
+    hookseal.verify("elmed", BODY, headers, tolerance=0, secrets=[SECRET, "old"])
+    hookseal.verify("elmed", BODY, headers, secrets=(SECRET, "old"), tolerance=0)  # a tuple: not the list's key
+    assert built == ["elmed"] * 3
+
+
+def test_verify_keeps_the_32_most_recently_used(built: list[str]) -> None:
+    from hookseal import _verify
+
+    def call(n: int) -> None:
+        secret = f"secret-{n}"
+        hookseal.verify("elmed", BODY, signed(secret=secret), secret=secret)
+
+    for n in range(32):
+        call(n)
+    call(0)  # now the most recently used: secret-1 is the oldest
+    assert len(built) == 32 and len(_verify._cache) == 32
+    call(32)  # evicts secret-1
+    assert len(built) == 33 and len(_verify._cache) == 32
+    call(0)
+    assert len(built) == 33
+    call(1)  # built again
+    assert len(built) == 34 and len(_verify._cache) == 32
+
+
+def test_verify_raises_configuration_errors_every_call(built: list[str]) -> None:
+    for _ in range(3):
+        with pytest.raises(hookseal.ConfigError) as unknown:
+            hookseal.verify("acme", BODY, signed(), secret=SECRET)
+        assert code_of(unknown) == "unknown_provider"
+        with pytest.raises(hookseal.ConfigError) as option:
+            hookseal.verify("elmed", BODY, signed(), secret=SECRET, nope=1)  # type: ignore[call-arg]
+        assert code_of(option) == "invalid_option"
+        with pytest.raises(hookseal.ConfigError) as typed:
+            hookseal.verify("elmed", BODY, signed(), secrets={"a": 1})  # type: ignore[arg-type]
+        assert code_of(typed) == "invalid_option"
+    assert len(built) == 9  # every call tried to build, and nothing was cached
+    from hookseal import _verify
+
+    assert len(_verify._cache) == 0
+
+
+def test_verify_never_shows_its_secrets(built: list[str]) -> None:
+    from hookseal import _verify
+
+    secret = "whsk_TOPSECRET_in_the_cache"
+    hookseal.verify("elmed", BODY, signed(secret=secret), secret=secret)
+    with pytest.raises(hookseal.VerificationError) as refused:
+        hookseal.verify("elmed", BODY, signed(), secret=secret)
+    texts = [repr(_verify._cache), str(list(_verify._cache)), repr(refused.value), str(refused.value)]
+    assert not [text for text in texts if "TOPSECRET" in text]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -15,8 +16,9 @@ from typing import Any
 
 import pytest
 import uvicorn
-from fastapi import Depends, FastAPI, Request
-from flask import Flask
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from flask import Blueprint, Flask
 from werkzeug.serving import make_server
 
 import hookseal
@@ -94,6 +96,11 @@ def fastapi_port() -> Iterator[int]:
         return {"same": event.idempotency_key == "sha256:" + hashlib.sha256(raw).hexdigest(),
                 "size": len(raw)}
 
+    yield from serve(api)
+
+
+def serve(api: FastAPI) -> Iterator[int]:
+    """Serves ``api`` with uvicorn in a thread; yields its port."""
     server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -133,7 +140,7 @@ def test_header_bytes_reach_the_core_as_sent(flask_port: int, fastapi_port: int)
     assert post(fastapi_port, "/novamed", NOVAMED_BODY, [("x-api-key", KEY.encode())])[0] == 200
     # What re-encoding the server's latin-1 text as UTF-8 would have sent to the core: not the key.
     mangled = KEY.encode().decode("latin-1").encode()
-    assert post(fastapi_port, "/novamed", NOVAMED_BODY, [("x-api-key", mangled)]) == (401, {"detail": "key_mismatch"})
+    assert post(fastapi_port, "/novamed", NOVAMED_BODY, [("x-api-key", mangled)]) == (401, {"error": "key_mismatch"})
     assert post(flask_port, "/novamed", NOVAMED_BODY, [("x-api-key", mangled)]) == (401, {"error": "key_mismatch"})
 
 
@@ -144,3 +151,128 @@ def test_fastapi_endpoint_can_still_read_the_body(fastapi_port: int, size: int) 
     for chunked in (False, True):
         assert post(fastapi_port, "/elmed-then-body", body, headers, chunked) == (
             200, {"same": True, "size": len(body)})
+
+
+# --- one refusal shape: {"error": code}, FastAPI included -----------------------------------------------------------
+
+
+def test_fastapi_refusals_are_answered_like_every_helpers(
+    fastapi_port: int, flask_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nothing registered on the app: the dependency's own answer, on the first refusal and every later one.
+    with caplog.at_level(logging.WARNING, logger="hookseal"):
+        for _ in range(2):
+            wrong = [("x-api-key", b"wrong")]
+            assert post(fastapi_port, "/novamed", NOVAMED_BODY, wrong) == (401, {"error": "key_mismatch"})
+            assert post(flask_port, "/novamed", NOVAMED_BODY, wrong) == (401, {"error": "key_mismatch"})
+            assert post(fastapi_port, "/novamed", b"{}", [])[0] == 401
+    lines = [r.getMessage() for r in caplog.records if r.name == "hookseal" and "refused" in r.getMessage()]
+    # One line per refusal, the same wording from both frameworks (Flask's server runs in this process too).
+    mismatch = [line for line in lines if line.startswith("refused a delivery from novamed (POST /novamed): "
+                                                           "key_mismatch: ")]
+    assert len(mismatch) == 4 and len(set(mismatch)) == 1, lines
+    assert len(lines) == 6 and all(line.startswith("refused a delivery from novamed (POST /novamed): ")
+                                   for line in lines), lines
+    assert not any(KEY in line for line in lines)
+
+
+def test_fastapi_apps_own_handlers() -> None:
+    api = FastAPI()
+    novamed = hookseal.Verifier("novamed", secret=KEY)
+
+    @api.exception_handler(HTTPException)
+    async def everything_else(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"app": exc.detail}, status_code=exc.status_code)
+
+    @api.post("/novamed")
+    async def on_novamed(event: hookseal.Event = Depends(hookseal.fastapi.webhook(novamed))) -> dict[str, Any]:
+        return {"event_type": event.event_type}
+
+    @api.post("/teapot")
+    async def teapot() -> None:
+        raise HTTPException(status_code=418, detail="short and stout")
+
+    mine = FastAPI()
+
+    async def my_refusal(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, hookseal.fastapi.WebhookRefused)
+        return JSONResponse({"refused": exc.error.code, "why": exc.error.message}, status_code=exc.status_code)
+
+    mine.add_exception_handler(hookseal.fastapi.WebhookRefused, my_refusal)
+    mine.post("/novamed")(on_novamed)
+
+    wrong = [("x-api-key", b"wrong")]
+    for port in serve(api):
+        # hookseal's answer wins over an app-wide HTTPException handler, which still answers every other one.
+        assert post(port, "/novamed", NOVAMED_BODY, wrong) == (401, {"error": "key_mismatch"})
+        assert post(port, "/teapot", b"", []) == (418, {"app": "short and stout"})
+        assert post(port, "/novamed", NOVAMED_BODY, wrong) == (401, {"error": "key_mismatch"})
+    for port in serve(mine):
+        # A handler the app registered for WebhookRefused itself is kept.
+        status, answer = post(port, "/novamed", NOVAMED_BODY, wrong)
+        assert (status, answer["refused"]) == (401, "key_mismatch")
+        assert post(port, "/novamed", NOVAMED_BODY, [("x-api-key", KEY.encode())]) == (
+            200, {"event_type": "order:shipped"})
+
+
+# --- Flask: @webhook above the route decorator ---------------------------------------------------------------------
+
+ABOVE = "place @webhook\\(...\\) below the route decorator"
+
+
+def test_flask_webhook_above_the_route_is_refused_at_decoration() -> None:
+    app = Flask(__name__)
+    novamed = hookseal.Verifier("novamed", secret=KEY)
+
+    with pytest.raises(TypeError, match=ABOVE) as above:
+        @hookseal.flask.webhook(novamed)
+        @app.post("/novamed")
+        def on_novamed(event: hookseal.Event) -> dict[str, Any]:
+            return {}
+    assert "on_novamed" in str(above.value) and "already registered" in str(above.value)
+
+    blueprint = Blueprint("hooks", __name__)
+    with pytest.raises(TypeError, match=ABOVE):
+        @hookseal.flask.webhook(novamed)
+        @blueprint.route("/novamed", methods=["POST"])
+        def on_blueprint(event: hookseal.Event) -> dict[str, Any]:
+            return {}
+
+    def create_app() -> Flask:  # the factory pattern: the app is a local of the caller
+        local = Flask(__name__)
+
+        @hookseal.flask.webhook(novamed)
+        @local.post("/novamed")
+        def on_local(event: hookseal.Event) -> dict[str, Any]:
+            return {}
+
+        return local
+
+    with pytest.raises(TypeError, match=ABOVE):
+        create_app()
+
+
+def test_flask_webhook_below_the_route_is_fine() -> None:
+    app = Flask(__name__)
+    blueprint = Blueprint("hooks", __name__)
+    novamed = hookseal.Verifier("novamed", secret=KEY)
+
+    @app.post("/novamed")
+    @hookseal.flask.webhook(novamed)
+    def on_novamed(event: hookseal.Event) -> dict[str, Any]:
+        return {"event_type": event.event_type}
+
+    @blueprint.post("/novamed")
+    @hookseal.flask.webhook(novamed)
+    def on_blueprint(event: hookseal.Event) -> dict[str, Any]:
+        return {"event_type": event.event_type}
+
+    def plain(event: hookseal.Event) -> dict[str, Any]:
+        return {"event_type": event.event_type}
+
+    app.register_blueprint(blueprint, url_prefix="/bp")
+    app.add_url_rule("/by-call", view_func=hookseal.flask.webhook(novamed)(plain), methods=["POST"])
+    client = app.test_client()
+    for path in ("/novamed", "/bp/novamed", "/by-call"):
+        answer = client.post(path, data=NOVAMED_BODY, headers={"x-api-key": "k\u00e9y-\u00fcber-\u20ac".encode().decode("latin-1")})
+        assert (answer.status_code, answer.get_json()) == (200, {"event_type": "order:shipped"}), path

@@ -46,7 +46,6 @@ STARTUP_TIMEOUT = 20.0
 class Server:
     name: str
     ports: List[int]
-    error_key: str  # where the refusal code sits in the JSON body: Flask {"error": code}, FastAPI {"detail": code}
     log: Path
     store_url: str
     _next: Iterator[int] = field(init=False, repr=False)
@@ -55,7 +54,8 @@ class Server:
         self._next = itertools.cycle(self.ports)
 
     def refusal(self, code: str) -> Dict[str, str]:
-        return {self.error_key: code}
+        """What every hookseal helper answers a refused delivery, Flask and FastAPI alike."""
+        return {"error": code}
 
     def port(self) -> int:
         """The next process's port (FastAPI's two alternate; gunicorn's workers share one)."""
@@ -149,7 +149,7 @@ def start(name: str, store_url: str, directory: Path, **extra_env: str) -> Itera
                 procs.append(subprocess.Popen(_command(name, port), env=env, stdout=out, stderr=subprocess.STDOUT))
         for proc, port in zip(procs, ports):
             _wait_until_listening(proc, port, log, name)
-        yield Server(name, ports, "error" if name == "flask" else "detail", log, store_url)
+        yield Server(name, ports, log, store_url)
     finally:
         for proc in procs:
             _stop(proc)
@@ -303,7 +303,18 @@ def test_elmed_tampered_body(server: Server) -> None:
     headers = elmed_signed(body)
     tampered = body.replace(b'"IN_TRANSIT"', b'"DELIVERED"')
     assert tampered != body
+    line = re.compile(r"refused a delivery from elmed \(POST /webhooks/elmed\): signature_mismatch: \S")
+    before = len(line.findall(server.output()))
     assert post(server, "/webhooks/elmed", tampered, headers) == (401, server.refusal("signature_mismatch"))
+    # The reason is in the log: one line for the refusal, the same wording in every helper, never the secret.
+    deadline = time.monotonic() + 5
+    while len(line.findall(server.output())) == before:
+        assert time.monotonic() < deadline, server.output()
+        time.sleep(0.02)
+    time.sleep(0.2)
+    assert len(line.findall(server.output())) == before + 1, server.output()
+    assert "refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: " in server.output()
+    assert ELMED_SECRET not in server.output()
 
 
 def test_elmed_wrong_secret(server: Server) -> None:

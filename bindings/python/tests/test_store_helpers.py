@@ -1,4 +1,4 @@
-"""The framework helpers with a store (../shared/DEDUPE.md, "Answers the framework helpers give"): Flask through its
+"""The framework helpers with a store (docs/exactly-once.md, "What the framework helpers answer"): Flask through its
 test client, FastAPI on a real uvicorn server in a thread (reached over a socket). Every answer of the table: processed
 then completed, duplicate without the handler, in_progress with Retry-After, a handler that raised (500, released, its
 retry processed), a store that cannot be reached (503 store_unavailable, handler not run), a complete that fails after
@@ -442,7 +442,7 @@ def test_fastapi_an_endpoint_without_an_event_fails_loudly(fastapi_receiver: tup
 def test_fastapi_refusals_still_come_first(fastapi_receiver: tuple[FastAPIReceiver, int]) -> None:
     _, port = fastapi_receiver
     _, body, _ = delivery()
-    assert post(port, "/unavailable", body, {"x-api-key": "wrong"})[::2] == (401, {"detail": "key_mismatch"})
+    assert post(port, "/unavailable", body, {"x-api-key": "wrong"})[::2] == (401, {"error": "key_mismatch"})
 
 
 def test_fastapi_decorator_keeps_the_endpoint_identity() -> None:

@@ -12,7 +12,9 @@ const { pathToFileURL } = require('node:url');
 
 const PKG = path.join(__dirname, '..');
 const node = require(path.join(PKG, 'pkg-node'));
-const napi = require('hookseal');
+// By path: bindings/wasm/package.json (hookseal-wasm) is its own package scope, where require('hookseal') no longer
+// refers to the repository's root package.
+const napi = require(path.join(PKG, '..', 'node', 'index.js'));
 const MODULE_BYTES = fs.readFileSync(path.join(PKG, 'pkg-web', 'hookseal_wasm_bg.wasm'));
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -34,7 +36,7 @@ test('the module stays within its size budget (150 KB after wasm-opt -Oz)', () =
 test('pkg-web is an ES module that refuses use before init(), then loads synchronously or not', async () => {
   const web = await import(pathToFileURL(path.join(PKG, 'pkg-web', 'index.js')));
   assert.deepEqual(Object.keys(web).sort(), ['Claim', 'ConfigError', 'HooksealError', 'Store', 'StoreError',
-    'VerificationError', 'Verifier', 'default', 'initSync', 'sign']);
+    'VerificationError', 'Verifier', 'default', 'initSync', 'sign', 'verify']);
   assert.throws(() => new web.Verifier('elmed', { secret: 's' }), /not loaded yet: call `await init\(\)`/);
   assert.throws(() => new web.Store('memory:'), /not loaded yet: call `await init\(\)`/);
   web.initSync(MODULE_BYTES);
@@ -50,7 +52,7 @@ test('pkg-web is an ES module that refuses use before init(), then loads synchro
   assert.equal((await store.claim('elmed', 'evt_1')).status, 'duplicate');
   assert.deepEqual(codeOf(() => new web.Store('redis://127.0.0.1:6379/0')), ['ConfigError', 'invalid_option']);
   const fetchGlue = await import(pathToFileURL(path.join(PKG, 'pkg-web', 'fetch.js')));
-  assert.deepEqual(Object.keys(fetchGlue).sort(), ['errorResponse', 'verifyRequest', 'webhookHandler']);
+  assert.deepEqual(Object.keys(fetchGlue).sort(), ['errorResponse', 'refusalLine', 'verifyRequest', 'webhookHandler']);
 });
 
 test('init() accepts a compiled module, and a failed load can be retried', async () => {
@@ -150,3 +152,7 @@ test('options are read as the napi addon reads them', () => {
     assert.equal(message(() => new node.Verifier('novamed', options)), message(() => new napi.Verifier('novamed', options)));
   }
 });
+
+// The one-call verify(), as the napi build runs it (bindings/node/test/verify-suite.js): the same glue over the
+// WebAssembly module, its verifiers counted at pkg-node's native.js.
+require('../../node/test/verify-suite.js').verifySuite('wasm pkg-node', node, require(path.join(PKG, 'pkg-node', 'native.js')));

@@ -239,7 +239,7 @@ test('DEDUPE: an object of your own; when it fails, 503 store_unavailable (Retry
     console.warn = warn;
   }
   assert.deepEqual([response.status, await response.json(), response.headers.get('retry-after')], [503, { error: 'store_unavailable' }, '5']);
-  assert.match(warned.join('\n'), /refused POST \/webhooks\/elmed: store_unavailable: the store's claim\(\) failed: the Durable Object is unreachable/);
+  assert.match(warned.join('\n'), /refused a delivery from elmed \(POST \/webhooks\/elmed\): store_unavailable: the store's claim\(\) failed: the Durable Object is unreachable/);
 });
 
 test('other paths and methods, and a worker without its secrets', async () => {

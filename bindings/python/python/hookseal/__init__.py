@@ -5,8 +5,13 @@ providers. One Rust core: constant-time signature and key checks on the raw body
     verifier = hookseal.Verifier("elmed", secret="...")
     event = verifier.verify(request_body_bytes, request_headers)
     event.event_type, event.idempotency_key, event.data
+    event.to_dict()   # the ten fields under their snake_case names
 
-Exactly once (../shared/DEDUPE.md): a dedupe store every worker shares, named by URL (``memory:``,
+One call, for scripts and tests (the verifier comes from a cache of the last 32 configurations):
+
+    event = hookseal.verify("elmed", body, headers, secret="...")
+
+Exactly once (docs/exactly-once.md): a dedupe store every worker shares, named by URL (``memory:``,
 ``sqlite:///path.db``, ``redis://host:6379/0``):
 
     store = hookseal.Store("sqlite:///var/lib/app/webhooks.db")
@@ -20,9 +25,11 @@ Exactly once (../shared/DEDUPE.md): a dedupe store every worker shares, named by
 from ._errors import ConfigError, StoreError, VerificationError
 from ._hookseal import Claim, Event, Store, Verifier, __version__, sign
 from ._store import AsyncStore
+from ._verify import verify
 
 __all__ = [
     "Verifier",
+    "verify",
     "Event",
     "VerificationError",
     "ConfigError",

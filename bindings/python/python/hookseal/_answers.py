@@ -1,5 +1,5 @@
-"""What the framework helpers answer around a store's claim (../shared/DEDUPE.md, "Answers the framework helpers
-give"), shared by ``hookseal.flask`` and ``hookseal.fastapi`` so that both give byte-for-byte the same answers and
+"""What the framework helpers answer around a store's claim (docs/exactly-once.md, "What the framework helpers
+answer"), shared by ``hookseal.flask`` and ``hookseal.fastapi`` so that both give byte-for-byte the same answers and
 log lines. Each helper only turns these into its framework's response."""
 
 from __future__ import annotations
@@ -25,17 +25,17 @@ class Answer(NamedTuple):
 
 
 def unavailable(namespace: str, error: StoreError) -> Answer:
-    logger.error("a %s webhook was not processed, the store is unavailable: %s", namespace, error)
+    logger.error("a delivery from %s was not processed, the store is unavailable: %s", namespace, error)
     return Answer({"error": "store_unavailable"}, 503, STORE_UNAVAILABLE_RETRY_AFTER)
 
 
 def not_claimed(claim: Claim, key: str) -> Optional[Answer]:
     """The answer for a duplicate or an event in progress elsewhere; None when the claim was won."""
     if claim.status == "duplicate":
-        logger.info("a %s webhook %s is a duplicate: already processed", claim.namespace, key)
+        logger.info("the delivery %s from %s is a duplicate: already processed", key, claim.namespace)
         return Answer({"status": "duplicate", "idempotency_key": key}, 200)
     if claim.status == "in_progress":
-        logger.info("a %s webhook %s is in progress on another worker", claim.namespace, key)
+        logger.info("the delivery %s from %s is in progress on another worker", key, claim.namespace)
         return Answer({"error": "in_progress"}, 503, claim.retry_after)
     return None
 
@@ -45,13 +45,15 @@ def finished(claim: Claim, key: str, *, done: bool, acted: Optional[bool], error
     answer or exception is what goes out (a 5xx after the work was done would make the provider send it again)."""
     if error is not None and done:
         logger.error(
-            "a %s webhook %s was processed but not marked done (%s): a retry may be processed again",
-            claim.namespace, key, error,
+            "the delivery %s from %s was processed but not marked done (%s): a retry may be processed again",
+            key, claim.namespace, error,
         )  # fmt: skip
     elif error is not None:
         logger.warning(
-            "a failed %s webhook %s was not released (%s): its retry waits for the lease to run out",
-            claim.namespace, key, error,
+            "the failed delivery %s from %s was not released (%s): its retry waits for the lease to run out",
+            key, claim.namespace, error,
         )  # fmt: skip
     elif not acted:
-        logger.warning("a %s webhook %s outlived its lease: another worker may process it too", claim.namespace, key)
+        logger.warning(
+            "the delivery %s from %s outlived its lease: another worker may process it too", key, claim.namespace
+        )

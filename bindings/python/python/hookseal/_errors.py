@@ -1,4 +1,4 @@
-"""The error classes (../shared/API.md, ../shared/DEDUPE.md). The native module raises them; they are plain Python so
+"""The error classes (docs/api.md, docs/exactly-once.md). The native module raises them; they are plain Python so
 that they can subclass ValueError (or Exception) under the stable ABI, and so that tests can raise them too."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ class _Coded(Exception):
     """What every hookseal error carries. The ones where the input is at fault add ValueError as a base."""
 
     code: str
-    """The contract's error code (../shared/PROVIDERS.md, "Error codes"): the same string in every language."""
+    """The contract's error code (docs/providers.md, "Error codes"): the same string in every language."""
     message: str
     """What went wrong, for logs. It never contains a secret."""
     http_status: int

@@ -44,6 +44,9 @@ class Event:
     def metadata(self) -> dict[str, Any] | None: ...
     @property
     def clinic_id(self) -> str | None: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The ten fields under their snake_case names (``event_type``, ``idempotency_key``, ...), as PHP's
+        ``toArray()`` and the CLI give them: ready for ``json.dumps``, a queue or a database row."""
 
 @final
 class Verifier:

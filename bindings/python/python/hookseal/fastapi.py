@@ -11,12 +11,20 @@
 
 The dependency reads the raw body (at most ``max_body_bytes``; ``await request.body()`` still works afterwards),
 verifies it against the request's headers, and returns the event. A refused delivery never reaches the endpoint: it
-raises ``HTTPException`` with 401 (not genuine: signature or key), 413 (``payload_too_large``) or 400 (anything else
-refused) and the code as detail, so the answer is FastAPI's usual ``{"detail": "<code>"}``; the reason is logged on
-the ``hookseal`` logger (never a secret). Large bodies are verified in a worker thread (the core releases the GIL
-while hashing), so the event loop keeps serving other requests.
+is answered ``{"error": "<code>"}`` (the shape every hookseal helper answers, Flask, Express, PHP and the fetch API
+alike) with 401 (not genuine: signature or key), 413 (``payload_too_large``) or 400 (anything else refused), and the
+reason is logged on the ``hookseal`` logger, one line (never a secret)::
 
-Exactly once (../shared/DEDUPE.md): a dependency cannot answer 200 "duplicate" without the endpoint running, so the
+    refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: <why>
+
+The dependency raises :class:`WebhookRefused`, an ``HTTPException`` whose answer hookseal gives itself: nothing to
+register. (FastAPI renders every ``HTTPException`` as ``{"detail": ...}`` and offers a dependency no other way to
+shape its answer, so on its first refusal the dependency adds :func:`refusal_handler` to the running app's exception
+handlers for ``WebhookRefused`` only; a handler the app registered for ``WebhookRefused`` itself is kept, and an
+app-wide ``HTTPException`` handler still sees every other ``HTTPException``.) Large bodies are verified in a worker
+thread (the core releases the GIL while hashing), so the event loop keeps serving other requests.
+
+Exactly once (docs/exactly-once.md): a dependency cannot answer 200 "duplicate" without the endpoint running, so the
 store is a decorator placed under the route decorator, on an endpoint that takes its event from the dependency:
 
     store = hookseal.AsyncStore(os.environ["HOOKSEAL_STORE"])   # or a hookseal.Store (its calls go to a thread)
@@ -69,7 +77,7 @@ if sys.version_info >= (3, 10):
 else:  # pragma: no cover - Python 3.9: FastAPI depends on typing_extensions
     from typing_extensions import ParamSpec
 
-__all__ = ["webhook", "verify_request", "exactly_once"]
+__all__ = ["webhook", "verify_request", "exactly_once", "WebhookRefused", "refusal_handler"]
 
 _P = ParamSpec("_P")
 R = TypeVar("R")
@@ -89,6 +97,26 @@ async def verify_request(verifier: Verifier, request: Request) -> Event:
     return verifier.verify(body, headers)
 
 
+class WebhookRefused(HTTPException):
+    """A refused delivery, raised by the :func:`webhook` dependency: ``status_code`` is the code's status (401, 413,
+    400), ``detail`` the code, ``error`` the :class:`hookseal.VerificationError` (its ``message`` is for logs).
+    Answered ``{"error": "<code>"}`` by :func:`refusal_handler`."""
+
+    error: VerificationError
+
+    def __init__(self, error: VerificationError) -> None:
+        super().__init__(status_code=error.http_status, detail=error.code)
+        self.error = error
+
+
+async def refusal_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The answer to :class:`WebhookRefused`: ``{"error": "<code>"}`` with the code's status (the dependency installs
+    it; ``app.add_exception_handler(WebhookRefused, refusal_handler)`` does the same by hand)."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = exc.error.code if isinstance(exc, WebhookRefused) else "internal_error"
+    return JSONResponse({"error": code}, status_code=status)
+
+
 def webhook(verifier: Verifier) -> Callable[[Request], Awaitable[Event]]:
     """A dependency for ``Depends(...)`` that returns the verified event or answers the refusal."""
 
@@ -96,10 +124,35 @@ def webhook(verifier: Verifier) -> Callable[[Request], Awaitable[Event]]:
         try:
             return await verify_request(verifier, request)
         except VerificationError as error:
-            logger.warning("refused a %s webhook: %s", verifier.provider, error)
-            raise HTTPException(status_code=error.http_status, detail=error.code) from None
+            logger.warning(
+                "refused a delivery from %s (%s %s): %s", verifier.provider, request.method, request.url.path, error
+            )
+            _answer_refusals_as_json(request)
+            raise WebhookRefused(error) from None
 
     return verified_event
+
+
+_not_installed_logged = False
+
+
+def _answer_refusals_as_json(request: Request) -> None:
+    """Makes the app answer WebhookRefused with refusal_handler. Starlette's exception middleware copies the app's
+    handlers when the app starts and hands the table it looks exceptions up in to the request, in the scope: adding
+    to the app's own table now would only count from a restart, so the entry goes into both."""
+    global _not_installed_logged
+    handlers = getattr(request.scope.get("app"), "exception_handlers", None)
+    if isinstance(handlers, dict):
+        handlers.setdefault(WebhookRefused, refusal_handler)
+    tables = request.scope.get("starlette.exception_handlers")
+    if isinstance(tables, tuple) and tables and isinstance(tables[0], dict):
+        tables[0].setdefault(WebhookRefused, refusal_handler)
+    elif not _not_installed_logged:  # a Starlette without that table: say so once, the answer is {"detail": code}
+        _not_installed_logged = True
+        logger.error(
+            "hookseal.fastapi could not install its refusal answer on this app, so refusals are answered "
+            '{"detail": code}: add app.add_exception_handler(WebhookRefused, hookseal.fastapi.refusal_handler)'
+        )
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -166,7 +219,7 @@ def _event_argument(endpoint: Callable[..., Any], args: tuple[Any, ...], kwargs:
 
 
 async def _once(store: AsyncStore, namespace: str, event: Event, run: Callable[[], Any], is_async: bool) -> Any:
-    """Claims the event, runs the endpoint if the claim was won, completes or releases (DEDUPE.md's table)."""
+    """Claims the event, runs the endpoint if the claim was won, completes or releases (docs/exactly-once.md)."""
     key = event.idempotency_key
     try:
         claim = await store.claim(namespace, key)

@@ -12,10 +12,15 @@
 The decorator reads the raw body (``request.get_data()``, at most ``max_body_bytes``), verifies it against the
 request's headers, and calls the view with the event first. A refused delivery never reaches the view: it gets a
 JSON body ``{"error": "<code>"}`` with 401 (not genuine: signature or key), 413 (``payload_too_large``) or 400
-(anything else refused), and the reason is logged on the ``hookseal`` logger (never a secret).
+(anything else refused), and the reason is logged on the ``hookseal`` logger, one line (never a secret)::
+
+    refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: <why>
+
+``@webhook(...)`` goes below the route decorator, which registers what it is given: placed above, Flask would call
+the undecorated view, so that order is refused with a ``TypeError`` when the module is imported.
 
 With a store (``webhook(elmed, store=hookseal.Store(...))``), the view runs once per event across every worker that
-shares the store (../shared/DEDUPE.md): the event's idempotency key is claimed in ``namespace`` (default: the
+shares the store (docs/exactly-once.md): the event's idempotency key is claimed in ``namespace`` (default: the
 verifier's preset name) before the view runs, then
 
 - the view returned: the key is marked done and its answer goes out (a failing ``complete`` is logged, the answer
@@ -31,10 +36,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
+from types import FrameType
 from typing import TYPE_CHECKING, Callable, Optional, TypeVar, Union
 
 try:
     from flask import Response, jsonify, make_response, request
+    from flask.sansio.scaffold import Scaffold
     from werkzeug.exceptions import RequestEntityTooLarge
 except ImportError as _missing:  # pragma: no cover - depends on what is installed
     raise ImportError(f"hookseal.flask needs Flask: pip install 'hookseal[flask]' ({_missing})") from _missing
@@ -103,12 +111,24 @@ def webhook(
     def decorate(
         view: Callable[Concatenate[Event, _P], R],
     ) -> Callable[_P, Union[R, Response, tuple[Response, int]]]:
+        registered = _registered_by(view, sys._getframe(1))
+        if registered is not None:
+            name = getattr(view, "__qualname__", repr(view))
+            raise TypeError(
+                f"hookseal.flask.webhook: {name} is already registered as a view of {registered} (the route "
+                "decorator ran first), so Flask would call it unverified and without its event: place "
+                "@webhook(...) below the route decorator, as in\n\n"
+                '    @app.post("/webhooks/elmed")\n    @webhook(verifier)\n    def on_elmed(event): ...'
+            )
+
         @functools.wraps(view)
         def verified(*args: _P.args, **kwargs: _P.kwargs) -> Union[R, Response, tuple[Response, int]]:
             try:
                 event = verify_request(verifier)
             except VerificationError as error:
-                logger.warning("refused a %s webhook: %s", verifier.provider, error)
+                logger.warning(
+                    "refused a delivery from %s (%s %s): %s", verifier.provider, request.method, request.path, error
+                )
                 return error_response(error)
             if sync_store is None:
                 return view(event, *args, **kwargs)
@@ -120,8 +140,33 @@ def webhook(
     return decorate
 
 
+def _registered_by(view: object, frame: Optional[FrameType]) -> Optional[str]:
+    """The app or blueprint visible where the decorator is applied (the caller's names: a module's ``app``, a
+    factory's local, a blueprint) that already routes to ``view``: how ``@webhook`` above ``@app.post`` shows, since
+    Flask's route decorator registers the function and hands it back unchanged."""
+    if frame is None:
+        return None
+    seen = {**frame.f_globals, **frame.f_locals}.values()
+    for scaffold in (value for value in seen if isinstance(value, Scaffold)):
+        if any(registered is view for registered in scaffold.view_functions.values()):
+            return repr(scaffold)
+        # A blueprint registers on an app later, from a deferred function that holds the view in its closure.
+        for deferred in getattr(scaffold, "deferred_functions", ()):
+            cells = getattr(deferred, "__closure__", None) or ()
+            if any(_cell_holds(cell, view) for cell in cells):
+                return repr(scaffold)
+    return None
+
+
+def _cell_holds(cell: object, value: object) -> bool:
+    try:
+        return getattr(cell, "cell_contents") is value
+    except ValueError:  # an empty cell
+        return False
+
+
 def _once(store: Store, namespace: str, event: Event, run: Callable[[], object]) -> Response:
-    """Claims the event, runs the view if the claim was won, completes or releases (DEDUPE.md's table)."""
+    """Claims the event, runs the view if the claim was won, completes or releases (docs/exactly-once.md)."""
     key = event.idempotency_key
     try:
         claim = store.claim(namespace, key)
