@@ -48,7 +48,11 @@ pub use provider::{Encoding, Provider, Scheme};
 pub use sign::{headers_json, sign, sign_at, SignOptions};
 pub use verifier::Verifier;
 
-// The README's Rust snippets are compiled and run as doctests.
+// The Rust snippets of the README and of docs/api.md are compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/api.md")]
+struct ApiDoctests;
