@@ -21,7 +21,8 @@ test:
 	$(MAKE) --no-print-directory test-all
 	@./scripts/git-unchanged.sh check $(GIT_STATE)
 
-test-all: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm test-dedupe test-fuzz
+test-all: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm test-dedupe test-fuzz \
+	test-dist
 
 tools:
 	./scripts/ensure-tools.sh
@@ -134,6 +135,21 @@ test-wasm: wasm
 ## The WASM benchmark in Node: against WebCrypto and the napi addon (figures in bindings/wasm/README.md).
 bench-wasm: wasm node
 	node $(WASM_PKG)/bench/bench_verify.js
+
+## The packages a user installs, written into dist/ (git-ignored; nothing is published): the Python wheel (abi3,
+## manylinux_2_34, from the same cargo build as `make python`), the npm package with the x86_64-unknown-linux-gnu
+## addon and napi-rs's per-platform package (npm/), the WASM package (hookseal-wasm: the browser/worker build and the
+## Node build, picked by `exports` condition), the PHP archive with the prebuilt libhookseal_ffi.so (scripts/dist).
+.PHONY: dist test-dist
+dist: $(VENV)/.deps node c-lib wasm
+	MATURIN=$(VENV)/bin/maturin ./scripts/dist/build.sh
+
+## Each package of dist/ installed into a fresh folder outside the repository, with no cargo or rustc on PATH, and
+## that language's README quick start run there (the block after `<!-- quickstart: <language> -->`); then the wheel's
+## helpers and stubs, the npm subpaths, the WASM package's conditions, the PHP archive's preload and library lookup,
+## and `cargo install --path crates/hookseal-cli` (scripts/dist/test.sh).
+test-dist: dist
+	./scripts/dist/test.sh
 
 ## Exactly once across processes and faults (tests/dedupe, pytest): every example as several processes (gunicorn -w 4,
 ## two uvicorn, two node, php -S with 4 workers) on one SQLite file and on one Redis, 200 concurrent deliveries each;

@@ -3,7 +3,8 @@
 /*
  * Writes the header `ffi.preload` reads: bindings/c/include/hookseal_ffi.h with `#define FFI_SCOPE "HOOKSEAL"` and
  * `#define FFI_LIB "<absolute path of libhookseal_ffi.so>"` on top (the library: HOOKSEAL_FFI_LIB, else the
- * workspace's target/release). Needed where the server starts as root (PHP-FPM); see preload.php.
+ * package's lib/, else the workspace's target/release). Needed where the server starts as root (PHP-FPM); see
+ * preload.php.
  *
  *     php bindings/php/ffi-header.php /etc/php/8.2/hookseal.h     # then: ffi.preload=/etc/php/8.2/hookseal.h
  *     php bindings/php/ffi-header.php -                           # to stdout

@@ -29,7 +29,8 @@
  *    ignored); this file writes the header to a private temporary file and FFI::load()s it.
  *
  * Add opcache.enable_cli=1 to preload under the CLI SAPIs too (php -S, tests). The library is HOOKSEAL_FFI_LIB (in
- * the environment of the process that starts the server), else the workspace's target/release/libhookseal_ffi.so.
+ * the environment of the process that starts the server), else the package's lib/libhookseal_ffi.so (the
+ * hookseal-php archive), else the workspace's target/release/libhookseal_ffi.so.
  * A new library or new classes need a server restart, as for anything preloaded.
  */
 

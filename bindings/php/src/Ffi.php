@@ -11,8 +11,9 @@ namespace Hookseal;
  * Two ways in: the `HOOKSEAL` scope declared at server start (PHP-FPM: `ffi.preload` with the header from
  * ffi-header.php, or preload.php's own FFI::load), else `FFI::cdef` over the preprocessor-free header (CLI,
  * `php -S -d ffi.enable=1`).
- * The library is `HOOKSEAL_FFI_LIB`, else the workspace's target/release/libhookseal_ffi.so; the header
- * `HOOKSEAL_FFI_HEADER`, else bindings/c/include/hookseal_ffi.h.
+ * The library is `HOOKSEAL_FFI_LIB`, else the package's own lib/libhookseal_ffi.so (the prebuilt library of the
+ * hookseal-php archive, `make dist`), else the workspace's target/release/libhookseal_ffi.so (`make c-lib`); the
+ * header `HOOKSEAL_FFI_HEADER`, else the package's include/hookseal_ffi.h, else bindings/c/include/hookseal_ffi.h.
  *
  * @internal
  */
@@ -39,24 +40,53 @@ final class Ffi
         return self::$ffi ??= self::load();
     }
 
-    /** The shared library's path: `HOOKSEAL_FFI_LIB`, else the workspace's target/release/libhookseal_ffi.so. */
+    /** The shared library beside this package (the hookseal-php archive's lib/). */
+    private const PACKAGE_LIBRARY = '/lib/libhookseal_ffi.so';
+
+    /** The header beside this package (the hookseal-php archive's include/). */
+    private const PACKAGE_HEADER = '/include/hookseal_ffi.h';
+
+    /**
+     * The shared library's path: `HOOKSEAL_FFI_LIB` when set (and then only it), else the package's own
+     * lib/libhookseal_ffi.so when it exists, else the workspace's target/release/libhookseal_ffi.so.
+     */
     public static function libraryPath(): string
     {
         $path = getenv('HOOKSEAL_FFI_LIB');
         if (is_string($path) && $path !== '') {
             return $path;
         }
-        return dirname(__DIR__, 3) . '/target/release/libhookseal_ffi.so';
+        $package = dirname(__DIR__) . self::PACKAGE_LIBRARY;
+        return is_file($package) ? $package : dirname(__DIR__, 3) . '/target/release/libhookseal_ffi.so';
     }
 
-    /** The header FFI::cdef can parse (no preprocessor lines): `HOOKSEAL_FFI_HEADER`, else hookseal_ffi.h. */
+    /** Why the library at $library is not there, and every place it was looked for. */
+    private static function libraryNotFound(string $library): string
+    {
+        $path = getenv('HOOKSEAL_FFI_LIB');
+        if (is_string($path) && $path !== '') {
+            return "the hookseal library $library does not exist (HOOKSEAL_FFI_LIB is set, so only it is tried): "
+                . 'point HOOKSEAL_FFI_LIB at libhookseal_ffi.so (a workspace builds it with `make c-lib`), or unset '
+                . 'it to use the package\'s lib/ or the workspace\'s target/release';
+        }
+        return 'the hookseal library libhookseal_ffi.so was not found: HOOKSEAL_FFI_LIB is not set, and neither '
+            . dirname(__DIR__) . self::PACKAGE_LIBRARY . ' (the hookseal-php package\'s prebuilt library) nor '
+            . "$library (a workspace build: `make c-lib`, i.e. cargo build --release -p hookseal-ffi) exists; "
+            . 'set HOOKSEAL_FFI_LIB to the library\'s path';
+    }
+
+    /**
+     * The header FFI::cdef can parse (no preprocessor lines): `HOOKSEAL_FFI_HEADER`, else the package's
+     * include/hookseal_ffi.h when it exists, else the workspace's bindings/c/include/hookseal_ffi.h.
+     */
     public static function headerPath(): string
     {
         $path = getenv('HOOKSEAL_FFI_HEADER');
         if (is_string($path) && $path !== '') {
             return $path;
         }
-        return dirname(__DIR__, 3) . '/bindings/c/include/hookseal_ffi.h';
+        $package = dirname(__DIR__) . self::PACKAGE_HEADER;
+        return is_file($package) ? $package : dirname(__DIR__, 3) . '/bindings/c/include/hookseal_ffi.h';
     }
 
     /**
@@ -68,9 +98,7 @@ final class Ffi
         $library = self::libraryPath();
         $real = realpath($library);
         if ($real === false) {
-            throw new \RuntimeException(
-                "the hookseal library $library does not exist: build it with `make c-lib` or set HOOKSEAL_FFI_LIB"
-            );
+            throw new \RuntimeException(self::libraryNotFound($library));
         }
         if (strpbrk($real, "\"\\\n\r") !== false) {
             throw new \RuntimeException("the library path $real cannot be written in an FFI header");
@@ -110,8 +138,8 @@ final class Ffi
         $declarations = @file_get_contents($header);
         if ($declarations === false) {
             throw new \RuntimeException(
-                "cannot read the hookseal FFI header $header: "
-                . 'set HOOKSEAL_FFI_HEADER to bindings/c/include/hookseal_ffi.h'
+                "cannot read the hookseal FFI header $header: set HOOKSEAL_FFI_HEADER to hookseal_ffi.h (the "
+                . "package's include/, or the workspace's bindings/c/include/)"
             );
         }
         $library = self::libraryPath();
@@ -129,12 +157,7 @@ final class Ffi
                 );
             }
             if (!is_file($library)) {
-                throw new \RuntimeException(
-                    "the hookseal library $library does not exist: build it with `make c-lib` "
-                    . '(cargo build --release -p hookseal-ffi) or set HOOKSEAL_FFI_LIB to its path',
-                    0,
-                    $e
-                );
+                throw new \RuntimeException(self::libraryNotFound($library), 0, $e);
             }
             throw new \RuntimeException("cannot load the hookseal library $library: {$e->getMessage()}", 0, $e);
         }
