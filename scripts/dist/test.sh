@@ -89,6 +89,28 @@ if [ -n "$frameworks" ]; then
 fi
 step "python: README quick start"
 EXTRA_PATH=$VENV_BIN as_user python quickstart.py || fail "the Python quick start failed"
+# The framework helpers from the installed wheel, through its extras (which must name the frameworks): a Flask view
+# under @webhook answers a genuine delivery and refuses a tampered one with {"error": code}; hookseal.fastapi imports.
+step "python: the wheel's [flask,fastapi] extras and helpers"
+EXTRA_PATH=$VENV_BIN as_user pip install --quiet --disable-pip-version-check "$DIST/$wheel[flask,fastapi]" \
+	-c "$ROOT/bindings/python/constraints.txt"
+EXTRA_PATH=$VENV_BIN as_user python - <<'EOF' || fail "the wheel's framework helpers do not work"
+import flask, hookseal, hookseal.fastapi
+from hookseal.flask import webhook
+verifier = hookseal.Verifier("elmed", secret="s3cret")
+app = flask.Flask(__name__)
+@app.post("/elmed")
+@webhook(verifier)
+def on_elmed(event):
+    return {"event_type": event.event_type}
+body = b'{"event":"claim.decision","data":{"claim_id":31}}'
+client = app.test_client()
+good = client.post("/elmed", data=body, headers=hookseal.sign("elmed", body, secret="s3cret"))
+bad = client.post("/elmed", data=body + b" ", headers=hookseal.sign("elmed", body, secret="s3cret"))
+assert (good.status_code, good.get_json()) == (200, {"event_type": "claim.decision"}), good.data
+assert (bad.status_code, bad.get_json()) == (401, {"error": "signature_mismatch"}), bad.data
+assert callable(hookseal.fastapi.webhook) and callable(hookseal.fastapi.exactly_once)
+EOF
 
 # --- Node (napi addon) --------------------------------------------------------------------------------------------
 tgz=$DIST/hookseal-$VERSION.tgz

@@ -5,11 +5,11 @@ declare(strict_types=1);
 namespace Hookseal;
 
 /**
- * The verifiers `\Hookseal\verify()` reuses: at most 32 per process (a PHP-FPM worker keeps them across requests),
- * least recently used evicted first, so a loop does not rebuild the same keys and a configuration no longer used
- * does not keep its secrets in memory. Keyed by a SHA-256 digest of the provider and the options, so no secret is
- * held here in the clear (the native verifiers hold them, as every Verifier does). Options that cannot build a
- * verifier are not cached: their ConfigException comes back on every call.
+ * The verifiers `\Hookseal\verify()` reuses: at most 32, least recently used evicted first, for as long as PHP keeps
+ * static properties, i.e. one request under PHP-FPM or `php -S`, one run in the CLI (a loop within it does not rebuild
+ * the same keys; a long-lived server builds its Verifier once instead). Keyed by a SHA-256 digest of the provider and
+ * the options rather than the options themselves (the native verifiers hold the secrets, as every Verifier does).
+ * Options that cannot build a verifier are not cached: their ConfigException comes back on every call.
  *
  * @internal
  */

@@ -104,7 +104,7 @@ final class Webhook
         try {
             $claim = $store->claim($namespace ?? $verifier->provider, $event->idempotencyKey);
         } catch (StoreException $e) {
-            error_log("hookseal: not processed, the store is unavailable: {$e->getMessage()}");
+            error_log('hookseal: ' . self::refusalLine($verifier->provider, $request, $e));
             return new Answer(503, ['error' => $e->errorCode], ['Retry-After' => (string) self::STORE_RETRY_AFTER]);
         }
         if ($claim->status === Claim::DUPLICATE) {

@@ -35,8 +35,8 @@ if (!function_exists(__NAMESPACE__ . '\sign')) {
 if (!function_exists(__NAMESPACE__ . '\verify')) {
     /**
      * One call, for scripts and tests (as Stripe's `constructEvent`): `(new Verifier($provider, $options))
-     * ->verify($body, $headers, $options['now'] ?? null)`, with the verifier taken from a per-process cache of the
-     * last 32 configurations (keyed by the provider and the options, secrets included, never shown; `now` is not part
+     * ->verify($body, $headers, $options['now'] ?? null)`, with the verifier taken from a cache of the last 32
+     * configurations (one request's, or one CLI run's: PHP resets statics between requests) (keyed by the provider and the options, secrets included, never shown; `now` is not part
      * of the key), so a loop does not rebuild its keys. A server builds its Verifier once instead.
      *
      * `$options` are the verifier's (`['secret' => '…']`) plus `now` (Unix seconds or a DateTimeInterface; default:

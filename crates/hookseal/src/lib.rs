@@ -42,7 +42,7 @@ pub use clock::seconds_from_float;
 pub use error::{ConfigError, ErrorCode, VerifyError};
 pub use event::{Event, FieldCase, KeySource, RawJson};
 pub use headers::{HeaderPair, MAX_HEADER_BYTES, MAX_SIGNATURES};
-pub use once::{cached_verifiers, verify, verify_at, Error, CACHED_VERIFIERS};
+pub use once::{cached_verifiers, is_cached, verify, verify_at, Error, CACHED_VERIFIERS};
 pub use options::{option_name_from_camel_case, OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
 pub use provider::{Encoding, Provider, Scheme};
 pub use sign::{headers_json, sign, sign_at, SignOptions};

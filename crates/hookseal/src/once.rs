@@ -100,26 +100,44 @@ where
 
 /// The verifier for these options: the one built before, or a new one (a configuration error is not kept).
 fn cached(provider: &str, options: &Options) -> Result<Arc<Verifier>, ConfigError> {
-    // A panic elsewhere cannot leave the list half-changed (every change below is one Vec operation).
-    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(at) = cache.iter().position(|(p, o, _)| **p == *provider && o == options) {
-        let entry = cache.remove(at);
-        let verifier = Arc::clone(&entry.2);
-        cache.push(entry);
+    if let Some(verifier) = take_cached(&mut lock(), provider, options) {
         return Ok(verifier);
     }
-    drop(cache); // build without holding the lock
-    let verifier = Arc::new(Verifier::new(provider, options)?);
-    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    // Built without holding the lock; another thread may have built the same one meanwhile, and then its copy is kept.
+    let built = Arc::new(Verifier::new(provider, options)?);
+    let mut cache = lock();
+    if let Some(verifier) = take_cached(&mut cache, provider, options) {
+        return Ok(verifier);
+    }
     if cache.len() >= CACHED_VERIFIERS {
         cache.remove(0);
     }
-    cache.push((provider.into(), options.clone(), Arc::clone(&verifier)));
-    Ok(verifier)
+    cache.push((provider.into(), options.clone(), Arc::clone(&built)));
+    Ok(built)
+}
+
+/// A panic elsewhere cannot leave the list half-changed (every change to it is one Vec operation).
+fn lock() -> std::sync::MutexGuard<'static, Vec<Entry>> {
+    CACHE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The cached verifier for these options, moved to the most recently used end.
+fn take_cached(cache: &mut Vec<Entry>, provider: &str, options: &Options) -> Option<Arc<Verifier>> {
+    let at = cache.iter().position(|(p, o, _)| **p == *provider && o == options)?;
+    let entry = cache.remove(at);
+    let verifier = Arc::clone(&entry.2);
+    cache.push(entry);
+    Some(verifier)
 }
 
 /// How many verifiers the cache holds now (for tests).
 #[doc(hidden)]
 pub fn cached_verifiers() -> usize {
-    CACHE.lock().unwrap_or_else(PoisonError::into_inner).len()
+    lock().len()
+}
+
+/// Whether the cache holds a verifier for these options (for tests; it does not count as a use).
+#[doc(hidden)]
+pub fn is_cached(provider: &str, options: &Options) -> bool {
+    lock().iter().any(|(p, o, _)| **p == *provider && o == options)
 }

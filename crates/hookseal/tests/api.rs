@@ -304,13 +304,20 @@ fn one_call_verify_keeps_at_most_32_verifiers_and_no_configuration_error() {
     assert_eq!(config.code(), ErrorCode::UnknownProvider);
     assert!(!format!("{config:?} {config}").contains(SECRET));
     assert_eq!(hookseal::cached_verifiers(), 2, "a configuration error is not kept");
-    for i in 0..40 {
-        let secret = format!("{SECRET}-{i}");
-        let options = Options::new().secret(secret.as_str());
+    let numbered = |i: usize| Options::new().secret(format!("{SECRET}-{i}").as_str());
+    let use_numbered = |i: usize| {
+        let options = numbered(i);
         let headers = sign("elmed", BODY, &SignOptions::new(options.clone())).unwrap();
         hookseal::verify_at("elmed", BODY, &headers, &options, 0).unwrap();
+    };
+    for i in 0..40 {
+        use_numbered(i);
     }
     assert_eq!(hookseal::cached_verifiers(), hookseal::CACHED_VERIFIERS);
-    hookseal::verify("elmed", BODY, &headers, &options).unwrap();
-    assert_eq!(hookseal::cached_verifiers(), hookseal::CACHED_VERIFIERS, "the least recently used went first");
+    assert!(!hookseal::is_cached("elmed", &options), "the first options were the least recently used");
+    assert!(!hookseal::is_cached("elmed", &numbered(7)) && hookseal::is_cached("elmed", &numbered(8)));
+    use_numbered(8); // now the most recently used: the next new one evicts 9, not 8
+    use_numbered(40);
+    assert!(hookseal::is_cached("elmed", &numbered(8)) && !hookseal::is_cached("elmed", &numbered(9)));
+    assert_eq!(hookseal::cached_verifiers(), hookseal::CACHED_VERIFIERS);
 }

@@ -24,8 +24,10 @@ class Answer(NamedTuple):
     retry_after: Optional[int] = None
 
 
-def unavailable(namespace: str, error: StoreError) -> Answer:
-    logger.error("a delivery from %s was not processed, the store is unavailable: %s", namespace, error)
+def unavailable(provider: str, error: StoreError, request_line: Optional[str] = None) -> Answer:
+    """The 503 for a store that cannot be reached, logged as every helper logs a refusal (the handler did not run)."""
+    origin = provider if request_line is None else f"{provider} ({request_line})"
+    logger.error("refused a delivery from %s: %s", origin, error)
     return Answer({"error": "store_unavailable"}, 503, STORE_UNAVAILABLE_RETRY_AFTER)
 
 

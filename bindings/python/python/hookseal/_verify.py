@@ -72,8 +72,8 @@ def _verifier(provider: str, options: Any) -> Verifier:
 
 
 def _key(provider: object, options: dict[str, Any]) -> Optional[bytes]:
-    """A digest of the configuration, so that the cache holds no secret in the clear; None for a value of another
-    type than the options take (Verifier refuses it, or it is something whose repr would not identify it)."""
+    """A digest of the configuration (the cache keys by it rather than by the options themselves); None for a value
+    of another type than the options take (Verifier refuses it, or it is something whose repr would not identify it)."""
     if not isinstance(provider, str) or not all(_plain(value) for value in options.values()):
         return None
     canonical = repr((provider, sorted((name, _typed(value)) for name, value in options.items())))

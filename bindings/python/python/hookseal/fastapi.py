@@ -224,7 +224,7 @@ async def _once(store: AsyncStore, namespace: str, event: Event, run: Callable[[
     try:
         claim = await store.claim(namespace, key)
     except StoreError as error:
-        return _response(_answers.unavailable(namespace, error))
+        return _response(_answers.unavailable(event.provider, error))
     early = _answers.not_claimed(claim, key)
     if early is not None:
         return _response(early)

@@ -171,7 +171,7 @@ def _once(store: Store, namespace: str, event: Event, run: Callable[[], object])
     try:
         claim = store.claim(namespace, key)
     except StoreError as error:
-        return _response(_answers.unavailable(namespace, error))
+        return _response(_answers.unavailable(event.provider, error, f"{request.method} {request.path}"))
     early = _answers.not_claimed(claim, key)
     if early is not None:
         return _response(early)
