@@ -78,7 +78,7 @@ require_once __DIR__ . '/autoload.php';
     // The classes, parents first, and sign() and verify() (declared by autoload.php): compiled once, shared by every
     // request.
     $classes = ['Ffi', 'HooksealException', 'VerificationException', 'ConfigException', 'StoreException', 'Headers',
-        'Event', 'Verifier', 'VerifierCache', 'Claim', 'Store', 'Answer', 'Webhook'];
+        'Event', 'Verifier', 'Claim', 'Store', 'Answer', 'Webhook'];
     foreach ($classes as $class) {
         if (!class_exists("Hookseal\\$class")) {
             throw new RuntimeException("hookseal preload: class Hookseal\\$class not found");

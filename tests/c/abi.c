@@ -765,11 +765,61 @@ static void test_store_fails_closed(void) {
     hookseal_store_free(s);
 }
 
+/* hookseal_verify_once: hookseal_verifier_new + hookseal_verify in one call, the same verdicts and arguments. */
+static void test_verify_once(void) {
+    hookseal_verifier *v = new_verifier(__LINE__, "elmed", ELMED_OPTIONS);
+    size_t len = strlen(ELMED_BODY), block_len = 0;
+    char *block = sign_block(__LINE__, "elmed", ELMED_BODY, len, ELMED_OPTIONS, &block_len);
+    if (!v || !block) goto out;
+    json_value *expected = verified(__LINE__, v, ELMED_BODY, len, block, block_len, NULL);
+    for (int i = 0; i < 1000; i++) { /* a loop: the same event every time */
+        hookseal_bytes *event = NULL;
+        hookseal_status st = hookseal_verify_once("elmed", ELMED_OPTIONS, ELMED_BODY, len, block, block_len, NULL,
+                                                  &event);
+        if (!CHECK(st == HOOKSEAL_STATUS_OK && event, "hookseal_verify_once: %s", hookseal_status_code(st))) break;
+        char err[300];
+        json_value *got = json_parse((const char *)hookseal_bytes_data(event), hookseal_bytes_len(event), err,
+                                     sizeof err);
+        hookseal_bytes_free(event);
+        int same = got && expected && json_equal(got, expected);
+        json_free(got);
+        if (!CHECK(same, "hookseal_verify_once's event differs from hookseal_verify's")) break;
+    }
+    json_free(expected);
+    int64_t now = NOW;
+    hookseal_bytes *event = B_SENTINEL;
+    EXPECT(hookseal_verify_once("elmed", "{\"secret\": \"another\"}", ELMED_BODY, len, block, block_len, &now,
+                                &event), HOOKSEAL_STATUS_SIGNATURE_MISMATCH);
+    EXPECT(hookseal_verify_once("elmd", ELMED_OPTIONS, ELMED_BODY, len, block, block_len, NULL, &event),
+           HOOKSEAL_STATUS_UNKNOWN_PROVIDER);
+    EXPECT(hookseal_verify_once("elmed", "{\"secret\": \"\"}", ELMED_BODY, len, block, block_len, NULL, &event),
+           HOOKSEAL_STATUS_INVALID_SECRET);
+    EXPECT(hookseal_verify_once("elmed", "{\"secret\": 5}", ELMED_BODY, len, block, block_len, NULL, &event),
+           HOOKSEAL_STATUS_INVALID_OPTION);
+    EXPECT(hookseal_verify_once(NULL, ELMED_OPTIONS, ELMED_BODY, len, block, block_len, NULL, &event),
+           HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_verify_once("elmed", ELMED_OPTIONS, ELMED_BODY, len, block, block_len, NULL, NULL),
+           HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_verify_once("elmed", ELMED_OPTIONS, NULL, len, block, block_len, NULL, &event),
+           HOOKSEAL_STATUS_NULL_PARAMETER);
+    EXPECT(hookseal_verify_once("elmed", ELMED_OPTIONS, ELMED_BODY, len, "a\0b\0c", 5, NULL, &event),
+           HOOKSEAL_STATUS_INVALID_ARGUMENT);
+    CHECK(event == B_SENTINEL, "a failed hookseal_verify_once wrote *event_json_out");
+    /* a configuration error names no secret */
+    EXPECT(hookseal_verify_once("elmd", "{\"secret\": \"elmed_whsk_TOPSECRET\"}", ELMED_BODY, len, block, block_len,
+                                NULL, &event), HOOKSEAL_STATUS_UNKNOWN_PROVIDER);
+    CHECK(strstr(last_message(), "TOPSECRET") == NULL, "the secret is in the error message: %s", last_message());
+out:
+    free(block);
+    hookseal_verifier_free(v);
+}
+
 int main(void) {
     test_status_codes();
     test_free_and_getters_with_null();
     test_verifier_new_arguments();
     test_verify_arguments();
+    test_verify_once();
     test_sign_arguments();
     test_last_error_message();
     test_last_error_is_per_thread();

@@ -362,4 +362,23 @@ hookseal_status hookseal_verify(const hookseal_verifier *verifier,
                                 const int64_t *now,
                                 hookseal_bytes **event_json_out);
 
+/*
+ One call, for scripts, tests and hosts whose objects do not outlive a request (PHP): `hookseal_verifier_new` and
+ `hookseal_verify` in one, with the verifier kept in a per-process cache of the 32 configurations used last
+ (keyed by `provider` and the options, secrets included, never shown), so a loop, or every request a PHP-FPM
+ worker serves, builds its keys once. Arguments and results are those of the two calls; a configuration error
+ comes back on every call (it is not cached). A server that keeps a handle should build its verifier once instead.
+
+ # Safety
+ As for `hookseal_verifier_new` (`provider`, `options_json`) and `hookseal_verify` (the rest).
+ */
+hookseal_status hookseal_verify_once(const char *provider,
+                                     const char *options_json,
+                                     const char *body,
+                                     size_t body_len,
+                                     const char *headers,
+                                     size_t headers_len,
+                                     const int64_t *now,
+                                     hookseal_bytes **event_json_out);
+
 

@@ -148,30 +148,96 @@ pub unsafe extern "C" fn hookseal_verify(
         let Some(verifier) = (unsafe { verifier.as_ref() }) else {
             return fail(hookseal_status::NullParameter, "verifier is NULL");
         };
-        if event_json_out.is_null() {
-            return fail(hookseal_status::NullParameter, "event_json_out is NULL");
-        }
-        let run = || -> Result<String, hookseal_status> {
-            // SAFETY: the caller's promises for `body` and `headers`, forwarded.
-            let body = unsafe { slice(body, body_len, "body") }?;
-            let block = unsafe { slice(headers, headers_len, "headers") }?;
-            let pairs = header_pairs(block)?;
-            // SAFETY: NULL or valid (the caller's promise).
-            let verified = match unsafe { now.as_ref() } {
-                Some(&now) => verifier.inner.verify_at(body, &pairs, now),
-                None => verifier.inner.verify(body, &pairs),
-            };
-            verified.map(|event| event.to_json(FieldCase::Snake)).map_err(|e| fail(e.code().into(), e.message()))
-        };
-        match run() {
-            Ok(json) => {
-                // SAFETY: `event_json_out` is non-NULL and writable.
-                unsafe { *event_json_out = hookseal_bytes::boxed(json) };
-                hookseal_status::Ok
-            }
-            Err(status) => status,
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            verify_into(body, body_len, headers, headers_len, now, event_json_out, |body, pairs, now| {
+                match now {
+                    Some(now) => verifier.inner.verify_at(body, pairs, now),
+                    None => verifier.inner.verify(body, pairs),
+                }
+                .map(|event| event.to_json(FieldCase::Snake))
+                .map_err(|e| fail(e.code().into(), e.message()))
+            })
         }
     })
+}
+
+/// One call, for scripts, tests and hosts whose objects do not outlive a request (PHP): `hookseal_verifier_new` and
+/// `hookseal_verify` in one, with the verifier kept in a per-process cache of the 32 configurations used last
+/// (keyed by `provider` and the options, secrets included, never shown), so a loop, or every request a PHP-FPM
+/// worker serves, builds its keys once. Arguments and results are those of the two calls; a configuration error
+/// comes back on every call (it is not cached). A server that keeps a handle should build its verifier once instead.
+///
+/// # Safety
+/// As for `hookseal_verifier_new` (`provider`, `options_json`) and `hookseal_verify` (the rest).
+#[no_mangle]
+pub unsafe extern "C" fn hookseal_verify_once(
+    provider: *const c_char,
+    options_json: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    headers: *const c_char,
+    headers_len: usize,
+    now: *const i64,
+    event_json_out: *mut *mut hookseal_bytes,
+) -> hookseal_status {
+    guard(|| {
+        let configured = (|| {
+            // SAFETY: the caller's promises, forwarded.
+            let provider = unsafe { name(provider, "provider") }?;
+            Ok::<_, hookseal_status>((provider, options::verifier_options(unsafe { options_text(options_json) }?)?))
+        })();
+        let (provider, options) = match configured {
+            Ok(configured) => configured,
+            Err(status) => return status,
+        };
+        // SAFETY: the caller's promises, forwarded.
+        unsafe {
+            verify_into(body, body_len, headers, headers_len, now, event_json_out, |body, pairs, now| {
+                match now {
+                    Some(now) => hookseal::verify_at(provider, body, pairs, &options, now),
+                    None => hookseal::verify(provider, body, pairs, &options),
+                }
+                .map(|event| event.to_json(FieldCase::Snake))
+                .map_err(|e| fail(e.code().into(), e.message()))
+            })
+        }
+    })
+}
+
+/// What both verify calls share: the body, the headers block and the clock read, `verify` run on them, and its event
+/// written to `*event_json_out` (only on success).
+///
+/// # Safety
+/// As for `hookseal_verify`'s `body`, `headers`, `now` and `event_json_out`.
+unsafe fn verify_into(
+    body: *const c_char,
+    body_len: usize,
+    headers: *const c_char,
+    headers_len: usize,
+    now: *const i64,
+    event_json_out: *mut *mut hookseal_bytes,
+    verify: impl FnOnce(&[u8], &[Pair<'_>], Option<i64>) -> Result<String, hookseal_status>,
+) -> hookseal_status {
+    if event_json_out.is_null() {
+        return fail(hookseal_status::NullParameter, "event_json_out is NULL");
+    }
+    let run = || -> Result<String, hookseal_status> {
+        // SAFETY: the caller's promises for `body` and `headers`, forwarded.
+        let body = unsafe { slice(body, body_len, "body") }?;
+        let block = unsafe { slice(headers, headers_len, "headers") }?;
+        let pairs = header_pairs(block)?;
+        // SAFETY: NULL or valid (the caller's promise).
+        verify(body, &pairs, unsafe { now.as_ref() }.copied())
+    };
+    match run() {
+        Ok(json) => {
+            // SAFETY: `event_json_out` is non-NULL and writable.
+            unsafe { *event_json_out = hookseal_bytes::boxed(json) };
+            hookseal_status::Ok
+        }
+        Err(status) => status,
+    }
 }
 
 /// One header: name and value as sent.

@@ -82,11 +82,7 @@ final class Verifier
         }
         $block = Headers::block($headers);
         $ffi = Ffi::get();
-        $clock = null;
-        if ($now !== null) {
-            $clock = $ffi->new('int64_t');
-            $clock->cdata = self::seconds($now);
-        }
+        $clock = self::clock($now);
         $out = $ffi->new(Ffi::bytesPointer());
         $status = $ffi->hookseal_verify(
             $this->handle,
@@ -124,6 +120,21 @@ final class Verifier
     public function __unserialize(array $data): void
     {
         throw new \LogicException('a hookseal Verifier cannot be unserialized: build it from its options');
+    }
+
+    /**
+     * `$now` as the C ABI's `int64_t` clock, or null for the system clock (shared with \Hookseal\verify()).
+     *
+     * @internal
+     */
+    public static function clock(int|float|\DateTimeInterface|null $now): ?\FFI\CData
+    {
+        if ($now === null) {
+            return null;
+        }
+        $clock = Ffi::get()->new('int64_t');
+        $clock->cdata = self::seconds($now);
+        return $clock;
     }
 
     private static function seconds(int|float|\DateTimeInterface $now): int

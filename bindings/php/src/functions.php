@@ -35,9 +35,9 @@ if (!function_exists(__NAMESPACE__ . '\sign')) {
 if (!function_exists(__NAMESPACE__ . '\verify')) {
     /**
      * One call, for scripts and tests (as Stripe's `constructEvent`): `(new Verifier($provider, $options))
-     * ->verify($body, $headers, $options['now'] ?? null)`, with the verifier taken from a cache of the last 32
-     * configurations (one request's, or one CLI run's: PHP resets statics between requests) (keyed by the provider and the options, secrets included, never shown; `now` is not part
-     * of the key), so a loop does not rebuild its keys. A server builds its Verifier once instead.
+     * ->verify($body, $headers, $options['now'] ?? null)`, with the verifier kept by the library in its per-process
+     * cache of the last 32 configurations (keyed by the provider and the options, secrets included, never shown;
+     * `now` is not part of the key), so a loop, and every request a PHP-FPM worker serves, builds its keys once.
      *
      * `$options` are the verifier's (`['secret' => '…']`) plus `now` (Unix seconds or a DateTimeInterface; default:
      * the clock).
@@ -54,8 +54,18 @@ if (!function_exists(__NAMESPACE__ . '\verify')) {
         #[\SensitiveParameter] array|Headers $headers,
         #[\SensitiveParameter] array $options = [],
     ): Event {
-        $now = $options['now'] ?? null;
+        $clock = Verifier::clock($options['now'] ?? null);
         unset($options['now']);
-        return VerifierCache::get($provider, $options)->verify($body, $headers, $now);
+        Ffi::checkProvider($provider);
+        $json = Ffi::optionsJson($options);
+        $block = Headers::block($headers);
+        $ffi = Ffi::get();
+        $out = $ffi->new(Ffi::bytesPointer());
+        $status = $ffi->hookseal_verify_once($provider, $json, $body, strlen($body), $block, strlen($block),
+            $clock === null ? null : \FFI::addr($clock), \FFI::addr($out));
+        if ($status !== 0) {
+            throw Ffi::error($status);
+        }
+        return Event::fromJson(Ffi::take($out));
     }
 }

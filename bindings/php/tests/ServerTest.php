@@ -202,8 +202,8 @@ final class ServerTest extends TestCase
         self::assertSame(0, $code, implode("\n", $out));
         self::assertSame([true, true, true, true, ['Hookseal\Ffi', 'Hookseal\HooksealException',
             'Hookseal\VerificationException', 'Hookseal\ConfigException', 'Hookseal\StoreException', 'Hookseal\Headers',
-            'Hookseal\Event', 'Hookseal\Verifier', 'Hookseal\VerifierCache', 'Hookseal\Claim', 'Hookseal\Store',
-            'Hookseal\Answer', 'Hookseal\Webhook']], json_decode(implode('', $out), true));
+            'Hookseal\Event', 'Hookseal\Verifier', 'Hookseal\Claim', 'Hookseal\Store', 'Hookseal\Answer',
+            'Hookseal\Webhook']], json_decode(implode('', $out), true));
     }
 
     public function testPreloadingAsRootWithoutFfiPreloadSaysWhatToDo(): void

@@ -38,6 +38,14 @@ impl Error {
             Error::Verify(e) => e.code(),
         }
     }
+
+    /// A human explanation. It never contains a secret or a signature.
+    pub fn message(&self) -> &str {
+        match self {
+            Error::Config(e) => e.message(),
+            Error::Verify(e) => e.message(),
+        }
+    }
 }
 
 impl fmt::Display for Error {
