@@ -53,6 +53,14 @@ quickstart() { # language, output file
 	python3 "$ROOT/scripts/dist/quickstart.py" "$README" "$1" >"$2" || fail "README.md has no runnable $1 quick start"
 }
 
+npm_project() { # folder under $WORK, then the tarballs to install there, offline; leaves the shell in that folder
+	mkdir "$WORK/$1"
+	cd "$WORK/$1"
+	shift
+	as_user npm init -y >/dev/null
+	as_user npm install --offline --no-audit --no-fund --loglevel=error "$@" >/dev/null
+}
+
 wheel=hookseal-$VERSION-cp39-abi3-manylinux_2_34_x86_64.whl
 for file in "$wheel" "hookseal-$VERSION.tgz" "hookseal-linux-x64-gnu-$VERSION.tgz" "hookseal-wasm-$VERSION.tgz" \
 	"hookseal-php-$VERSION.tar.gz"; do
@@ -134,10 +142,7 @@ for (const sub of ['express', 'fetch']) {
 }
 if (problems.length) { console.error(problems.join('\n')); process.exit(1); }
 EOF
-mkdir "$WORK/node"
-cd "$WORK/node"
-as_user npm init -y >/dev/null
-as_user npm install --offline --no-audit --no-fund --loglevel=error "$tgz" >/dev/null
+npm_project node "$tgz"
 quickstart node quickstart.js
 step "node: README quick start"
 as_user node quickstart.js || fail "the Node quick start failed"
@@ -152,11 +157,7 @@ as_user node -e "
 
 # napi-rs's per-platform package: with the main package's own addon gone, its loader finds the addon there.
 step "node: hookseal-linux-x64-gnu-$VERSION.tgz (the per-platform package napi-rs's loader falls back to)"
-mkdir "$WORK/node-platform"
-cd "$WORK/node-platform"
-as_user npm init -y >/dev/null
-as_user npm install --offline --no-audit --no-fund --loglevel=error "$tgz" \
-	"$DIST/hookseal-linux-x64-gnu-$VERSION.tgz" >/dev/null
+npm_project node-platform "$tgz" "$DIST/hookseal-linux-x64-gnu-$VERSION.tgz"
 rm node_modules/hookseal/bindings/node/hookseal.linux-x64-gnu.node
 as_user node -e "
   const { Verifier, sign } = require('hookseal');
@@ -166,10 +167,7 @@ as_user node -e "
 
 # --- WASM ---------------------------------------------------------------------------------------------------------
 step "wasm: hookseal-wasm-$VERSION.tgz"
-mkdir "$WORK/wasm"
-cd "$WORK/wasm"
-as_user npm init -y >/dev/null
-as_user npm install --offline --no-audit --no-fund --loglevel=error "$DIST/hookseal-wasm-$VERSION.tgz" >/dev/null
+npm_project wasm "$DIST/hookseal-wasm-$VERSION.tgz"
 quickstart wasm quickstart.mjs
 step "wasm: README quick start (an ES module, under Node: the package's node condition)"
 as_user node quickstart.mjs || fail "the WASM quick start failed under Node"

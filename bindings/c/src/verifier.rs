@@ -150,14 +150,7 @@ pub unsafe extern "C" fn hookseal_verify(
         };
         // SAFETY: the caller's promises, forwarded.
         unsafe {
-            verify_into(body, body_len, headers, headers_len, now, event_json_out, |body, pairs, now| {
-                match now {
-                    Some(now) => verifier.inner.verify_at(body, pairs, now),
-                    None => verifier.inner.verify(body, pairs),
-                }
-                .map(|event| event.to_json(FieldCase::Snake))
-                .map_err(|e| fail(e.code().into(), e.message()))
-            })
+            verify_into(Using::Handle(&verifier.inner), body, body_len, headers, headers_len, now, event_json_out)
         }
     })
 }
@@ -191,33 +184,31 @@ pub unsafe extern "C" fn hookseal_verify_once(
             Ok(configured) => configured,
             Err(status) => return status,
         };
+        let using = Using::Cached { provider, options: &options };
         // SAFETY: the caller's promises, forwarded.
-        unsafe {
-            verify_into(body, body_len, headers, headers_len, now, event_json_out, |body, pairs, now| {
-                match now {
-                    Some(now) => hookseal::verify_at(provider, body, pairs, &options, now),
-                    None => hookseal::verify(provider, body, pairs, &options),
-                }
-                .map(|event| event.to_json(FieldCase::Snake))
-                .map_err(|e| fail(e.code().into(), e.message()))
-            })
-        }
+        unsafe { verify_into(using, body, body_len, headers, headers_len, now, event_json_out) }
     })
 }
 
-/// What both verify calls share: the body, the headers block and the clock read, `verify` run on them, and its event
+/// Which verifier checks the delivery: a caller's handle, or the core's cached one for these options.
+enum Using<'a> {
+    Handle(&'a hookseal::Verifier),
+    Cached { provider: &'a str, options: &'a hookseal::Options },
+}
+
+/// What both verify calls share: the body, the headers block and the clock read, the delivery verified, and its event
 /// written to `*event_json_out` (only on success).
 ///
 /// # Safety
 /// As for `hookseal_verify`'s `body`, `headers`, `now` and `event_json_out`.
 unsafe fn verify_into(
+    using: Using<'_>,
     body: *const c_char,
     body_len: usize,
     headers: *const c_char,
     headers_len: usize,
     now: *const i64,
     event_json_out: *mut *mut hookseal_bytes,
-    verify: impl FnOnce(&[u8], &[Pair<'_>], Option<i64>) -> Result<String, hookseal_status>,
 ) -> hookseal_status {
     if event_json_out.is_null() {
         return fail(hookseal_status::NullParameter, "event_json_out is NULL");
@@ -228,7 +219,17 @@ unsafe fn verify_into(
         let block = unsafe { slice(headers, headers_len, "headers") }?;
         let pairs = header_pairs(block)?;
         // SAFETY: NULL or valid (the caller's promise).
-        verify(body, &pairs, unsafe { now.as_ref() }.copied())
+        let verified = match (using, unsafe { now.as_ref() }.copied()) {
+            (Using::Handle(verifier), Some(now)) => {
+                verifier.verify_at(body, &pairs, now).map_err(hookseal::Error::from)
+            }
+            (Using::Handle(verifier), None) => verifier.verify(body, &pairs).map_err(hookseal::Error::from),
+            (Using::Cached { provider, options }, Some(now)) => {
+                hookseal::verify_at(provider, body, &pairs, options, now)
+            }
+            (Using::Cached { provider, options }, None) => hookseal::verify(provider, body, &pairs, options),
+        };
+        verified.map(|event| event.to_json(FieldCase::Snake)).map_err(|e| fail(e.code().into(), e.message()))
     };
     match run() {
         Ok(json) => {
