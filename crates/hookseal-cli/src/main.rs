@@ -2,8 +2,14 @@
 //! The surface is docs/api.md's "CLI" section: exit 0 on success, 1 for a refused delivery, 2 for a configuration or
 //! usage error (a bad option, a missing argument, an unreadable input), with `error: <code>: <message>` on stderr.
 
+mod catalog;
 mod demo;
+mod http;
+mod listen;
+mod replay;
 mod samples;
+mod schedule;
+mod send;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -34,28 +40,46 @@ enum Command {
     Sign(SignArgs),
     /// Sign and verify every provider's documented sample events, then show what is refused and why.
     Demo,
+    /// Send a delivery signed as the provider signs it, on the provider's retry schedule; rehearse retries, copies at
+    /// once, tampered, stale and wrongly signed deliveries.
+    #[command(arg_required_else_help = true)]
+    Send(send::SendArgs),
+    /// Receive deliveries on this machine: verify each, print one line per delivery, forward them to an app, save them.
+    #[command(arg_required_else_help = true)]
+    Listen(listen::ListenArgs),
+    /// Send saved deliveries (`listen --save`) again, byte for byte, or re-signed with --resign.
+    #[command(arg_required_else_help = true)]
+    Replay(replay::ReplayArgs),
+}
+
+/// Who signs and how: the preset, its secrets, and for `custom` the scheme. `verify`, `sign`, `send` and `listen`
+/// share these flags.
+#[derive(Args, Clone)]
+pub(crate) struct Signing {
+    /// The provider preset: elmed, baremeds, novamed, standard-webhooks, custom.
+    #[arg(long, short = 'p')]
+    pub(crate) provider: String,
+    /// A secret or key; repeat for rotation (newest first). Also read from HOOKSEAL_SECRET.
+    #[arg(long, short = 's', env = "HOOKSEAL_SECRET", hide_env_values = true)]
+    pub(crate) secret: Vec<String>,
+    /// custom: the scheme (hmac-sha256, shared-key, standard-webhooks).
+    #[arg(long)]
+    pub(crate) scheme: Option<String>,
+    /// custom: the name of the signature or key header (a delivery's headers go in -H).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) header: Option<String>,
+    /// custom: the signature prefix (e.g. sha256=).
+    #[arg(long)]
+    pub(crate) prefix: Option<String>,
+    /// custom: the signature encoding (hex, base64).
+    #[arg(long)]
+    pub(crate) encoding: Option<String>,
 }
 
 #[derive(Args)]
 struct Common {
-    /// The provider preset: elmed, baremeds, novamed, standard-webhooks, custom.
-    #[arg(long, short = 'p')]
-    provider: String,
-    /// A secret or key; repeat for rotation (newest first). Also read from HOOKSEAL_SECRET.
-    #[arg(long, short = 's', env = "HOOKSEAL_SECRET", hide_env_values = true)]
-    secret: Vec<String>,
-    /// custom: the scheme (hmac-sha256, shared-key, standard-webhooks).
-    #[arg(long)]
-    scheme: Option<String>,
-    /// custom: the name of the signature or key header (a delivery's headers go in -H).
-    #[arg(long, value_name = "NAME")]
-    header: Option<String>,
-    /// custom: the signature prefix (e.g. sha256=).
-    #[arg(long)]
-    prefix: Option<String>,
-    /// custom: the signature encoding (hex, base64).
-    #[arg(long)]
-    encoding: Option<String>,
+    #[command(flatten)]
+    signing: Signing,
     /// The body file; `-` or nothing for standard input.
     body: Option<PathBuf>,
 }
@@ -101,7 +125,7 @@ struct SignArgs {
 }
 
 /// A failure and its exit code.
-struct Failure {
+pub(crate) struct Failure {
     code: &'static str,
     message: String,
     exit: u8,
@@ -115,17 +139,17 @@ impl From<io::Error> for Failure {
     }
 }
 
-fn usage(message: impl Into<String>) -> Failure {
+pub(crate) fn usage(message: impl Into<String>) -> Failure {
     Failure { code: "invalid_option", message: message.into(), exit: 2 }
 }
 
 /// An input that cannot be read (the body file, an `-H @FILE`) is its own error, not a bad option; exit 2.
-fn unreadable(what: impl std::fmt::Display, e: &io::Error) -> Failure {
+pub(crate) fn unreadable(what: impl std::fmt::Display, e: &io::Error) -> Failure {
     Failure { code: "io", message: format!("cannot read {what}: {}", os_text(e)), exit: 2 }
 }
 
 /// The system's words for an I/O error (`No such file or directory`), without Rust's ` (os error 2)`.
-fn os_text(e: &io::Error) -> String {
+pub(crate) fn os_text(e: &io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error ") {
         Some(at) => text[..at].to_owned(),
@@ -135,7 +159,7 @@ fn os_text(e: &io::Error) -> String {
 
 /// Where the secrets came from, for the message of `invalid_secret`.
 #[derive(Clone, Copy)]
-enum SecretFrom {
+pub(crate) enum SecretFrom {
     Nowhere,
     Flag,
     Env,
@@ -143,7 +167,7 @@ enum SecretFrom {
 
 /// What the command line knows that the core's configuration messages cannot: the flags' names, the provider name
 /// given, where the secret came from, what `--header` held.
-struct Context<'a> {
+pub(crate) struct Context<'a> {
     provider: &'a str,
     header: Option<&'a str>,
     secret_from: SecretFrom,
@@ -153,7 +177,7 @@ struct Context<'a> {
 
 impl Context<'_> {
     /// A configuration error with the core's code (the contract) and a message in the command line's terms.
-    fn config(&self, e: ConfigError) -> Failure {
+    pub(crate) fn config(&self, e: ConfigError) -> Failure {
         Failure { code: e.code().as_str(), message: self.message(e.code(), e.message()), exit: 2 }
     }
 
@@ -256,16 +280,20 @@ fn main() -> ExitCode {
         Err(e) => return clap_outcome(e),
     };
     let secret_from = match matches.subcommand() {
-        Some(("verify" | "sign", sub)) => secret_source(sub),
+        Some(("verify" | "sign" | "send" | "listen" | "replay", sub)) => secret_source(sub),
         _ => SecretFrom::Nowhere,
     };
+    let done = |result: Result<(), Failure>| result.map(|()| 0);
     let result = match cli.command {
-        Command::Verify(args) => verify(args, secret_from),
-        Command::Sign(args) => sign_command(args, secret_from),
-        Command::Demo => demo::run(&mut io::stdout().lock()).map_err(Failure::from),
+        Command::Verify(args) => done(verify(args, secret_from)),
+        Command::Sign(args) => done(sign_command(args, secret_from)),
+        Command::Demo => done(demo::run(&mut io::stdout().lock()).map_err(Failure::from)),
+        Command::Send(args) => send::run(args, secret_from),
+        Command::Listen(args) => listen::run(args, secret_from),
+        Command::Replay(args) => replay::run(args, secret_from),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(f) if f.exit == 0 => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("error: {}: {}", f.code, f.message);
@@ -309,7 +337,7 @@ fn clap_outcome(e: clap::Error) -> ExitCode {
 
 /// Reads the body, at most `limit + 1` bytes: enough for the core to refuse an oversize body with
 /// `payload_too_large` without the command holding an unbounded input in memory.
-fn read_body(path: &Option<PathBuf>, limit: u64) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_body(path: &Option<PathBuf>, limit: u64) -> Result<Vec<u8>, Failure> {
     let mut body = Vec::new();
     let read = match path {
         Some(p) if p.as_os_str() != "-" => std::fs::File::open(p)
@@ -331,7 +359,7 @@ fn set(options: &mut Options, name: &str, value: Option<OptionValue>) -> Result<
     }
 }
 
-fn options_from(common: &Common) -> Result<Options, ConfigError> {
+pub(crate) fn options_from(common: &Signing) -> Result<Options, ConfigError> {
     let mut options = Options::new();
     let secrets = match common.secret.as_slice() {
         [] => None,
@@ -348,21 +376,21 @@ fn options_from(common: &Common) -> Result<Options, ConfigError> {
     Ok(options)
 }
 
-fn context(common: &Common, secret_from: SecretFrom, verify: bool) -> Context<'_> {
+pub(crate) fn context(common: &Signing, secret_from: SecretFrom, verify: bool) -> Context<'_> {
     Context { provider: &common.provider, header: common.header.as_deref(), secret_from, verify }
 }
 
 fn verifier_for(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
-    let mut options = options_from(&args.common)?;
+    let mut options = options_from(&args.common.signing)?;
     set(&mut options, "clinic_id", args.clinic_id.clone().map(OptionValue::Str))?;
     set(&mut options, "allow_insecure_default", args.allow_insecure_default.then_some(OptionValue::Bool(true)))?;
     set(&mut options, "tolerance", args.tolerance.map(OptionValue::Int))?;
     set(&mut options, "max_body_bytes", args.max_body_bytes.map(OptionValue::Int))?;
-    Verifier::new(&args.common.provider, &options)
+    Verifier::new(&args.common.signing.provider, &options)
 }
 
 fn verify(args: VerifyArgs, secret_from: SecretFrom) -> Result<(), Failure> {
-    let verifier = verifier_for(&args).map_err(|e| context(&args.common, secret_from, true).config(e))?;
+    let verifier = verifier_for(&args).map_err(|e| context(&args.common.signing, secret_from, true).config(e))?;
 
     // The line may hold a key: an error names its position, never its text.
     let mut headers = Vec::new();
@@ -423,7 +451,7 @@ pub(crate) fn event_json(event: &Event<'_>) -> Result<Value, String> {
 }
 
 fn sign_options(args: &SignArgs) -> Result<SignOptions, ConfigError> {
-    let mut options = SignOptions::new(options_from(&args.common)?);
+    let mut options = SignOptions::new(options_from(&args.common.signing)?);
     if let Some(now) = args.now {
         options.set("now", OptionValue::Int(now))?;
     }
@@ -434,10 +462,10 @@ fn sign_options(args: &SignArgs) -> Result<SignOptions, ConfigError> {
 }
 
 fn sign_command(args: SignArgs, secret_from: SecretFrom) -> Result<(), Failure> {
-    let context = context(&args.common, secret_from, false);
+    let context = context(&args.common.signing, secret_from, false);
     let options = sign_options(&args).map_err(|e| context.config(e))?;
     let body = read_body(&args.common.body, u64::MAX - 1)?;
-    let headers = sign(&args.common.provider, &body, &options).map_err(|e| context.config(e))?;
+    let headers = sign(&args.common.signing.provider, &body, &options).map_err(|e| context.config(e))?;
     let mut stdout = io::stdout().lock();
     for (name, value) in headers {
         writeln!(stdout, "{name}: {value}")?;
