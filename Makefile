@@ -153,9 +153,10 @@ test-dist: dist
 
 ## Exactly once across processes and faults (tests/dedupe, pytest): every example as several processes (gunicorn -w 4,
 ## two uvicorn, two node, php -S with 4 workers) on one SQLite file and on one Redis, 200 concurrent deliveries each;
-## a worker killed mid-handler; Redis stopped and paused mid-run. It starts (and stops) its own redis-servers.
-test-dedupe: python node php
-	$(VENV_PY) -m pytest -q tests/dedupe
+## a worker killed mid-handler; Redis stopped and paused mid-run; and `hookseal send` / `listen --forward-to` against
+## the Flask, Express and PHP examples (test_local_loop.py). It starts (and stops) its own redis-servers.
+test-dedupe: python node php cli
+	HOOKSEAL_BIN=$(CURDIR)/target/release/hookseal $(VENV_PY) -m pytest -q tests/dedupe
 
 ## The dedupe store's cost per delivery (claim + complete) for each backend from each runtime, beside verify().
 bench-store: python node php

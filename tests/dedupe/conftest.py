@@ -142,3 +142,41 @@ def bodies(count: int) -> Sequence[bytes]:
 @pytest.fixture
 def events() -> Callable[[int], Sequence[bytes]]:
     return bodies
+
+
+@pytest.fixture
+def hookseal_cli(request: pytest.FixtureRequest) -> Callable[..., support.CliRun]:
+    """``hookseal_cli(*args, timeout=30)`` runs `hookseal ARGS` (support.hookseal_binary(): $HOOKSEAL_BIN, else
+    target/release/hookseal) to its end and returns its exit code and output; a run past the timeout is killed.
+    Every run's output is added to a failing test's report."""
+    runs: List[support.CliRun] = []
+
+    def run(*args: str, timeout: float = support.CLI_TIMEOUT) -> support.CliRun:
+        done = support.run_cli(args, timeout=timeout)
+        runs.append(done)
+        _register_log(request, f"hookseal {args[0] if args else ''} (run {len(runs)})", done.describe)
+        return done
+
+    return run
+
+
+@pytest.fixture
+def hookseal_listen(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., support.Listener]]:
+    """A factory: ``hookseal_listen(*args)`` starts `hookseal listen --port 0 ARGS` in its own session and returns
+    once its banner gives the port (``.port``, ``.url(path)``, ``.lines()`` for --json, ``.stop()``). At teardown each
+    one still running gets SIGINT, then SIGKILL after a timeout; its output is added to a failing test's report."""
+    log_dir = tmp_path / "logs"
+    log_dir.mkdir(exist_ok=True)
+    started: List[support.Listener] = []
+
+    def start(*args: str) -> support.Listener:
+        listener = support.Listener(f"hookseal-listen-{len(started) + 1}", args, log_dir)
+        started.append(listener)
+        _register_log(request, listener.name, listener.log)
+        return listener.start()
+
+    try:
+        yield start
+    finally:
+        for listener in started:
+            listener.stop()

@@ -682,3 +682,166 @@ def retry_after_seconds(answer: Answer) -> int:
 
 def ceil_seconds(value: float) -> int:
     return max(1, math.ceil(value))
+
+
+# --- the hookseal CLI ----------------------------------------------------------------------------------------------
+
+CLI_TIMEOUT = 30.0  # one `hookseal send` (its retries included, on a scaled schedule)
+_LISTEN_BANNER = re.compile(r"hookseal listen: (\S+) deliveries on http://127\.0\.0\.1:(\d+)/")
+_checked_binaries: Dict[Tuple[str, float], str] = {}
+
+
+def hookseal_binary() -> str:
+    """The `hookseal` CLI under test: $HOOKSEAL_BIN (relative to the working directory, else to the repository), else
+    target/release/hookseal. Missing, or built before `send` and `listen` existed, the test fails: a skipped test
+    would pass on a machine that never built the CLI."""
+    configured = os.environ.get("HOOKSEAL_BIN")
+    path = Path(configured) if configured else ROOT / "target" / "release" / "hookseal"
+    if not path.is_absolute() and not path.exists():
+        path = ROOT / path
+    where = "$HOOKSEAL_BIN" if configured else "the release CLI"
+    if not path.is_file():
+        pytest.fail(f"{path} ({where}) is missing: build it with `make cli`", pytrace=False)
+    key = (str(path), path.stat().st_mtime)
+    if key not in _checked_binaries:
+        for command in ("send", "listen"):
+            probe = subprocess.run(
+                [str(path), command, "--help"], stdin=subprocess.DEVNULL, capture_output=True, timeout=CLI_TIMEOUT
+            )
+            if probe.returncode != 0:
+                pytest.fail(
+                    f"{path} ({where}) has no `hookseal {command}` (built from older sources?): build it with "
+                    f"`make cli`; it said:\n{probe.stderr.decode('utf-8', 'replace')}",
+                    pytrace=False,
+                )
+        _checked_binaries[key] = str(path)
+    return _checked_binaries[key]
+
+
+def cli_env() -> Dict[str, str]:
+    """The environment of a CLI run: this one without HOOKSEAL_SECRET (every secret is passed with --secret)."""
+    return {name: value for name, value in os.environ.items() if name != "HOOKSEAL_SECRET"}
+
+
+@dataclass
+class CliRun:
+    """One finished `hookseal` command: its exit code (None: killed after the timeout) and output."""
+
+    argv: List[str]
+    returncode: Optional[int]
+    stdout: str
+    stderr: str
+    elapsed: float
+
+    def describe(self) -> str:
+        ended = "killed after the timeout" if self.returncode is None else f"exit {self.returncode}"
+        return (
+            f"$ {' '.join(self.argv)}\n{ended} after {self.elapsed:.2f} s\n"
+            f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}"
+        )
+
+    def json_lines(self) -> List[Any]:
+        """stdout's lines read as JSON (`--json`); a line that is not JSON fails the test."""
+        return _json_lines(self.stdout, self.describe)
+
+
+def _json_lines(text: str, describe: Callable[[], str]) -> List[Any]:
+    lines = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            pytest.fail(f"not a JSON line: {line!r}\n{describe()}", pytrace=False)
+    return lines
+
+
+def run_cli(args: Sequence[str], timeout: float = CLI_TIMEOUT) -> CliRun:
+    """Runs `hookseal ARGS` to its end (cwd: the repository), in its own session; one that outlives ``timeout`` is
+    killed, and its run has no exit code (a hang is a failure the caller reports)."""
+    argv = [hookseal_binary(), *args]
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=cli_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        code: Optional[int] = proc.returncode
+    except subprocess.TimeoutExpired:
+        _stop_group(proc, signal.SIGKILL)
+        out, err = proc.communicate()
+        code = None
+    return CliRun(argv, code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), time.monotonic() - started)
+
+
+class Listener:
+    """`hookseal listen --port 0 ARGS` in its own session: the port is read from its banner on stderr, standard output
+    (one line per delivery) and standard error are captured to files in the log directory. ``stop()`` sends SIGINT
+    (Ctrl-C) to its process group, then SIGKILL after a timeout."""
+
+    def __init__(self, name: str, args: Sequence[str], log_dir: Path) -> None:
+        self.name = name
+        self.args = list(args)
+        self.argv: List[str] = []
+        self.stdout_path = log_dir / f"{name}.stdout"
+        self.stderr_path = log_dir / f"{name}.stderr"
+        self.port = 0
+        self.provider = ""
+        self.proc: Optional[subprocess.Popen[bytes]] = None
+
+    def start(self) -> "Listener":
+        assert self.proc is None, f"{self.name} was started already"
+        self.argv = [hookseal_binary(), "listen", "--port", "0", *self.args]
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                self.argv, cwd=ROOT, env=cli_env(), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            banner = _LISTEN_BANNER.search(self.stderr())
+            if banner:
+                self.provider, self.port = banner.group(1), int(banner.group(2))
+                return self
+            if self.proc.poll() is not None:
+                pytest.fail(f"{self.name} exited with {self.proc.returncode} on start:\n{self.log()}", pytrace=False)
+            if time.monotonic() >= deadline:
+                self.stop()
+                pytest.fail(f"{self.name} printed no banner within {STARTUP_TIMEOUT} s:\n{self.log()}", pytrace=False)
+            time.sleep(0.02)
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stdout(self) -> str:
+        return _read(self.stdout_path)
+
+    def stderr(self) -> str:
+        return _read(self.stderr_path)
+
+    def log(self) -> str:
+        argv = " ".join(self.argv) if self.argv else "(not started)"
+        return f"$ {argv}\n--- stdout\n{self.stdout()}--- stderr\n{self.stderr()}"
+
+    def lines(self) -> List[Any]:
+        """Its standard output read as JSON lines (`listen --json`): one per delivery, in the order answered."""
+        return _json_lines(self.stdout(), self.log)
+
+    def wait_for_lines(self, count: int, timeout: float = 5.0) -> List[Any]:
+        """The JSON lines, once there are at least ``count`` (a line is printed as its answer goes out: the sender
+        may read the answer a moment before the line is written)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.lines()
+            if len(lines) >= count or time.monotonic() >= deadline:
+                return lines
+            time.sleep(0.02)
+
+    def stop(self) -> Optional[int]:
+        """Ctrl-C (SIGINT to the group), SIGKILL after STOP_TIMEOUT; returns the exit code (negative: a signal)."""
+        if self.proc is None:
+            return None
+        _stop_group(self.proc, signal.SIGINT)
+        return self.proc.returncode

@@ -188,26 +188,26 @@ async fn serve(state: Arc<State>, args: &ListenArgs) -> Result<u8, Failure> {
     let host = if address.is_ipv6() { format!("[{}]", address.ip()) } else { address.ip().to_string() };
     let shown_path = state.path.as_deref().unwrap_or("/");
     // The banner goes to standard error: standard output holds the deliveries only, one per line.
-    eprintln!(
+    note!(
         "hookseal listen: {} deliveries on http://{host}:{}{shown_path}{}",
         state.provider.as_str(),
         address.port(),
         if state.path.is_none() { " (any path)" } else { "" }
     );
     if let Some((url, _)) = &state.forward {
-        eprintln!(
+        note!(
             "forwarding each delivery to {url}, the app's answer going back to the sender ({} deadline, {}'s)",
             schedule::human(state.deadline.as_secs_f64()),
             state.provider.as_str()
         );
     }
     if let Some(dir) = &state.save {
-        eprintln!("saving each delivery into {} (for hookseal replay)", dir.display());
+        note!("saving each delivery into {} (for hookseal replay)", dir.display());
     }
     if !address.ip().is_loopback() {
-        eprintln!("note: {} is reachable from other machines", address.ip());
+        note!("note: {} is reachable from other machines", address.ip());
     }
-    eprintln!("Ctrl-C stops");
+    note!("Ctrl-C stops");
 
     let permits = Arc::new(tokio::sync::Semaphore::new(args.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -223,7 +223,7 @@ async fn serve(state: Arc<State>, args: &ListenArgs) -> Result<u8, Failure> {
                 Ok((stream, _)) => stream,
                 Err(e) => {
                     // Out of file descriptors, a connection reset before accept: wait a moment, go on.
-                    eprintln!("warning: cannot accept a connection: {}", crate::os_text(&e));
+                    note!("warning: cannot accept a connection: {}", crate::os_text(&e));
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -248,7 +248,7 @@ async fn serve(state: Arc<State>, args: &ListenArgs) -> Result<u8, Failure> {
     // Stop: no new connection; the deliveries in flight get their answers (for at most 5 s).
     let finished = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await.is_ok();
     let counts = state.counts.lock().unwrap_or_else(PoisonError::into_inner);
-    eprintln!(
+    note!(
         "stopped{}: {} deliver{} ({} verified, {} duplicate{}, {} refused)",
         if finished { "" } else { " with deliveries still in flight" },
         counts.deliveries,
@@ -499,12 +499,12 @@ fn save(
 
 fn print_other(state: &State, at: SystemTime, method: &Method, path: &str, status: u16, what: &str) {
     if state.json {
-        println!(
+        out!(
             "{}",
             json!({"at": http::timestamp(at), "method": method.as_str(), "path": path, "answered": status, "verdict": null, "note": what})
         );
     } else {
-        println!("{}  {method} {path}  {status}: {what}", http::clock(at));
+        out!("{}  {method} {path}  {status}: {what}", http::clock(at));
     }
 }
 
@@ -525,7 +525,11 @@ fn print_delivery(
             json!({"status": a.status, "error": "the answer is over 1 MiB: not relayed"}),
             format!("app: {} with an answer over 1 MiB (not relayed: 502)", a.status),
         ),
-        Ok(a) => (json!({"status": a.status, "answer": a.head(200)}), format!("app: {} {}", a.status, a.head(60))),
+        Ok(a) => {
+            // The app's verdict in its own words when it gives one (hookseal's helpers all do), else its answer.
+            let words = a.field("status").or_else(|| a.field("error")).unwrap_or_else(|| a.head(60));
+            (json!({"status": a.status, "answer": a.head(200)}), format!("app: {} {words}", a.status))
+        }
         Err(why) => {
             (json!({"status": null, "error": why.describe()}), format!("app: {} (502 to the sender)", why.describe()))
         }
@@ -541,7 +545,7 @@ fn print_delivery(
     };
     let saved_path = saved.and_then(|s| s.as_ref().ok()).map(|p| p.display().to_string());
     if let Some(Err(why)) = saved {
-        eprintln!("warning: {why}");
+        note!("warning: {why}");
     }
     if state.json {
         let mut line = json!({
@@ -571,7 +575,7 @@ fn print_delivery(
                 }
             }
         }
-        println!("{line}");
+        out!("{line}");
         return;
     }
     let mut line = format!("{}  {method} {path}  ", http::clock(at));
@@ -604,5 +608,5 @@ fn print_delivery(
     if let Some(saved) = saved_path {
         line.push_str(&format!("  ·  saved {saved}"));
     }
-    println!("{line}");
+    out!("{line}");
 }

@@ -2,6 +2,23 @@
 //! The surface is docs/api.md's "CLI" section: exit 0 on success, 1 for a refused delivery, 2 for a configuration or
 //! usage error (a bad option, a missing argument, an unreadable input), with `error: <code>: <message>` on stderr.
 
+/// `println!` that never panics: a closed standard output (`hookseal listen | head -3`) is the reader's choice, and
+/// a receiver goes on answering deliveries without it.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod catalog;
 mod demo;
 mod http;

@@ -191,7 +191,10 @@ fn report(args: &ReplayArgs, path: &Path, saved: &Saved, result: &Result<Answer,
         Ok(answer) => answer_verdict(answer),
         Err(why) => why.describe(),
     };
-    let same = verdict == saved.verdict;
+    // Verified and duplicate are one verdict (genuine, accepted): a replay to the receiver that saw the original is
+    // a duplicate there, which is what it should be.
+    let accepted = |v: &str| v == "verified" || v == "duplicate";
+    let same = verdict == saved.verdict || (accepted(&verdict) && accepted(&saved.verdict));
     if args.json {
         let (status, head) = match result {
             Ok(a) => (json!(a.status), json!(a.head(200))),
@@ -207,19 +210,19 @@ fn report(args: &ReplayArgs, path: &Path, saved: &Saved, result: &Result<Answer,
             "saved_verdict": saved.verdict,
             "same_verdict": same,
         });
-        println!("{line}");
+        out!("{line}");
         return;
     }
     let status = match result {
         Ok(a) => format!("{} {}  {}", a.status, a.reason, a.head(60)),
         Err(why) => why.describe(),
     };
-    let comparison = if same {
-        format!("same verdict as when saved: {verdict}")
-    } else {
-        format!("saved as {}, now {verdict}", saved.verdict)
+    let comparison = match (same, verdict == saved.verdict) {
+        (true, true) => format!("same verdict as when saved: {verdict}"),
+        (true, false) => format!("same verdict as when saved: {} (answered {verdict} now)", saved.verdict),
+        (false, _) => format!("saved as {}, now {verdict}", saved.verdict),
     };
-    println!(
+    out!(
         "{}{}: {status}  {:.0} ms  → {comparison}",
         path.display(),
         if args.resign { " (re-signed)" } else { "" },

@@ -68,7 +68,7 @@ pub struct SendArgs {
     #[arg(long)]
     allow_insecure_default: bool,
     /// List the provider's events (documented and made-up samples) and exit.
-    #[arg(long, exclusive = true)]
+    #[arg(long, conflicts_with_all = ["event", "body", "url"])]
     list_events: bool,
     /// The receiver's URL (`http://127.0.0.1:3000/webhooks/elmed`; `http://` may be left out).
     url: Option<String>,
@@ -292,9 +292,9 @@ pub fn run(args: SendArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure
     }
     for line in intro {
         if args.json {
-            eprintln!("{line}");
+            note!("{line}");
         } else {
-            println!("{line}");
+            out!("{line}");
         }
     }
 
@@ -364,14 +364,14 @@ fn check_numbers(args: &SendArgs) -> Result<(), Failure> {
 fn list_events(provider: Provider) -> Result<u8, Failure> {
     let events = catalog::events(provider);
     if events.is_empty() {
-        println!(
+        out!(
             "{}: the spec names no events; any --event TYPE is sent as {{\"type\", \"timestamp\", \"data\"}}",
             provider.as_str()
         );
         return Ok(0);
     }
     for sample in events {
-        println!("{:<34} {}", sample.event_type, catalog::provenance(provider, sample.documented));
+        out!("{:<34} {}", sample.event_type, catalog::provenance(provider, sample.documented));
     }
     Ok(0)
 }
@@ -668,7 +668,7 @@ fn report(
             "verdict": verdict,
             "retry_in_ms": wait.map(http::millis),
         });
-        println!("{line}");
+        out!("{line}");
         return;
     }
     let who = if plan.copies > 1 { format!("copy {copy:>2} ") } else { String::new() };
@@ -681,7 +681,7 @@ fn report(
         Ok(a) => format!("  {}", a.head(60)),
         Err(_) => String::new(),
     };
-    println!(
+    out!(
         "{who}attempt {attempt}/{}  {} (+{:.2} s)  {status}  {:.0} ms{head}  → {verdict}{note}",
         plan.attempts,
         http::clock(at),
@@ -699,9 +699,9 @@ fn summary(plan: &Plan, ended: &[Ended], key: Option<&str>) -> u8 {
     let failed = ended.iter().filter(|e| matches!(e, Ended::Failed)).count();
     let say = |line: String| {
         if plan.json {
-            eprintln!("{line}");
+            note!("{line}");
         } else {
-            println!("{line}");
+            out!("{line}");
         }
     };
     match &plan.expect {
