@@ -773,7 +773,8 @@ def run_cli(args: Sequence[str], timeout: float = CLI_TIMEOUT) -> CliRun:
         _stop_group(proc, signal.SIGKILL)
         out, err = proc.communicate()
         code = None
-    return CliRun(argv, code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    return CliRun(argv, code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), elapsed)
 
 
 class Listener:

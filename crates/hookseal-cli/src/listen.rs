@@ -535,11 +535,20 @@ fn print_delivery(
         }
     });
     let hookseal_ok = matches!(verdict, Verdict::Verified { .. });
-    let app_ok = relayed.map(|app| matches!(app, Ok(a) if a.is_2xx()));
-    let disagreement = match app_ok {
-        Some(true) if !hookseal_ok => Some("the app accepted a delivery hookseal refused!"),
-        Some(false) if hookseal_ok && matches!(relayed, Some(Ok(_))) => {
+    let disagreement = match relayed {
+        Some(Ok(app)) if app.is_2xx() && !hookseal_ok => Some("the app accepted a delivery hookseal refused!"),
+        // "Later, please" is a right answer to a verified delivery: the provider retries it.
+        Some(Ok(app))
+            if app.status == 503
+                && matches!(app.field("error").as_deref(), Some("in_progress" | "store_unavailable")) =>
+        {
+            None
+        }
+        Some(Ok(app)) if hookseal_ok && (400..500).contains(&app.status) => {
             Some("the app refused a delivery hookseal verified")
+        }
+        Some(Ok(app)) if hookseal_ok && !app.is_2xx() => {
+            Some("the app failed on a delivery hookseal verified (the provider will retry it)")
         }
         _ => None,
     };

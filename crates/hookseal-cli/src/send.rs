@@ -613,13 +613,17 @@ fn judge(plan: &Plan, result: &Result<Answer, NoAnswer>, delivered: bool) -> (St
             } else if code.as_deref() == Some("in_progress") {
                 let after = answer.retry_after.as_deref().map(|s| format!(", Retry-After {s}")).unwrap_or_default();
                 (format!("in progress in another worker{after}"), Ended::Failed)
-            } else if let Some(code) = code {
-                let lost = if plan.provider == Provider::Baremeds && refused {
+            } else if code.as_deref() == Some("store_unavailable") {
+                ("the receiver's dedupe store is unavailable".to_owned(), Ended::Failed)
+            } else if let Some(code) = code.as_deref().filter(|_| refused) {
+                let lost = if plan.provider == Provider::Baremeds {
                     " (Baremeds may not retry a 4xx: the event could be lost)"
                 } else {
                     ""
                 };
                 (format!("refused: {code}{lost}"), Ended::Failed)
+            } else if let Some(code) = code {
+                (format!("failed: {code}"), Ended::Failed)
             } else {
                 ("failed".to_owned(), Ended::Failed)
             }

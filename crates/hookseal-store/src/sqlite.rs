@@ -67,9 +67,28 @@ impl SqliteBackend {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let db = Connection::open_with_flags(&self.path, flags)?;
         db.busy_timeout(BUSY_TIMEOUT)?;
-        // WAL persists in the file; asking again is cheap. NORMAL: a commit survives a crash of the process (the
-        // failure that matters here); only a power cut can lose the last commits, which a retry then reprocesses.
-        let _mode: String = db.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        // WAL persists in the file: read first, and switch only a file that is not in WAL yet. The switch needs the
+        // file to itself and SQLite answers it SQLITE_BUSY at once, without its busy handler, when another process
+        // is opening the same new file (several workers' first deliveries): so it is tried again until the busy
+        // timeout, as every other statement waits. NORMAL: a commit survives a crash of the process (the failure
+        // that matters here); only a power cut can lose the last commits, which a retry then reprocesses.
+        let deadline = Instant::now() + BUSY_TIMEOUT;
+        loop {
+            let mode: String = db.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+            if mode.eq_ignore_ascii_case("wal") {
+                break;
+            }
+            match db.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0)) {
+                Ok(_) => break,
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                        && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         db.execute_batch("PRAGMA synchronous = NORMAL;")?;
         db.execute_batch(SCHEMA)?;
         Ok(Open { pid: std::process::id(), db, last_prune: 0 })
