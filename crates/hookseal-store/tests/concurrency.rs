@@ -136,3 +136,31 @@ fn sqlite_prunes_expired_records_by_itself() {
     assert!(matches!(other.claim("p", "evt_new").unwrap(), ClaimOutcome::Claimed(_)));
     assert_eq!(rows(&path), 1);
 }
+
+/// Several workers' first deliveries open one new SQLite file at the same moment: each gets its claim answered (the
+/// file's switch to WAL waits for the others, as every statement does), never `store_unavailable`.
+#[test]
+fn sqlite_first_claims_on_a_new_file_all_succeed() {
+    const WORKERS: usize = 12;
+    for round in 0..15 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join(format!("new-{round}.db")).display());
+        let barrier = Arc::new(Barrier::new(WORKERS));
+        let handles: Vec<_> = (0..WORKERS)
+            .map(|worker| {
+                let (url, barrier) = (url.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let store = Store::open(&url, &StoreOptions::new()).unwrap();
+                    barrier.wait();
+                    store
+                        .claim("first", format!("evt_{worker}"))
+                        .map(|outcome| matches!(outcome, ClaimOutcome::Claimed(_)))
+                })
+            })
+            .collect();
+        for handle in handles {
+            let claimed = handle.join().unwrap();
+            assert!(matches!(claimed, Ok(true)), "round {round}: a first claim on a new file failed: {claimed:?}");
+        }
+    }
+}
