@@ -35,6 +35,15 @@ pub fn parse_url(text: &str) -> Result<reqwest::Url, String> {
     Ok(url)
 }
 
+/// A URL as printed: without its password (`http://user:***@host/`).
+pub fn shown(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("***"));
+    }
+    shown.to_string()
+}
+
 /// The receiver's answer to one request.
 pub struct Answer {
     pub status: u16,

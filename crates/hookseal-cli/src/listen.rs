@@ -136,7 +136,12 @@ pub fn run(args: ListenArgs, secret_from: crate::SecretFrom) -> Result<u8, Failu
         None => None,
     };
     if let Some(dir) = &args.save {
-        std::fs::create_dir_all(dir).map_err(|e| crate::unreadable(format_args!("--save {}", dir.display()), &e))?;
+        // Owner-only, as the files in it: their names say when deliveries came, and from whom.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| crate::unreadable(format_args!("--save {}", dir.display()), &e))?;
     }
     let config = json!({
         "scheme": args.signing.scheme,
@@ -196,7 +201,8 @@ async fn serve(state: Arc<State>, args: &ListenArgs) -> Result<u8, Failure> {
     );
     if let Some((url, _)) = &state.forward {
         note!(
-            "forwarding each delivery to {url}, the app's answer going back to the sender ({} deadline, {}'s)",
+            "forwarding each delivery to {}, the app's answer going back to the sender ({} deadline, {}'s)",
+            http::shown(url),
             schedule::human(state.deadline.as_secs_f64()),
             state.provider.as_str()
         );
@@ -315,32 +321,45 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         .collect();
     let limit = state.verifier.max_body_bytes();
     let declared = request.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    // Over the limit: refused unread, as every framework helper does.
-    let body = if declared.is_some_and(|n| n > limit as u64) {
-        Err(too_large(limit))
+    // Over the limit: refused unread, as every framework helper does, and neither saved nor forwarded (there is no
+    // body to relay: the app would see an empty one). A body that trickles in is given the provider's deadline.
+    let read = if declared.is_some_and(|n| n > limit as u64) {
+        Err(None)
     } else {
-        match Limited::new(request.into_body(), limit).collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large(limit)),
-            Err(e) => {
-                print_other(&state, at, &method, &path, 400, &format!("the body could not be read: {e}"));
-                return Ok(answer(400, &json!({"error": "bad_request"})));
-            }
+        match tokio::time::timeout(state.deadline, Limited::new(request.into_body(), limit).collect()).await {
+            Ok(Ok(collected)) => Ok(collected.to_bytes()),
+            Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(None),
+            Ok(Err(e)) => Err(Some((400, "bad_request", format!("the body could not be read: {e}")))),
+            Err(_) => Err(Some((
+                408,
+                "request_timeout",
+                format!("the body did not arrive within {}", schedule::human(state.deadline.as_secs_f64())),
+            ))),
         }
     };
-    let (body, verdict) = match body {
-        Ok(body) => {
-            let verdict = verify(&state, &body, &headers, at);
-            (body, verdict)
+    let body = match read {
+        Ok(body) => body,
+        Err(None) => {
+            let verdict = too_large(limit);
+            count(&state, &verdict);
+            let response = answer(413, &json!({"error": "payload_too_large"}));
+            print_delivery(&state, at, &method, &path, 0, &verdict, None, None, response.status());
+            return Ok(response);
         }
-        Err(verdict) => (Bytes::new(), verdict),
+        Err(Some((status, code, why))) => {
+            count(&state, &Verdict::Refused { code: ErrorCode::InvalidJson, message: String::new() });
+            print_other(&state, at, &method, &path, status, &why);
+            return Ok(answer(status, &json!({"error": code})));
+        }
     };
+    let verdict = verify(&state, &body, &headers, at);
+    count(&state, &verdict);
     let saved = state
         .save
         .as_deref()
         .map(|dir| save(&state, dir, at, &method, &path, query.as_deref(), &headers, &body, &verdict));
     let relayed = match &state.forward {
-        Some((url, client)) => Some(relay(&state, url, client, &headers, body.clone()).await),
+        Some((url, client)) => Some(relay(&state, url, client, query.as_deref(), &headers, body.clone()).await),
         None => None,
     };
     let response = match &relayed {
@@ -352,6 +371,10 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
             }
             if let Some(after) = app.retry_after.as_deref().and_then(|t| hyper::header::HeaderValue::from_str(t).ok()) {
                 response.headers_mut().insert("retry-after", after);
+            }
+            if app.abort {
+                let abort = hyper::header::HeaderValue::from_static("abort-message");
+                response.headers_mut().insert("webhook-delivery", abort);
             }
             response
         }
@@ -411,20 +434,25 @@ fn verify(state: &State, body: &[u8], headers: &[(String, String)], at: SystemTi
         }
         Err(e) => Verdict::Refused { code: e.code(), message: e.message().to_owned() },
     };
+    verdict
+}
+
+fn count(state: &State, verdict: &Verdict) {
     let mut counts = state.counts.lock().unwrap_or_else(PoisonError::into_inner);
     counts.deliveries += 1;
-    match &verdict {
+    match verdict {
         Verdict::Verified { first_seen: Some(_), .. } => counts.duplicates += 1,
         Verdict::Verified { .. } => counts.verified += 1,
         Verdict::Refused { .. } => counts.refused += 1,
     }
-    verdict
 }
 
-/// Headers that describe one connection, not the delivery: never relayed (RFC 9110 section 7.6.1), and `host` and
-/// `content-length`, which the relay's own request sets.
-pub(crate) fn hop_by_hop(name: &str) -> bool {
-    const NAMES: [&str; 9] = [
+/// Headers that describe one connection, not the delivery, and are never relayed (RFC 9110 section 7.6.1), with any
+/// the `Connection` header names; `host` and `content-length`, which the relay's own request sets; and what would
+/// change the answer's form (`accept-encoding`: the app's compressed answer would reach the sender undecoded) or the
+/// exchange (`expect`: the body is already here).
+pub(crate) fn relayed_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
+    const NAMES: [&str; 11] = [
         "connection",
         "keep-alive",
         "proxy-connection",
@@ -434,19 +462,37 @@ pub(crate) fn hop_by_hop(name: &str) -> bool {
         "upgrade",
         "host",
         "content-length",
+        "accept-encoding",
+        "expect",
     ];
-    NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+    let named: Vec<String> = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("connection"))
+        .flat_map(|(_, value)| value.split(',').map(|n| n.trim().to_ascii_lowercase()).collect::<Vec<_>>())
+        .collect();
+    headers
+        .iter()
+        .filter(|(name, _)| {
+            !NAMES.iter().any(|n| n.eq_ignore_ascii_case(name)) && !named.iter().any(|n| n.eq_ignore_ascii_case(name))
+        })
+        .cloned()
+        .collect()
 }
 
+/// The delivery to the app: at the `--forward-to` URL, with the delivery's query string when that URL has none.
 async fn relay(
     state: &State,
     url: &reqwest::Url,
     client: &reqwest::Client,
+    query: Option<&str>,
     headers: &[(String, String)],
     body: Bytes,
 ) -> Result<Answer, NoAnswer> {
-    let relayed: Vec<(String, String)> = headers.iter().filter(|(name, _)| !hop_by_hop(name)).cloned().collect();
-    let (result, _) = http::post(client, url, &relayed, body, state.deadline, APP_ANSWER_LIMIT).await;
+    let mut url = url.clone();
+    if url.query().is_none() && query.is_some() {
+        url.set_query(query);
+    }
+    let (result, _) = http::post(client, &url, &relayed_headers(headers), body, state.deadline, APP_ANSWER_LIMIT).await;
     result
 }
 

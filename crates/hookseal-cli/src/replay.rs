@@ -68,8 +68,7 @@ pub fn run(args: ReplayArgs, _secret_from: crate::SecretFrom) -> Result<u8, Fail
         } else {
             saved.headers.clone()
         };
-        let headers: Vec<(String, String)> =
-            headers.into_iter().filter(|(name, _)| !crate::listen::hop_by_hop(name)).collect();
+        let headers = crate::listen::relayed_headers(&headers);
         requests.push((path, saved, headers));
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| Failure {

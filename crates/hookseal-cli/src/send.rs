@@ -111,9 +111,12 @@ struct Plan {
 
 /// How one copy's chain of attempts ended.
 enum Ended {
-    Delivered { duplicate: bool },
+    Delivered {
+        duplicate: bool,
+    },
     Refused,
-    Failed,
+    /// After this many attempts.
+    Failed(usize),
 }
 
 pub fn run(args: SendArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure> {
@@ -136,7 +139,7 @@ pub fn run(args: SendArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure
     };
     let scheme = schedule::scheme_of(provider, args.signing.scheme.as_deref());
     let now_micros = http::unix_micros_now();
-    let stale_micros = args.stale.map(|s| now_micros - i64::try_from(s).unwrap_or(i64::MAX / 2) * 1_000_000);
+    let stale_micros = args.stale.map(|s| now_micros - i64::try_from(s).unwrap_or(i64::MAX).saturating_mul(1_000_000));
 
     // The body: a fresh sample, or the caller's bytes; then --set and --stale.
     let (mut value, mut raw, provenance) = match (&args.event, &args.body) {
@@ -197,7 +200,16 @@ pub fn run(args: SendArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure
         let (name, value) = line
             .split_once(':')
             .ok_or_else(|| crate::usage(format!("-H number {} must be written \"Name: value\"", i + 1)))?;
-        extra.push((name.trim().to_owned(), value.trim().to_owned()));
+        let (name, value) = (name.trim(), value.trim());
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            || reqwest::header::HeaderValue::from_str(value).is_err()
+        {
+            return Err(crate::usage(format!(
+                "-H number {} is not a valid HTTP header (a name is a token, e.g. X-Trace-Id)",
+                i + 1
+            )));
+        }
+        extra.push((name.to_owned(), value.to_owned()));
     }
     let signed_with = |options: &SignOptions| {
         sign(provider.as_str(), &body, options).map(|mut headers| {
@@ -243,7 +255,7 @@ pub fn run(args: SendArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure
         (_, Some(path)) => format!("the body of {}", path.display()),
         _ => provenance.unwrap_or_default().to_owned(),
     };
-    intro.push(format!("sending {} {what} to {url}", provider.as_str()));
+    intro.push(format!("sending {} {what} to {}", provider.as_str(), http::shown(&url)));
     intro.push(format!("payload: {from}"));
     match (&key, &verdict) {
         (Some(key), _) => intro.push(format!("idempotency key {key}")),
@@ -277,6 +289,13 @@ pub fn run(args: SendArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure
             schedule::human(timeout.as_secs_f64()),
             if schedule.only_200 { "; only 200 counts as delivered" } else { "" },
         ));
+        let total: u64 = schedule.delays[..attempts].iter().sum();
+        if args.time_scale == 1.0 && total >= 60 {
+            intro.push(format!(
+                "every attempt failing takes {}: --time-scale 0.01 or --attempts 1 shortens it, Ctrl-C stops",
+                schedule::human(total as f64)
+            ));
+        }
         if args.time_scale != 1.0 {
             let waits: Vec<String> =
                 schedule.delays[..attempts].iter().map(|&d| schedule::human(d as f64 * args.time_scale)).collect();
@@ -328,7 +347,7 @@ pub fn run(args: SendArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure
                 set.spawn(deliver(plan.clone(), client.clone(), copy));
             }
             while let Some(result) = set.join_next().await {
-                ended.push(result.unwrap_or(Ended::Failed));
+                ended.push(result.unwrap_or(Ended::Failed(0)));
             }
         }
         ended
@@ -337,8 +356,11 @@ pub fn run(args: SendArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure
 }
 
 fn check_numbers(args: &SendArgs) -> Result<(), Failure> {
-    if !(args.time_scale.is_finite() && args.time_scale >= 0.0) {
-        return Err(crate::usage("--time-scale must be a number of 0 or more (0.01 makes +5 min 3 s)"));
+    if !(args.time_scale.is_finite() && (0.0..=1000.0).contains(&args.time_scale)) {
+        return Err(crate::usage("--time-scale must be a number from 0 to 1000 (0.01 makes +5 min 3 s)"));
+    }
+    if args.stale.is_some_and(|s| s > 100 * 365 * 86_400) {
+        return Err(crate::usage("--stale must be at most a hundred years of seconds"));
     }
     if args.attempts == Some(0) {
         return Err(crate::usage("--attempts must be 1 or more"));
@@ -536,7 +558,9 @@ async fn deliver(plan: Arc<Plan>, client: reqwest::Client, copy: usize) -> Ended
         let abort = matches!(&result, Ok(a) if a.abort)
             && matches!(plan.provider, Provider::StandardWebhooks | Provider::Custom);
         let last = attempt == plan.attempts || delivered || abort;
-        let wait = (!last).then(|| Duration::from_secs_f64(plan.schedule.delays[attempt] as f64 * plan.time_scale));
+        let wait = (!last).then(|| {
+            Duration::try_from_secs_f64(plan.schedule.delays[attempt] as f64 * plan.time_scale).unwrap_or(Duration::MAX)
+        });
         let (verdict, ended) = judge(&plan, &result, delivered);
         let note = match (&result, wait) {
             (_, Some(wait)) => format!("; retry in {}", schedule::human(wait.as_secs_f64())),
@@ -550,13 +574,16 @@ async fn deliver(plan: Arc<Plan>, client: reqwest::Client, copy: usize) -> Ended
         };
         report(&plan, copy, attempt, at, elapsed, latency, &result, &verdict, &note, wait);
         if last {
-            return ended;
+            return match ended {
+                Ended::Failed(_) => Ended::Failed(attempt),
+                ended => ended,
+            };
         }
         if let Some(wait) = wait {
             tokio::time::sleep(wait).await;
         }
     }
-    Ended::Failed
+    Ended::Failed(plan.attempts)
 }
 
 fn delivered(plan: &Plan, answer: &Answer) -> bool {
@@ -571,7 +598,7 @@ fn delivered(plan: &Plan, answer: &Answer) -> bool {
 fn judge(plan: &Plan, result: &Result<Answer, NoAnswer>, delivered: bool) -> (String, Ended) {
     let answer = match result {
         Ok(answer) => answer,
-        Err(why) => return (format!("failed: {}", why.describe()), Ended::Failed),
+        Err(why) => return (format!("failed: {}", why.describe()), Ended::Failed(0)),
     };
     let code = answer.field("error");
     let refused = (400..500).contains(&answer.status);
@@ -589,7 +616,7 @@ fn judge(plan: &Plan, result: &Result<Answer, NoAnswer>, delivered: bool) -> (St
                     None => (format!("refused (expected {expected}: {why})"), Ended::Refused),
                 }
             } else {
-                (format!("failed: neither processed nor refused (expected {expected})"), Ended::Failed)
+                (format!("failed: neither processed nor refused (expected {expected})"), Ended::Failed(0))
             }
         }
         Expect::Either { accepted, refused: refusal } => {
@@ -599,7 +626,7 @@ fn judge(plan: &Plan, result: &Result<Answer, NoAnswer>, delivered: bool) -> (St
                 let code = code.map(|c| format!(": {c}")).unwrap_or_default();
                 (format!("{refusal}{code}"), Ended::Refused)
             } else {
-                ("failed: neither processed nor refused".to_owned(), Ended::Failed)
+                ("failed: neither processed nor refused".to_owned(), Ended::Failed(0))
             }
         }
         Expect::Process => {
@@ -609,23 +636,23 @@ fn judge(plan: &Plan, result: &Result<Answer, NoAnswer>, delivered: bool) -> (St
                 let words = if duplicate { "duplicate: already processed" } else { "processed" };
                 (words.to_owned(), Ended::Delivered { duplicate })
             } else if answer.is_2xx() {
-                (format!("{} retries anything but 200", provider_title(plan.provider)), Ended::Failed)
+                (format!("{} retries anything but 200", provider_title(plan.provider)), Ended::Failed(0))
             } else if code.as_deref() == Some("in_progress") {
                 let after = answer.retry_after.as_deref().map(|s| format!(", Retry-After {s}")).unwrap_or_default();
-                (format!("in progress in another worker{after}"), Ended::Failed)
+                (format!("in progress in another worker{after}"), Ended::Failed(0))
             } else if code.as_deref() == Some("store_unavailable") {
-                ("the receiver's dedupe store is unavailable".to_owned(), Ended::Failed)
+                ("the receiver's dedupe store is unavailable".to_owned(), Ended::Failed(0))
             } else if let Some(code) = code.as_deref().filter(|_| refused) {
                 let lost = if plan.provider == Provider::Baremeds {
                     " (Baremeds may not retry a 4xx: the event could be lost)"
                 } else {
                     ""
                 };
-                (format!("refused: {code}{lost}"), Ended::Failed)
+                (format!("refused: {code}{lost}"), Ended::Failed(0))
             } else if let Some(code) = code {
-                (format!("failed: {code}"), Ended::Failed)
+                (format!("failed: {code}"), Ended::Failed(0))
             } else {
-                ("failed".to_owned(), Ended::Failed)
+                ("failed".to_owned(), Ended::Failed(0))
             }
         }
     }
@@ -700,7 +727,7 @@ fn summary(plan: &Plan, ended: &[Ended], key: Option<&str>) -> u8 {
     let delivered = ended.iter().filter(|e| matches!(e, Ended::Delivered { .. })).count();
     let duplicates = ended.iter().filter(|e| matches!(e, Ended::Delivered { duplicate: true })).count();
     let processed = delivered - duplicates;
-    let failed = ended.iter().filter(|e| matches!(e, Ended::Failed)).count();
+    let failed = ended.iter().filter(|e| matches!(e, Ended::Failed(_))).count();
     let say = |line: String| {
         if plan.json {
             note!("{line}");
@@ -725,13 +752,10 @@ fn summary(plan: &Plan, ended: &[Ended], key: Option<&str>) -> u8 {
             if delivered == 1 {
                 0
             } else {
+                let made = ended.iter().map(|e| if let Ended::Failed(n) = e { *n } else { 0 }).max().unwrap_or(0);
                 say(format!(
                     "not delivered: {} failed ({} marks the delivery failed)",
-                    if plan.attempts == 1 {
-                        "the attempt".to_owned()
-                    } else {
-                        format!("all {} attempts", plan.attempts)
-                    },
+                    if made == 1 { "the attempt".to_owned() } else { format!("all {made} attempts") },
                     provider_title(plan.provider)
                 ));
                 1
