@@ -25,14 +25,31 @@ pub fn client() -> Result<reqwest::Client, String> {
 /// A URL to deliver to: http or https with a host. A bare `localhost:3000/x` gets `http://` (as curl does).
 pub fn parse_url(text: &str) -> Result<reqwest::Url, String> {
     let with_scheme = if text.contains("://") { text.to_owned() } else { format!("http://{text}") };
-    let url = reqwest::Url::parse(&with_scheme).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
+    let quoted = format!("{:?}", without_password(text));
+    let url = reqwest::Url::parse(&with_scheme).map_err(|e| format!("{quoted} is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("{text:?} is not an http:// or https:// URL"));
+        return Err(format!("{quoted} is not an http:// or https:// URL"));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{text:?} has no host"));
+        return Err(format!("{quoted} has no host"));
     }
     Ok(url)
+}
+
+/// A URL as typed, with what may be a password (`user:password@`) masked, for a message about a URL that does not
+/// parse (a parsed one prints through [`shown`]).
+fn without_password(text: &str) -> String {
+    let start = text.find("://").map_or(0, |at| at + 3);
+    let authority_end = text[start..].find(['/', '?', '#']).map_or(text.len(), |at| start + at);
+    match text[start..authority_end].rfind('@') {
+        Some(at) => {
+            let userinfo = &text[start..start + at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
+            format!("{}{masked}{}", &text[..start], &text[start + at..])
+        }
+        None => text.to_owned(),
+    }
 }
 
 /// A URL as printed: without its password (`http://user:***@host/`).

@@ -116,7 +116,7 @@ enum Verdict {
 }
 
 pub fn run(args: ListenArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure> {
-    let context = crate::context(&args.signing, secret_from, true);
+    let context = crate::context(&args.signing, secret_from, "listen");
     let verifier = verifier_for(&args).map_err(|e| context.config(e))?;
     let provider = verifier.provider();
     if args.max_connections == 0 {
@@ -191,6 +191,10 @@ async fn serve(state: Arc<State>, args: &ListenArgs) -> Result<u8, Failure> {
     })?;
     let address = listener.local_addr().map_err(|e| Failure { code: "io", message: e.to_string(), exit: 2 })?;
     let host = if address.is_ipv6() { format!("[{}]", address.ip()) } else { address.ip().to_string() };
+    // Listening for Ctrl-C before the banner says "Ctrl-C stops": the handlers are installed now, not when the
+    // accept loop first waits (a Ctrl-C in between would kill the process without its summary).
+    let stop = stop_signal()?;
+    tokio::pin!(stop);
     let shown_path = state.path.as_deref().unwrap_or("/");
     // The banner goes to standard error: standard output holds the deliveries only, one per line.
     note!(
@@ -217,8 +221,6 @@ async fn serve(state: Arc<State>, args: &ListenArgs) -> Result<u8, Failure> {
 
     let permits = Arc::new(tokio::sync::Semaphore::new(args.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let stop = stop_signal();
-    tokio::pin!(stop);
     loop {
         let permit = tokio::select! {
             permit = permits.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
@@ -267,26 +269,28 @@ async fn serve(state: Arc<State>, args: &ListenArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// Ctrl-C or SIGTERM (an orchestrator's stop).
-async fn stop_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Ctrl-C or SIGTERM (an orchestrator's stop): both handlers installed when this is called, the future resolving on
+/// the first of them.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
+    let failed = |e: std::io::Error| Failure { code: "io", message: format!("cannot handle Ctrl-C: {e}"), exit: 2 };
     #[cfg(unix)]
     {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(failed)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(failed)?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        let _ = failed;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
@@ -492,7 +496,10 @@ async fn relay(
     if url.query().is_none() && query.is_some() {
         url.set_query(query);
     }
-    let (result, _) = http::post(client, &url, &relayed_headers(headers), body, state.deadline, APP_ANSWER_LIMIT).await;
+    // A little under the provider's deadline, so that a slow app is answered 502 (and said so) before the sender
+    // gives up on its own.
+    let deadline = state.deadline.mul_f64(0.9);
+    let (result, _) = http::post(client, &url, &relayed_headers(headers), body, deadline, APP_ANSWER_LIMIT).await;
     result
 }
 

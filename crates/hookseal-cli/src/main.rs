@@ -188,8 +188,8 @@ pub(crate) struct Context<'a> {
     provider: &'a str,
     header: Option<&'a str>,
     secret_from: SecretFrom,
-    /// `verify` takes the delivery's headers with `-H`; `sign` prints them.
-    verify: bool,
+    /// Which command: `verify` and `send` take headers with `-H`; `sign` prints them; `listen` reads them.
+    command: &'static str,
 }
 
 impl Context<'_> {
@@ -214,13 +214,12 @@ impl Context<'_> {
             {
                 let name = self.header.and_then(|h| h.split_once(':')).map(|(name, _)| name.trim()).unwrap_or_default();
                 let shown = if is_token(name) { name } else { "Name" };
-                if self.verify {
-                    format!(
-                        "--header is the custom preset's header name; a delivery's headers go in -H: -H '{shown}: ...'"
-                    )
-                } else {
-                    "--header is the custom preset's header name, not a header line (sign prints the headers)"
-                        .to_owned()
+                let base = "--header is the custom preset's header name";
+                match self.command {
+                    "verify" => format!("{base}; a delivery's headers go in -H: -H '{shown}: ...'"),
+                    "send" => format!("{base}, not a header line; send adds a header with -H: -H '{shown}: ...'"),
+                    "listen" => format!("{base} (the one listen reads the signature or key from), not a header line"),
+                    _ => format!("{base}, not a header line ({} prints the headers)", self.command),
                 }
             }
             _ => worded,
@@ -393,8 +392,8 @@ pub(crate) fn options_from(common: &Signing) -> Result<Options, ConfigError> {
     Ok(options)
 }
 
-pub(crate) fn context(common: &Signing, secret_from: SecretFrom, verify: bool) -> Context<'_> {
-    Context { provider: &common.provider, header: common.header.as_deref(), secret_from, verify }
+pub(crate) fn context<'a>(common: &'a Signing, secret_from: SecretFrom, command: &'static str) -> Context<'a> {
+    Context { provider: &common.provider, header: common.header.as_deref(), secret_from, command }
 }
 
 fn verifier_for(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
@@ -407,7 +406,7 @@ fn verifier_for(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
 }
 
 fn verify(args: VerifyArgs, secret_from: SecretFrom) -> Result<(), Failure> {
-    let verifier = verifier_for(&args).map_err(|e| context(&args.common.signing, secret_from, true).config(e))?;
+    let verifier = verifier_for(&args).map_err(|e| context(&args.common.signing, secret_from, "verify").config(e))?;
 
     // The line may hold a key: an error names its position, never its text.
     let mut headers = Vec::new();
@@ -479,7 +478,7 @@ fn sign_options(args: &SignArgs) -> Result<SignOptions, ConfigError> {
 }
 
 fn sign_command(args: SignArgs, secret_from: SecretFrom) -> Result<(), Failure> {
-    let context = context(&args.common.signing, secret_from, false);
+    let context = context(&args.common.signing, secret_from, "sign");
     let options = sign_options(&args).map_err(|e| context.config(e))?;
     let body = read_body(&args.common.body, u64::MAX - 1)?;
     let headers = sign(&args.common.signing.provider, &body, &options).map_err(|e| context.config(e))?;

@@ -145,7 +145,7 @@ fn resign(saved: &Saved, secret: &str, path: &Path) -> Result<Vec<(String, Strin
         prefix: text("prefix"),
         encoding: text("encoding"),
     };
-    let context = crate::context(&signing, crate::SecretFrom::Flag, false);
+    let context = crate::context(&signing, crate::SecretFrom::Flag, "replay");
     let mut options = SignOptions::new(crate::options_from(&signing).map_err(|e| context.config(e))?);
     let find = |name: &str| saved.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
     let svix = find("webhook-signature").is_none() && find("svix-signature").is_some();

@@ -120,7 +120,7 @@ enum Ended {
 }
 
 pub fn run(args: SendArgs, secret_from: crate::SecretFrom) -> Result<u8, Failure> {
-    let context = crate::context(&args.signing, secret_from, false);
+    let context = crate::context(&args.signing, secret_from, "send");
     let provider: Provider = args.signing.provider.parse().map_err(|e| context.config(e))?;
     if args.list_events {
         return list_events(provider);
@@ -466,7 +466,9 @@ fn expectation(
             "accepted: inside the default 300 s window".to_owned()
         } else {
             format!(
-                "accepted: this receiver has no replay window ({name}'s default: its retries come up to an hour late)"
+                "accepted: this receiver has no replay window, or one wider than {} ({name} has none by default: its \
+                 retries come up to an hour late)",
+                schedule::human(stale as f64)
             )
         };
         return Expect::Either { accepted, refused: "refused: the receiver has a replay window".to_owned() };
