@@ -461,7 +461,7 @@ fn suggest<'a>(given: &str, names: &[&'a str]) -> Option<&'a str> {
     let given = given.to_lowercase();
     // Longer than any name by more than 3 cannot be within 3 edits; this also bounds the work on odd input.
     if given.chars().count() <= 64 {
-        let best = names.iter().map(|n| (edit_distance(&given, n), *n)).min_by_key(|(d, _)| *d);
+        let best = names.iter().map(|n| (crate::edit_distance(&given, n), *n)).min_by_key(|(d, _)| *d);
         if let Some((distance, name)) = best {
             if distance <= 3 {
                 return Some(name);
@@ -479,22 +479,6 @@ fn suggest<'a>(given: &str, names: &[&'a str]) -> Option<&'a str> {
         return None;
     }
     names.iter().find(|n| family(n) == wanted).copied()
-}
-
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }
 
 /// The caller's text, at most 64 characters (messages stay one bounded line).

@@ -274,7 +274,8 @@ fn closest_provider(given: &str) -> Option<&'static str> {
     names.into_iter().filter(|name| edit_distance(name, &typed) <= 2).min_by_key(|name| edit_distance(name, &typed))
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance, by characters: how far a mistyped name is from a known one.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
