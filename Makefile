@@ -21,7 +21,7 @@ test:
 	$(MAKE) --no-print-directory test-all
 	@./scripts/git-unchanged.sh check $(GIT_STATE)
 
-test-all: tools lint vectors-check test-rust test-python test-node test-c test-php test-wasm test-dedupe test-fuzz \
+test-all: tools lint vectors-check catalog-check test-rust test-python test-node test-c test-php test-wasm test-dedupe test-fuzz \
 	test-dist
 
 tools:
@@ -36,6 +36,12 @@ vectors-check:
 	python3 tests/vectors/generate.py --check
 	python3 tests/vectors/store/make_scenarios.py --check
 	python3 scripts/test_timing_verdict.py
+
+## The event catalog (catalog/*.schema.json, JSON Schema 2020-12): valid, the shape its README describes, every
+## documented sample validating against it, no schema that checks nothing (catalog/check.py, with jsonschema).
+.PHONY: catalog-check
+catalog-check: $(VENV)/.deps
+	$(VENV_PY) catalog/check.py
 
 # The pyo3 and napi crates have no Rust tests (they would need libpython / Node); their host tests exercise them.
 test-rust: | tools

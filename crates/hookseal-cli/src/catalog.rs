@@ -911,4 +911,28 @@ mod tests {
             }
         }
     }
+
+    /// `send`'s events are the event catalog's (catalog/*.schema.json, the one source of the typed events): the
+    /// same event types in the same order, documented where the catalog says the document prints the payload.
+    #[test]
+    fn the_events_are_the_catalogs() {
+        let catalogs = [
+            (Provider::Elmed, include_str!("../../../catalog/elmed.schema.json")),
+            (Provider::Baremeds, include_str!("../../../catalog/baremeds.schema.json")),
+            (Provider::Novamed, include_str!("../../../catalog/novamed.schema.json")),
+            (Provider::Custom, include_str!("../../../catalog/management-api.schema.json")),
+        ];
+        for (provider, text) in catalogs {
+            let schema: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(schema["x-hookseal"]["provider"], provider.as_str());
+            let named: Vec<&str> =
+                schema["x-hookseal"]["events"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+            let ours: Vec<&str> = events(provider).iter().map(|e| e.event_type).collect();
+            assert_eq!(ours, named, "{}: send's events are not the catalog's", provider.as_str());
+            for sample in events(provider) {
+                let documented = &schema["$defs"][sample.event_type]["x-hookseal-documented"];
+                assert_eq!(documented, &Value::Bool(sample.documented), "{} {}", provider.as_str(), sample.event_type);
+            }
+        }
+    }
 }
