@@ -80,9 +80,66 @@ struct State {
     deadline: Duration,
     save: Option<PathBuf>,
     json: bool,
+    output: Output,
     seen: Mutex<Seen>,
     counts: Mutex<Counts>,
     sequence: AtomicU64,
+}
+
+/// Standard output, written by a thread of its own: a reader that stops reading (`listen | less`, paused) must not
+/// stop the deliveries being answered. Lines queue up to a bound; past it they are counted, not printed.
+struct Output {
+    sender: Mutex<Option<std::sync::mpsc::SyncSender<String>>>,
+    /// Lines taken into the queue, and lines the writer wrote.
+    queued: AtomicU64,
+    written: Arc<AtomicU64>,
+    dropped: AtomicU64,
+    finished: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+}
+
+impl Output {
+    const QUEUE: usize = 10_000;
+
+    fn start() -> Self {
+        let (sender, lines) = std::sync::mpsc::sync_channel::<String>(Self::QUEUE);
+        let (done, finished) = std::sync::mpsc::channel();
+        let written = Arc::new(AtomicU64::new(0));
+        let count = written.clone();
+        std::thread::spawn(move || {
+            for line in lines {
+                out!("{line}");
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+            let _ = done.send(());
+        });
+        Output {
+            sender: Mutex::new(Some(sender)),
+            queued: AtomicU64::new(0),
+            written,
+            dropped: AtomicU64::new(0),
+            finished: Mutex::new(Some(finished)),
+        }
+    }
+
+    fn line(&self, line: String) {
+        let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
+        match sender.as_ref().map(|s| s.try_send(line)) {
+            Some(Ok(())) => self.queued.fetch_add(1, Ordering::Relaxed),
+            _ => self.dropped.fetch_add(1, Ordering::Relaxed),
+        };
+    }
+
+    /// Stops taking lines, waits (at most a second) for the queued ones to be written, and says how many lines were
+    /// never written: dropped, or still queued behind a reader that stopped reading.
+    fn close(&self) -> u64 {
+        drop(self.sender.lock().unwrap_or_else(PoisonError::into_inner).take());
+        if let Some(finished) = self.finished.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            let _ = finished.recv_timeout(Duration::from_secs(1));
+        }
+        let queued = self.queued.load(Ordering::Relaxed);
+        let written = self.written.load(Ordering::Relaxed);
+        self.dropped.load(Ordering::Relaxed) + queued.saturating_sub(written)
+    }
 }
 
 #[derive(Default)]
@@ -158,6 +215,7 @@ pub fn run(args: ListenArgs, secret_from: crate::SecretFrom) -> Result<u8, Failu
         deadline: schedule::of(provider).timeout,
         save: args.save.clone(),
         json: args.json,
+        output: Output::start(),
         seen: Mutex::default(),
         counts: Mutex::default(),
         sequence: AtomicU64::new(0),
@@ -255,6 +313,10 @@ async fn serve(state: Arc<State>, args: &ListenArgs) -> Result<u8, Failure> {
     drop(listener);
     // Stop: no new connection; the deliveries in flight get their answers (for at most 5 s).
     let finished = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await.is_ok();
+    let unprinted = state.output.close();
+    if unprinted > 0 {
+        note!("{unprinted} delivery lines were not printed: standard output was not being read");
+    }
     let counts = state.counts.lock().unwrap_or_else(PoisonError::into_inner);
     note!(
         "stopped{}: {} deliver{} ({} verified, {} duplicate{}, {} refused)",
@@ -552,12 +614,12 @@ fn save(
 
 fn print_other(state: &State, at: SystemTime, method: &Method, path: &str, status: u16, what: &str) {
     if state.json {
-        out!(
-            "{}",
+        state.output.line(
             json!({"at": http::timestamp(at), "method": method.as_str(), "path": path, "answered": status, "verdict": null, "note": what})
+            .to_string(),
         );
     } else {
-        out!("{}  {method} {path}  {status}: {what}", http::clock(at));
+        state.output.line(format!("{}  {method} {path}  {status}: {what}", http::clock(at)));
     }
 }
 
@@ -637,7 +699,7 @@ fn print_delivery(
                 }
             }
         }
-        out!("{line}");
+        state.output.line(line.to_string());
         return;
     }
     let mut line = format!("{}  {method} {path}  ", http::clock(at));
@@ -670,5 +732,5 @@ fn print_delivery(
     if let Some(saved) = saved_path {
         line.push_str(&format!("  ·  saved {saved}"));
     }
-    out!("{line}");
+    state.output.line(line);
 }

@@ -2154,3 +2154,64 @@ fn replay_bad_inputs_exit_2() {
     assert!(out.stdout.contains("no answer within 500 ms"), "{}", out.context());
     assert!(out.took < Duration::from_secs(4), "{}", out.context());
 }
+
+/// A reader that stops reading listen's standard output (`listen | less`, paused) does not stop the deliveries being
+/// answered: 600 deliveries (more lines than a pipe holds) all get their answers, and at Ctrl-C listen says how many
+/// lines it could not print.
+#[test]
+fn a_stalled_standard_output_does_not_stall_listen() {
+    let mut child = command(&["listen", "--provider", "elmed", "--secret", ELMED_SECRET, "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hookseal listen starts");
+    // Standard output is held open and never read.
+    let unread_stdout = child.stdout.take().expect("stdout");
+    let (port_tx, port_rx) = mpsc::channel();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let (pipe, stderr) = (child.stderr.take().expect("stderr"), stderr.clone());
+        thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if let Some(port) = banner_port(&line) {
+                    let _ = port_tx.send(port);
+                }
+                stderr.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        })
+    };
+    let port = port_rx.recv_timeout(Duration::from_secs(10)).expect("listen prints its port");
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = run(&[
+        "send",
+        "--provider",
+        "elmed",
+        "--secret",
+        ELMED_SECRET,
+        "--event",
+        "order.status_changed",
+        "--repeat",
+        "600",
+        "--attempts",
+        "1",
+        &url,
+    ]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("600 copies of one delivery"), "{}", out.context());
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(sent.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for listen") {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "listen did not stop: {}", stderr.lock().unwrap());
+        thread::sleep(Duration::from_millis(10));
+    };
+    let _ = reader.join();
+    drop(unread_stdout);
+    let stderr = stderr.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("delivery lines were not printed: standard output was not being read"), "{stderr}");
+    assert!(stderr.contains("stopped: 600 deliveries (1 verified, 599 duplicates, 0 refused)"), "{stderr}");
+}
