@@ -178,44 +178,38 @@ fn listen(args: &[&str]) -> Listen {
     let (line_tx, lines) = mpsc::channel();
     let stdout = Arc::new(Mutex::new(String::new()));
     let stderr = Arc::new(Mutex::new(String::new()));
-    let err_pipe = child.stderr.take().expect("stderr");
-    let out_pipe = child.stdout.take().expect("stdout");
-    let err_thread = {
-        let stderr = stderr.clone();
-        thread::spawn(move || {
-            for line in BufReader::new(err_pipe).lines() {
-                let Ok(line) = line else { break };
-                {
-                    let mut text = stderr.lock().unwrap();
-                    text.push_str(&line);
-                    text.push('\n');
-                }
-                if let Some(port) = banner_port(&line) {
-                    let _ = port_tx.send(port);
-                }
-            }
-        })
-    };
-    let out_thread = {
-        let stdout = stdout.clone();
-        thread::spawn(move || {
-            for line in BufReader::new(out_pipe).lines() {
-                let Ok(line) = line else { break };
-                {
-                    let mut text = stdout.lock().unwrap();
-                    text.push_str(&line);
-                    text.push('\n');
-                }
-                let _ = line_tx.send(line);
-            }
-        })
-    };
+    let err_thread = pump(child.stderr.take().expect("stderr"), stderr.clone(), move |line| {
+        if let Some(port) = banner_port(line) {
+            let _ = port_tx.send(port);
+        }
+    });
+    let out_thread = pump(child.stdout.take().expect("stdout"), stdout.clone(), move |line| {
+        let _ = line_tx.send(line.to_owned());
+    });
     let mut guard = Listen { child, port: 0, lines, stdout, stderr, threads: vec![err_thread, out_thread] };
     match port_rx.recv_timeout(Duration::from_secs(20)) {
         Ok(port) => guard.port = port,
         Err(_) => panic!("hookseal {all:?} printed no banner; stderr:\n{}", guard.stderr()),
     }
     guard
+}
+
+/// Reads a child's pipe line by line in a thread: each line kept in `text` and handed to `on_line`.
+fn pump(
+    pipe: impl Read + Send + 'static,
+    text: Arc<Mutex<String>>,
+    mut on_line: impl FnMut(&str) + Send + 'static,
+) -> JoinHandle<()> {
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            {
+                let mut text = text.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+            on_line(&line);
+        }
+    })
 }
 
 /// The port in `hookseal listen: elmed deliveries on http://127.0.0.1:40123/ (any path)`.
@@ -2169,17 +2163,11 @@ fn a_stalled_standard_output_does_not_stall_listen() {
     let unread_stdout = child.stdout.take().expect("stdout");
     let (port_tx, port_rx) = mpsc::channel();
     let stderr = Arc::new(Mutex::new(String::new()));
-    let reader = {
-        let (pipe, stderr) = (child.stderr.take().expect("stderr"), stderr.clone());
-        thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if let Some(port) = banner_port(&line) {
-                    let _ = port_tx.send(port);
-                }
-                stderr.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        })
-    };
+    let reader = pump(child.stderr.take().expect("stderr"), stderr.clone(), move |line| {
+        if let Some(port) = banner_port(line) {
+            let _ = port_tx.send(port);
+        }
+    });
     let port = port_rx.recv_timeout(Duration::from_secs(10)).expect("listen prints its port");
     let url = format!("http://127.0.0.1:{port}/");
     let out = run(&[
