@@ -68,8 +68,10 @@ def start_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
     log_dir.mkdir(exist_ok=True)
     started: List[support.Server] = []
 
-    def start(name: str, command: support.Command, port: Optional[int] = None) -> support.Server:
-        server = support.Server(name, command, log_dir)
+    def start(
+        name: str, command: support.Command, port: Optional[int] = None, ready: Optional[support.Ready] = None
+    ) -> support.Server:
+        server = support.Server(name, command, log_dir, ready)
         started.append(server)
         _register_log(request, name, server.log)
         return server.start(port)
@@ -111,7 +113,10 @@ def launch_example(start_server: Callable[..., support.Server]) -> Callable[...,
         count = processes if processes is not None else support.PROCESSES[name]
         servers = []
         for index in range(count):
-            servers.append(start_server(f"{name}-{index + 1}", example_command(name, store, delay_ms)))
+            servers.append(
+                start_server(f"{name}-{index + 1}", example_command(name, store, delay_ms),
+                             ready=support.example_ready(name))
+            )  # fmt: skip
         return support.Example(name, servers)
 
     return launch

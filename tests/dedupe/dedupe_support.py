@@ -49,6 +49,9 @@ PROCESSES = {"flask": 1, "fastapi": 2, "express": 2, "php": 1}
 # A server's start command: port -> (argv, environment additions).
 Command = Callable[[int], Tuple[List[str], Mapping[str, str]]]
 
+# When a server with several workers is ready: a line each worker logs once it has loaded the app, and how many.
+Ready = Tuple["re.Pattern[str]", int]
+
 # How each server says its port is taken (Redis, uvicorn, Node, PHP, gunicorn).
 _ADDRESS_IN_USE = re.compile(
     r"address already in use|eaddrinuse|errno 98|failed to listen|connection in use", re.IGNORECASE
@@ -256,10 +259,11 @@ class Server:
     """One server process (and its process group), started with an environment, its stdout and stderr captured to a
     file in tmp_path (one file per start, so a restarted server's log is its own)."""
 
-    def __init__(self, name: str, command: Command, log_dir: Path) -> None:
+    def __init__(self, name: str, command: Command, log_dir: Path, ready: Optional[Ready] = None) -> None:
         self.name = name
         self.command = command
         self.log_dir = log_dir
+        self.ready = ready
         self.port = 0
         self.proc: Optional[subprocess.Popen[bytes]] = None
         self.logs: List[Path] = []
@@ -294,13 +298,14 @@ class Server:
                 )  # fmt: skip
             deadline = time.monotonic() + STARTUP_TIMEOUT
             while time.monotonic() < deadline and self.proc.poll() is None:
-                if port_answers(self.port, timeout=0.5) and self.proc.poll() is None:
+                if port_answers(self.port, timeout=0.5) and self.proc.poll() is None and self._workers_ready(log_path):
                     return self
                 time.sleep(0.05)
             if self.proc.poll() is None:
                 self.stop()
                 pytest.fail(
-                    f"{self.name} was not listening on port {self.port} after {STARTUP_TIMEOUT} s; its log:\n"
+                    f"{self.name} was not listening on port {self.port}, every worker ready, after {STARTUP_TIMEOUT} s;"
+                    f" its log:\n"
                     f"{tail(_read(log_path))}",
                     pytrace=False,
                 )
@@ -312,6 +317,14 @@ class Server:
                 )
             time.sleep(0.2 if fixed else 0)
         pytest.fail(f"{self.name} found no port to listen on; its log:\n{tail(_read(self.log_path))}", pytrace=False)
+
+    def _workers_ready(self, log_path: Path) -> bool:
+        """Every worker has loaded the app (``ready``: a line each logs, and how many): a pre-forking server listens
+        as soon as its first worker boots, and a race sent before the others have would be served by one worker."""
+        if self.ready is None:
+            return True
+        pattern, count = self.ready
+        return len(pattern.findall(_read(log_path))) >= count
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is not None:
@@ -360,6 +373,14 @@ def _venv_bin(tool: str) -> str:
 
 def ffi_library() -> Path:
     return Path(os.environ.get("HOOKSEAL_FFI_LIB") or ROOT / "target" / "release" / "libhookseal_ffi.so")
+
+
+def example_ready(example: str) -> Optional[Ready]:
+    """gunicorn listens once its first worker has booted; the Flask example is ready when all four have imported it
+    (each logs its store). The other examples are one process per port."""
+    if example == "flask":
+        return re.compile(r"INFO webhooks: store: "), 4
+    return None
 
 
 def example_argv(example: str, port: int) -> List[str]:
