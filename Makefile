@@ -21,7 +21,7 @@ test:
 	$(MAKE) --no-print-directory test-all
 	@./scripts/git-unchanged.sh check $(GIT_STATE)
 
-test-all: tools lint vectors-check catalog-check test-rust test-python test-node test-c test-php test-wasm test-dedupe test-fuzz \
+test-all: tools lint vectors-check catalog-check generated-check test-rust test-python test-node test-c test-php test-wasm test-dedupe test-fuzz \
 	test-dist
 
 tools:
@@ -30,6 +30,7 @@ tools:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy -p hookseal --all-targets --features events --locked -- -D warnings
 
 ## The vectors are what the generator makes; and the timing verdict (scripts/timing-verdict.py) judges as it should.
 vectors-check:
@@ -43,9 +44,20 @@ vectors-check:
 catalog-check: $(VENV)/.deps
 	$(VENV_PY) catalog/check.py
 
+## The typed events of every language (Python TypedDicts, TypeScript unions, PHP array shapes, Rust serde structs)
+## are generated from the catalog and committed: this fails, naming each file, when one drifted (catalog/generate.py).
+.PHONY: generate generated-check
+generate:
+	python3 catalog/generate.py
+
+generated-check:
+	python3 catalog/generate.py --check
+
 # The pyo3 and napi crates have no Rust tests (they would need libpython / Node); their host tests exercise them.
 test-rust: | tools
 	$(WITH_REDIS) $(CARGO) test --workspace --locked --exclude hookseal-python --exclude hookseal-node
+	# The typed events (cargo feature `events`), also with the CLI's serde_json features unified in.
+	$(CARGO) test -p hookseal -p hookseal-cli --features hookseal/events --locked --test events
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 		git diff --exit-code -- bindings/c/include || \
 		{ echo "bindings/c/include/*.h drifted from the Rust exports (cbindgen): commit the regenerated headers" >&2; exit 1; }; \
@@ -82,10 +94,13 @@ $(VENV)/.deps: bindings/python/requirements-dev.txt bindings/python/constraints.
 		-r bindings/python/requirements-dev.txt -c bindings/python/constraints.txt
 	touch $@
 
-test-python: python
+test-python: python node_modules/.installed
 	$(WITH_REDIS) $(VENV_PY) -m pytest -q bindings/python/tests
 	$(VENV_PY) -m mypy.stubtest hookseal
 	$(VENV_PY) -m mypy --strict --explicit-package-bases bindings/python/python/hookseal examples/flask examples/fastapi bindings/python/bench
+	# The typed events: a usage file whose `# type: ignore[...]` lines must stay errors (mypy and pyright, strict).
+	$(VENV_PY) -m mypy --strict --warn-unused-ignores bindings/python/tests/typing bindings/python/tests/test_router.py
+	node_modules/.bin/pyright -p bindings/python/tests/typing --pythonpath $(CURDIR)/$(VENV_PY)
 
 ## The Node.js binding: npm packages (package-lock.json) and the napi-rs addon, loaded by require('hookseal').
 node: node_modules/.installed
@@ -134,7 +149,7 @@ wasm: node_modules/.installed | wasm-toolchain
 ## One vector suite, two builds: the Node binding's suite against pkg-node; then the worker example with real
 ## Requests, every vector in headless Chromium importing pkg-web, and the WASM-only behaviour.
 test-wasm: wasm
-	HOOKSEAL_JS_BUILD=$(WASM_PKG)/pkg-node node --test bindings/node/test/vectors.test.js
+	HOOKSEAL_JS_BUILD=$(WASM_PKG)/pkg-node node --test bindings/node/test/vectors.test.js bindings/node/test/router.test.js
 	node --test $(WASM_PKG)/test/*.test.js
 	node_modules/.bin/tsc --noEmit -p $(WASM_PKG)/test/tsconfig.json
 

@@ -11,6 +11,8 @@ command -v git >/dev/null || need_apt+=(git)
 # `make php` / `make test-c`: PHP 8.2 with FFI (php8.2-common) and OPcache (preloading), PHPUnit, valgrind.
 command -v php >/dev/null || need_apt+=(php-cli php-opcache)
 command -v phpunit >/dev/null || need_apt+=(phpunit)
+# PHPStan's phpdoc-parser: the PHP tests parse every generated array shape with it (PHPStan itself is no Debian package).
+[ -f /usr/share/php/PHPStan/PhpDocParser/autoload.php ] || need_apt+=(php-phpstan-phpdoc-parser)
 command -v valgrind >/dev/null || need_apt+=(valgrind)
 # The dedupe store's Redis tests: scripts/with-redis.sh and tests/dedupe start private redis-servers (Redis 7, with
 # redis-cli); a system service the package may start is never used.

@@ -1,7 +1,7 @@
 // Types for require('hookseal/express').
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClaimResult, DedupeStore, Event, StoreError, VerificationError, Verifier } from './index';
+import type { ClaimResult, DedupeStore, Event, Router, StoreError, VerificationError, Verifier } from './index';
 
 declare global {
   namespace Express {
@@ -40,6 +40,14 @@ export interface WebhookOptions<C extends ClaimResult = ClaimResult> {
   store?: DedupeStore<C> | null;
   /** The store's namespace for this route (default: the preset's name, `verifier.provider`). Needs `store`. */
   namespace?: string | null;
+  /**
+   * A `Router` to dispatch the event to, in place of the next handler: `webhook()` then ends the route, calling the
+   * one handler with `(event, req, res)` (it answers with `res`, as a route handler does; a throw or a rejected
+   * Promise goes to `next(error)`). An unhandled event: with `unhandled: 'accept'` 200 `{"status": "unhandled",
+   * "event_type": ..., "idempotency_key": ...}` (completed), with `'reject'` 501 `{"error": "unhandled_event"}`
+   * (released: the provider retries). A router bound to another provider than the verifier's is a ConfigError here.
+   */
+  router?: Router<any, [import('express').Request, import('express').Response], any> | null;
 }
 
 /** What `webhook()` answers a refused delivery with: only the code. */

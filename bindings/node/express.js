@@ -25,10 +25,25 @@
 // `{"error": "store_unavailable"}` with `Retry-After: 5`; none of them reaches the handler. A claimed key is
 // completed when the answer finishes with a status below 500, and released on 500 and above or when the connection
 // closes before an answer, so that the provider's retry is processed.
+//
+// A Router (hookseal's; docs/api.md, "The router") in `options.router` takes the place of the route handler:
+//
+//     const router = new Router({ provider: 'elmed' })
+//       .on('order.status_changed', (event, req, res) => res.json({ status: 'processed' }))
+//       .on('*', (event, req, res) => res.json({ status: 'ignored' }));
+//     app.post('/webhooks/elmed', webhook(elmed, { store, router }));
+//
+// webhook() then ends the route: the event's one handler runs with (event, req, res) and answers with `res`, a throw
+// or a rejected Promise goes to next(error) (a 500: released). An event no pattern matches is answered 200
+// `{"status": "unhandled", "event_type": ..., "idempotency_key": ...}` (completed: it will not be offered again) by a
+// router with `unhandled: 'accept'`, and 501 `{"error": "unhandled_event"}` (released: the provider retries, and a
+// deploy that adds the handler processes the retry) by one with `unhandled: 'reject'`. A router bound to another
+// provider than the verifier's is a ConfigError when webhook() is called.
 
 const { debuglog } = require('node:util');
-const { VerificationError } = require('./index.js');
-const { claimEvent, dedupeOptions, settle } = require('./once.js');
+const { UnhandledEventError, VerificationError } = require('./index.js');
+const { unhandledLine } = require('./log.js');
+const { claimEvent, dedupeOptions, routerOption, settle } = require('./once.js');
 const { tooLarge, wireValue } = require('./wire.js');
 
 const debug = debuglog('hookseal');
@@ -67,7 +82,8 @@ function errorBody(error) {
  * Express middleware: verifies the delivery with `verifier`, sets `req.webhook` to the event and calls `next()`;
  * a refused delivery is answered `{"error": code}` with the code's status. `options.onError(error, req)` is called
  * with every `VerificationError` (and, with a store, every `StoreError`) before the answer is sent (to log or count
- * refusals). `options.store` and `options.namespace`: exactly once, as above.
+ * refusals). `options.store` and `options.namespace`: exactly once, as above. `options.router`: a Router that ends
+ * the route, as above.
  */
 function webhook(verifier, options) {
   if (!verifier || typeof verifier.verify !== 'function' || typeof verifier.maxBodyBytes !== 'number') {
@@ -81,6 +97,7 @@ function webhook(verifier, options) {
     throw new TypeError('webhook(verifier, options): options.onError must be a function');
   }
   const dedupe = dedupeOptions(verifier, options, 'webhook(verifier, options)');
+  const router = routerOption(verifier, options ? options.router : undefined, 'webhook(verifier, options)');
 
   // One line per refusal, the wording every helper uses (never a secret, never the body): to NODE_DEBUG=hookseal,
   // or, for a store outage nobody else hears of (no onError), to console.warn instead. Then tells onError (false if
@@ -110,7 +127,38 @@ function webhook(verifier, options) {
     res.status(error.httpStatus).json(errorBody(error));
   }
 
-  // With a store: claim the key, then run the handler (next), or answer for the store.
+  // The route's end: the router's one handler, or the next handler of the route.
+  function proceed(event, req, res, next) {
+    if (router === null) {
+      next();
+      return;
+    }
+    const handled = router.match(event.eventType) !== null;
+    let result;
+    try {
+      result = router.dispatch(event, req, res);
+    } catch (error) {
+      unrouted(error, event, res, next);
+      return;
+    }
+    if (!handled) res.status(200).json(result); // unhandled, accepted: the router's answer
+    else if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      result.then(undefined, (error) => unrouted(error, event, res, next));
+    }
+  }
+
+  // A handler's throw goes to the app's error handler (a 500, as a route handler's does); no handler and a router
+  // that rejects unhandled events is answered 501 unhandled_event, which releases the claim.
+  function unrouted(error, event, res, next) {
+    if (error instanceof UnhandledEventError && !res.headersSent) {
+      debug('%s', `${unhandledLine(event)}: refused 501 unhandled_event`);
+      res.status(501).json({ error: 'unhandled_event' });
+    } else {
+      next(error);
+    }
+  }
+
+  // With a store: claim the key, then run the handler (next, or the router), or answer for the store.
   function once(event, req, res, next) {
     claimEvent(dedupe, event.idempotencyKey).then(({ claim, answer, error }) => {
       if (answer) {
@@ -132,7 +180,7 @@ function webhook(verifier, options) {
         settle(dedupe, claim, res.statusCode < 500 ? 'complete' : 'release');
         return end.apply(this, args);
       };
-      next();
+      proceed(event, req, res, next);
     }).catch((error) => next(error));
   }
 
@@ -153,7 +201,7 @@ function webhook(verifier, options) {
     req._body = true;
     req.body = event.data;
     if (dedupe) once(event, req, res, next);
-    else next();
+    else proceed(event, req, res, next);
   }
 
   return function hooksealWebhook(req, res, next) {

@@ -1,6 +1,6 @@
 // Types for require('hookseal/fetch'): WHATWG `Request` / `Response` (Next.js route handlers, Hono, workers).
 
-import type { ClaimResult, DedupeStore, Event, JsonValue, StoreError, VerificationError, Verifier } from './index';
+import type { ClaimResult, DedupeStore, Event, JsonValue, Router, StoreError, VerificationError, Verifier } from './index';
 
 /**
  * Reads `request`'s body (at most `verifier.maxBodyBytes`), verifies it and returns the event. Rejects with
@@ -44,6 +44,19 @@ export interface WebhookHandlerOptions<C extends ClaimResult = ClaimResult> {
 export function webhookHandler<Data = JsonValue, Rest extends unknown[] = unknown[], C extends ClaimResult = ClaimResult>(
   verifier: Verifier,
   handler: (event: Event<Data>, request: Request, ...rest: Rest) => Response | Promise<Response>,
+  options?: WebhookHandlerOptions<C> | null,
+): (request: Request, ...rest: Rest) => Promise<Response>;
+
+/**
+ * The same with a `Router` in place of the handler: the one handler for the event's type is called with `(event,
+ * request, ...rest)` and its Response returned. An unhandled event: with `unhandled: 'accept'` 200 `{"status":
+ * "unhandled", "event_type": ..., "idempotency_key": ...}` (completed), with `'reject'` 501 `{"error":
+ * "unhandled_event"}` (released: the provider retries). A router bound to another provider than the verifier's is a
+ * ConfigError when the handler is built.
+ */
+export function webhookHandler<Rest extends unknown[] = unknown[], C extends ClaimResult = ClaimResult>(
+  verifier: Verifier,
+  router: Router<any, [Request, ...Rest], Response | Promise<Response>>,
   options?: WebhookHandlerOptions<C> | null,
 ): (request: Request, ...rest: Rest) => Promise<Response>;
 

@@ -32,9 +32,16 @@
 // store that cannot be reached 503 `{"error": "store_unavailable"}` with `Retry-After: 5`. The handler's key is
 // completed when it returns a Response below 500, and released when it throws (the error propagates) or answers 500
 // and above, so that the provider's retry is processed.
+//
+// A Router (docs/api.md, "The router") may take the handler's place: `webhookHandler(elmed, router, { store })`. The
+// event's one handler runs with (event, request, ...rest) and returns the Response. An event no pattern matches is
+// answered 200 `{"status": "unhandled", "event_type": ..., "idempotency_key": ...}` (completed) by a router with
+// `unhandled: 'accept'`, 501 `{"error": "unhandled_event"}` (released: the provider retries) by one with
+// `unhandled: 'reject'`. A router bound to another provider than the verifier's is a ConfigError at once.
 
-const { VerificationError } = require('./index.js');
-const { claimEvent, dedupeOptions, settle } = require('./once.js');
+const { Router, UnhandledEventError, VerificationError } = require('./index.js');
+const { debug, unhandledLine } = require('./log.js');
+const { claimEvent, dedupeOptions, routerOption, settle } = require('./once.js');
 const { tooLarge, wireValue } = require('./wire.js');
 
 /** Reads `request`'s body (at most `verifier.maxBodyBytes`), verifies it and returns the event. */
@@ -125,17 +132,36 @@ function jsonResponse(status, body, headers) {
 }
 
 /**
+ * The router's one handler for the event, its Response returned; no handler: 200 with the router's answer (`accept`),
+ * or 501 unhandled_event (`reject`, logged under NODE_DEBUG=hookseal).
+ */
+async function routed(router, event, request, rest) {
+  const handled = router.match(event.eventType) !== null;
+  let result;
+  try {
+    result = await router.dispatch(event, request, ...rest);
+  } catch (error) {
+    if (!(error instanceof UnhandledEventError)) throw error;
+    debug(`${unhandledLine(event)}: refused 501 unhandled_event`);
+    return jsonResponse(501, { error: 'unhandled_event' });
+  }
+  return handled ? result : jsonResponse(200, result);
+}
+
+/**
  * A fetch handler, `async (request, ...rest) => Response`: verifies the request, then calls `handler(event, request,
  * ...rest)` (with `options.store`: exactly once per idempotency key, in `options.namespace`, by default the preset's
- * name) and returns its Response. A refused delivery never reaches the handler; `options.onError(error, request)`
- * is called with it (a VerificationError, or a StoreError) before the answer.
+ * name) and returns its Response; `handler` may be a Router (the event's one handler is called). A refused delivery
+ * never reaches the handler; `options.onError(error, request)` is called with it (a VerificationError, or a
+ * StoreError) before the answer.
  */
 function webhookHandler(verifier, handler, options) {
   if (!verifier || typeof verifier.verify !== 'function' || typeof verifier.maxBodyBytes !== 'number') {
     throw new TypeError('webhookHandler(verifier, handler, options) needs a hookseal Verifier');
   }
-  if (typeof handler !== 'function') {
-    throw new TypeError('webhookHandler(verifier, handler, options): handler must be a function');
+  const router = handler instanceof Router ? handler : null;
+  if (router === null && typeof handler !== 'function') {
+    throw new TypeError('webhookHandler(verifier, handler, options): handler must be a function or a hookseal Router');
   }
   if (options !== undefined && options !== null && typeof options !== 'object') {
     throw new TypeError('webhookHandler(verifier, handler, options): options must be an object');
@@ -145,6 +171,9 @@ function webhookHandler(verifier, handler, options) {
     throw new TypeError('webhookHandler(verifier, handler, options): options.onError must be a function');
   }
   const dedupe = dedupeOptions(verifier, options, 'webhookHandler(verifier, handler, options)');
+  routerOption(verifier, router, 'webhookHandler(verifier, router, options)');
+  const run = router === null ? (event, request, rest) => handler(event, request, ...rest)
+    : (event, request, rest) => routed(router, event, request, rest);
 
   // A refusal or a store outage, before it is answered: to onError (if it throws, that propagates), else an outage
   // to the console (it must show somewhere; a refusal is the sender's business), worded as every helper logs it.
@@ -162,7 +191,7 @@ function webhookHandler(verifier, handler, options) {
       report(error, request);
       return errorResponse(error);
     }
-    if (!dedupe) return handler(event, request, ...rest);
+    if (!dedupe) return run(event, request, rest);
     const { claim, answer, error } = await claimEvent(dedupe, event.idempotencyKey);
     if (answer) {
       if (error) report(error, request);
@@ -170,7 +199,7 @@ function webhookHandler(verifier, handler, options) {
     }
     let response;
     try {
-      response = await handler(event, request, ...rest);
+      response = await run(event, request, rest);
     } catch (thrown) {
       await settle(dedupe, claim, 'release');
       throw thrown;

@@ -1,4 +1,9 @@
-// Types for require('hookseal') (docs/api.md). test/usage.ts is checked against them with `tsc --noEmit`.
+// Types for require('hookseal') (docs/api.md). test/usage.ts and test/types/ are checked against them with
+// `tsc --noEmit`.
+
+// The typed events of every provider's catalog (generated: events.d.ts) and the router (router.d.ts).
+export * from './events';
+export * from './router';
 
 /** Any JSON value, as `JSON.parse` returns it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

@@ -5,37 +5,13 @@
 // pkg-node, and as an ES module in pkg-web, over the WASM module (whose exports have the addon's names and shapes).
 
 const native = require('./native.js');
+const { HooksealError, VerificationError, ConfigError, StoreError, UnhandledEventError } = require('./errors.js');
+const { EVENT_TYPES } = require('./events.js');
+const { Router } = require('./router.js');
 
 // `util.inspect.custom` without requiring node:util (a registered symbol: the same in Node, inert elsewhere).
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const UTF8 = new TextEncoder();
-
-/** The base of hookseal's errors: `code` is the contract's string, `httpStatus` the answer a receiver gives. */
-class HooksealError extends Error {
-  constructor(code, message, httpStatus) {
-    super(`${code}: ${message}`);
-    const known = typeof code === 'string' ? native.httpStatus(code) : null;
-    if (known === null) throw new TypeError(`${JSON.stringify(String(code))} is not one of hookseal's error codes`);
-    const status = httpStatus ?? known;
-    Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false, configurable: true });
-    this.code = code;
-    this.detail = message;
-    this.httpStatus = status;
-  }
-}
-
-/** A delivery failed verification: not genuine, malformed, or refused by a rule. `code` says which. */
-class VerificationError extends HooksealError {}
-
-/** A verifier, a store (or `sign`) cannot be built from these options. */
-class ConfigError extends HooksealError {}
-
-/**
- * The dedupe store cannot be reached (connection refused, a timeout, a locked or full SQLite file): `code`
- * `store_unavailable`, `httpStatus` 503. The delivery must be neither processed nor acknowledged; the provider's
- * retry succeeds once the store is back (docs/exactly-once.md, "Failure is closed").
- */
-class StoreError extends HooksealError {}
 
 // The addon throws plain errors whose `code` is the contract's string; anything else (a bug) is rethrown as it is.
 function rethrow(error, Class) {
@@ -395,4 +371,7 @@ class Store {
   }
 }
 
-module.exports = { Verifier, verify, sign, Store, Claim, VerificationError, ConfigError, StoreError, HooksealError };
+module.exports = {
+  Verifier, verify, sign, Store, Claim, VerificationError, ConfigError, StoreError, HooksealError, Router,
+  UnhandledEventError, EVENT_TYPES,
+};

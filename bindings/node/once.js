@@ -8,6 +8,7 @@
 // `claimed`, `duplicate` or `in_progress`; `complete` / `release` take that object back and resolve to a boolean.
 
 const { ConfigError, StoreError } = require('./index.js');
+const { Router } = require('./router.js');
 
 const NAMESPACE = /^[A-Za-z0-9._:-]{1,64}$/;
 const METHODS = ['claim', 'complete', 'release'];
@@ -114,4 +115,17 @@ async function settle(dedupe, claim, op) {
   }
 }
 
-module.exports = { dedupeOptions, claimEvent, settle };
+/**
+ * A helper's router, checked when the helper is built: a Router (or null without one) for the verifier's provider,
+ * so that a route wired to the wrong router fails at start-up rather than at the first delivery.
+ */
+function routerOption(verifier, router, who) {
+  if (router === undefined || router === null) return null;
+  if (!(router instanceof Router)) throw new TypeError(`${who}: the router must be a hookseal Router, not ${describe(router)}`);
+  if (router.provider !== null && router.provider !== verifier.provider) {
+    throw new ConfigError('invalid_option', `${who}: a router for ${router.provider} was given a ${verifier.provider} verifier`);
+  }
+  return router;
+}
+
+module.exports = { dedupeOptions, claimEvent, settle, routerOption };

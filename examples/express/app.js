@@ -24,7 +24,7 @@
 const os = require('node:os');
 const path = require('node:path');
 const express = require('express');
-const { Store, Verifier } = require('hookseal');
+const { Router, Store, Verifier } = require('hookseal');
 const { webhook, keepRawBody } = require('hookseal/express');
 
 function required(name) {
@@ -71,64 +71,71 @@ console.log(`store: ${store.url}`); // the password, if any, shown as ***
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The handler common to both providers: runs once per event (webhook() answered every other copy already). */
-async function handle(req, res) {
-  const event = req.webhook;
-  console.log(`processing ${event.idempotencyKey}`); // the key only: no patient data in logs
-  if (delayMs > 0) await sleep(delayMs);
-  // A throw here is a 500 (Express 5 passes a rejected handler's error to the error handler below): webhook()
-  // releases the key, and the provider's retry is processed.
-  await dispatch(event);
-  res.json({
-    status: 'processed',
-    eventType: event.eventType,
-    idempotencyKey: event.idempotencyKey,
-    isTest: event.isTest,
-    isRetry: event.isRetry,
-  });
+/**
+ * One handler of the routers below: `work` is the event's own processing. Runs once per event (webhook() answered
+ * every other copy already), and answers as every handler of this app does.
+ */
+function handler(work) {
+  return async (event, req, res) => {
+    console.log(`processing ${event.idempotencyKey}`); // the key only: no patient data in logs
+    if (delayMs > 0) await sleep(delayMs);
+    // A throw here is a 500 (webhook() hands a rejected handler's error to the error handler below): webhook()
+    // releases the key, and the provider's retry is processed.
+    await work(event, dataOf(event));
+    res.json({
+      status: 'processed',
+      eventType: event.eventType,
+      idempotencyKey: event.idempotencyKey,
+      isTest: event.isTest,
+      isRetry: event.isRetry,
+    });
+  };
 }
 
-/** Routes an event by type, as the provider docs do. Unknown types are accepted: providers add events. */
-async function dispatch(event) {
-  const data = event.data !== null && typeof event.data === 'object' && !Array.isArray(event.data) ? event.data : {};
-  switch (event.eventType) {
-    case 'order.status_changed': // ELMED
-      console.log(`ELMED order ${data.order_number} is now ${data.status}`);
-      break;
-    case 'prescription.issued': // ELMED
-      console.log(`ELMED prescription ${data.prescription_number} issued`);
-      break;
-    case 'order_changed': // Baremeds
-      console.log(`Baremeds order ${data.order_number} ${data.status}${event.isRetry ? ' (retry)' : ''}`);
-      break;
-    default:
-      console.log(`${event.provider} event ${event.eventType} received`);
-  }
+/** The event's data as an object (a provider could send anything: the signature only says who sent it). */
+function dataOf(event) {
+  return event.data !== null && typeof event.data === 'object' && !Array.isArray(event.data) ? event.data : {};
 }
+
+// Every other type is accepted: providers add events (the `*` handler logs it). One router per provider: its
+// exact patterns are checked against the provider's catalog at start-up (a typo is warned about), and the handlers
+// get its typed events (TypeScript: `Elmed.OrderStatusChanged`...).
+const received = handler((event) => console.log(`${event.provider} event ${event.eventType} received`));
+
+const elmedEvents = new Router({ provider: 'elmed' })
+  .on('order.status_changed', handler((event, data) => console.log(`ELMED order ${data.order_number} is now ${data.status}`)))
+  .on('prescription.issued', handler((event, data) => console.log(`ELMED prescription ${data.prescription_number} issued`)))
+  .on('*', received);
+
+const baremedsEvents = new Router({ provider: 'baremeds' })
+  .on('order_changed', handler((event, data) => {
+    console.log(`Baremeds order ${data.order_number} ${data.status}${event.isRetry ? ' (retry)' : ''}`);
+  }))
+  .on('*', received);
 
 // Refusals are logged by webhook() itself under NODE_DEBUG=hookseal, and a store outage always (console.warn): one
 // line each, never a secret. To count or alert on them (a flood of signature_mismatch is worth an alert, and so is
 // store_unavailable), pass `onError: (error, req) => ...`; logging them there as well would log each one twice.
-const once = { store }; // namespace: the preset's name (elmed, baremeds)
+const elmedOnce = { store, router: elmedEvents }; // namespace: the preset's name (elmed, baremeds)
+const baremedsOnce = { store, router: baremedsEvents };
 
 const app = express();
 
 // The webhook routes come FIRST: webhook() reads the raw bytes from the request stream, because the signature
 // covers exactly those bytes. A parsed and re-serialised body would not match (key order, spacing, unicode escapes).
-app.post('/webhooks/elmed', webhook(elmed, once), handle);
-app.post('/webhooks/baremeds', webhook(baremeds, once), handle);
+app.post('/webhooks/elmed', webhook(elmed, elmedOnce));
+app.post('/webhooks/baremeds', webhook(baremeds, baremedsOnce));
 
 // The trap, on purpose: a JSON parser in front of webhook(). It reads the stream before webhook() runs, so the raw
 // bytes are gone; webhook() does not guess, it fails with an error that says so (a 500, and the message in the log).
-app.post('/webhooks/elmed-after-json', express.json(), webhook(elmed, once), handle);
+app.post('/webhooks/elmed-after-json', express.json(), webhook(elmed, elmedOnce));
 
 // The fix when a parser has to run first: keepRawBody keeps the exact bytes in req.rawBody, and webhook() uses them.
 // (Give the parser the verifier's limit, so that it does not buffer more than webhook() would accept.)
 app.post(
   '/webhooks/elmed-kept',
   express.json({ verify: keepRawBody, limit: elmed.maxBodyBytes }),
-  webhook(elmed, once),
-  handle,
+  webhook(elmed, elmedOnce),
 );
 
 // The rest of the app parses JSON app-wide. Order matters: this parser is registered AFTER the webhook routes, so
@@ -151,7 +158,7 @@ app.get('/healthz', (req, res) => {
   res.json({ status: 'ok' });
 });
 
-// Errors that are not refused deliveries (a failed dispatch, the trap above): logged in full, answered without
+// Errors that are not refused deliveries (a handler that threw, the trap above): logged in full, answered without
 // details. A 500 makes the provider retry.
 app.use((error, req, res, next) => {
   console.error(`error on ${req.method} ${req.originalUrl}: ${error.stack || error}`);

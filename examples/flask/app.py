@@ -16,18 +16,21 @@ A refused delivery never reaches a view: ``hookseal.flask.webhook`` answers it w
 401 (signature or key), 413 (too large) or 400 (anything else). A genuine one is processed once across every worker:
 its retries get 200 ``{"status": "duplicate", ...}``, a copy arriving while the first is processed gets 503
 ``{"error": "in_progress"}`` with ``Retry-After``, and a store that cannot be reached 503 ``store_unavailable`` (the
-provider retries both).
+provider retries both). Each event then goes to one handler by its type (a ``hookseal.events.<provider>.Router``,
+whose handlers get their event typed); a type without one of its own is logged and accepted, as providers add events.
 """
 
 import logging
 import os
 import tempfile
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional, TypeVar, cast
 
 from flask import Flask
 
 import hookseal
+from hookseal.events import elmed as elmed_events
+from hookseal.events import novamed as novamed_events
 from hookseal.flask import webhook
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -82,12 +85,12 @@ store = hookseal.Store(
 logger.info("store: %s", store.url)  # redacted: never a password
 
 
-def handle(event: hookseal.Event) -> Dict[str, Any]:
+def handle(event: hookseal.Event, router: hookseal.Router) -> Dict[str, Any]:
     """The answer common to both providers, once per event (duplicates are answered by the decorator)."""
     logger.info("processing %s", event.idempotency_key)  # the key only: no patient data in logs
     if _delay:
         time.sleep(_delay)
-    dispatch(event)  # if it raises, the answer is a 500 and the claim is released: the provider's retry is processed
+    router.dispatch(event)  # if a handler raises, the answer is a 500 and the claim released: the retry is processed
     return {
         "status": "processed",
         "event_type": event.event_type,
@@ -96,19 +99,46 @@ def handle(event: hookseal.Event) -> Dict[str, Any]:
     }
 
 
-def dispatch(event: hookseal.Event) -> None:
-    """Routes an event by type, as the provider docs do. Unknown types are accepted: providers add events."""
-    data = event.data if isinstance(event.data, dict) else {}
-    if event.event_type == "order.status_changed":  # ELMED
-        logger.info("ELMED order %s is now %s", data.get("order_number"), data.get("status"))
-    elif event.event_type == "prescription.issued":  # ELMED
-        logger.info("ELMED prescription %s issued", data.get("prescription_number"))
-    elif event.event_type == "order:shipped":  # NovaMed
-        logger.info("NovaMed order %s shipped: %s", data.get("order_id"), data.get("tracking_number"))
-    elif event.event_type == "medication_request:approved":  # NovaMed
-        logger.info("NovaMed medication request %s approved", data.get("medication_request_id"))
-    else:
-        logger.info("%s event %s received", event.provider, event.event_type)
+# One handler per event type, as the provider docs list them (hookseal.events.<provider>.Router types each handler's
+# event by its pattern); "*" takes every other type: providers add events, and an unknown one is accepted.
+elmed_router = elmed_events.Router()
+novamed_router = novamed_events.Router()
+
+_D = TypeVar("_D", bound=Mapping[str, object])
+
+
+def _fields(data: _D) -> _D:
+    """The event's data as documented, or empty when the delivery carries none or not an object (verify() checks the
+    signature, never the payload's shape)."""
+    return data if isinstance(data, dict) else cast(_D, {})
+
+
+@elmed_router.on("order.status_changed")
+def elmed_order_status_changed(event: elmed_events.OrderStatusChanged) -> None:
+    data = _fields(event.data)
+    logger.info("ELMED order %s is now %s", data.get("order_number"), data.get("status"))
+
+
+@elmed_router.on("prescription.issued")
+def elmed_prescription_issued(event: elmed_events.PrescriptionIssued) -> None:
+    logger.info("ELMED prescription %s issued", _fields(event.data).get("prescription_number"))
+
+
+@novamed_router.on("order:shipped")
+def novamed_order_shipped(event: novamed_events.OrderShipped) -> None:
+    data = _fields(event.data)
+    logger.info("NovaMed order %s shipped: %s", data.get("order_id"), data.get("tracking_number"))
+
+
+@novamed_router.on("medication_request:approved")
+def novamed_medication_request_approved(event: novamed_events.MedicationRequestApproved) -> None:
+    logger.info("NovaMed medication request %s approved", _fields(event.data).get("medication_request_id"))
+
+
+@elmed_router.on("*")
+@novamed_router.on("*")
+def any_other_event(event: hookseal.Event) -> None:
+    logger.info("%s event %s received", event.provider, event.event_type)
 
 
 app = Flask(__name__)
@@ -117,13 +147,13 @@ app = Flask(__name__)
 @app.post("/webhooks/elmed")
 @webhook(elmed, store=store)
 def on_elmed(event: hookseal.Event) -> Dict[str, Any]:
-    return handle(event)
+    return handle(event, elmed_router)
 
 
 @app.post("/webhooks/novamed")
 @webhook(novamed, store=store)
 def on_novamed(event: hookseal.Event) -> Dict[str, Any]:
-    return handle(event)
+    return handle(event, novamed_router)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@
 // In this repository it imports the package by path (after `make wasm`); a deployed worker imports `hookseal-wasm`.
 // bindings/wasm/test/worker.test.js drives it with real Requests, and the browser test runs it in Chromium.
 
-import init, { Store, Verifier } from '../../bindings/wasm/pkg-web/index.js';
+import init, { Router, Store, Verifier } from '../../bindings/wasm/pkg-web/index.js';
 import { refusalLine, webhookHandler } from '../../bindings/wasm/pkg-web/fetch.js';
 import { DedupeObject, durableObjectStore, kvStore } from './dedupe.js';
 
@@ -59,8 +59,8 @@ async function setUp(env) {
   const elmed = new Verifier('elmed', { secret: env.ELMED_WEBHOOK_SECRET });
   const novamed = new Verifier('novamed', { secret: env.NOVAMED_WEBHOOK_SECRET, clinicId: env.NOVAMED_CLINIC_ID || null });
   return {
-    '/webhooks/elmed': webhookHandler(elmed, processEvent, { store, onError: onError('elmed') }),
-    '/webhooks/novamed': webhookHandler(novamed, processEvent, { store, onError: onError('novamed') }),
+    '/webhooks/elmed': webhookHandler(elmed, elmedEvents, { store, onError: onError('elmed') }),
+    '/webhooks/novamed': webhookHandler(novamed, novamedEvents, { store, onError: onError('novamed') }),
   };
 }
 
@@ -68,28 +68,26 @@ const json = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 /**
- * Runs once per event: webhookHandler verified the request and claimed its idempotency key. A throw (or a 5xx
- * answer) releases the key, so the provider's retry is processed; any other answer completes it.
+ * One handler of the routers below, `log` the event's own processing. Runs once per event: webhookHandler verified
+ * the request and claimed its idempotency key. A throw (or a 5xx answer) releases the key, so the provider's retry
+ * is processed; any other answer completes it.
  */
-async function processEvent(event) {
-  await dispatch(event);
-  return json({ status: 'processed', eventType: event.eventType, idempotencyKey: event.idempotencyKey, isTest: event.isTest });
+function handler(log) {
+  return async (event) => {
+    log(event, event.data !== null && typeof event.data === 'object' ? event.data : {});
+    return json({ status: 'processed', eventType: event.eventType, idempotencyKey: event.idempotencyKey, isTest: event.isTest });
+  };
 }
 
-/** Routes a verified event by type, as the provider docs do; unknown types are accepted (providers add events). */
-async function dispatch(event) {
-  const data = event.data !== null && typeof event.data === 'object' ? event.data : {};
-  switch (event.eventType) {
-    case 'order.status_changed': // ELMED
-      console.log(`ELMED order ${data.order_number} is now ${data.status}`);
-      break;
-    case 'order:shipped': // NovaMed
-      console.log(`NovaMed order ${data.order_id} shipped for clinic ${event.clinicId}`);
-      break;
-    default:
-      console.log(`${event.provider} event ${event.eventType} received`);
-  }
-}
+// Routed by type, as the provider docs do; every other type is accepted by `*` (providers add events). A router per
+// provider: its exact patterns are checked against the provider's catalog, and an event of another provider refused.
+const received = handler((event) => console.log(`${event.provider} event ${event.eventType} received`));
+const elmedEvents = new Router({ provider: 'elmed' })
+  .on('order.status_changed', handler((event, data) => console.log(`ELMED order ${data.order_number} is now ${data.status}`)))
+  .on('*', received);
+const novamedEvents = new Router({ provider: 'novamed' })
+  .on('order:shipped', handler((event, data) => console.log(`NovaMed order ${data.order_id} shipped for clinic ${event.clinicId}`)))
+  .on('*', received);
 
 export default {
   async fetch(request, env, ctx) {

@@ -28,11 +28,19 @@ abstract class HooksealException extends \UnexpectedValueException
         parent::__construct($detail === '' ? $errorCode : "$errorCode: $detail", 0, $previous);
         $this->errorCode = $errorCode;
         $this->detail = $detail;
-        // The core's table (ErrorCode::http_status), through the C ABI: every binding answers alike.
+        $this->httpStatus = static::statusOf($errorCode);
+    }
+
+    /**
+     * The core's table (ErrorCode::http_status), through the C ABI: every binding answers alike. A subclass whose code
+     * is the bindings' own, not the core's (UnhandledEventException: the router's `unhandled_event`), gives its status.
+     */
+    protected static function statusOf(string $errorCode): int
+    {
         $status = Ffi::get()->hookseal_code_http_status($errorCode);
         if ($status === 0) {
             throw new \ValueError("'$errorCode' is not one of hookseal's error codes");
         }
-        $this->httpStatus = $status;
+        return $status;
     }
 }

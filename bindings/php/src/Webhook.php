@@ -23,6 +23,13 @@ namespace Hookseal;
  * | in progress elsewhere      | 503, `Retry-After: <lease left>`, `{"error": "in_progress"}`                     |
  * | store unreachable          | 503, `Retry-After: 5`, `{"error": "store_unavailable"}`                          |
  *
+ * The handler may be a \Hookseal\Router: it runs the one handler the event type selects (the table's rows hold for it).
+ * A delivery it has no handler for is either answered 200 `{"status": "unhandled", ...}` and completed (`accept`, the
+ * default), or, with `unhandled: 'reject'`, answered 501 `{"error": "unhandled_event"}` and released (logged in one
+ * line, so that the retry is processed once a deploy handles it); an UnhandledEventException any handler throws is
+ * answered so too. A router bound to another provider than the verifier's is a ConfigException(invalid_option) before
+ * anything is read.
+ *
  * Without a store the handler runs for every verified delivery (deduplicate yourself). The namespace defaults to the
  * verifier's provider. A `complete` that fails after the handler returned is logged (error_log) and the handler's
  * answer still goes out: the work was done, and a 5xx would make the provider send it again.
@@ -48,6 +55,7 @@ final class Webhook
         ?Store $store = null,
         ?string $namespace = null,
     ): Answer {
+        self::checkRouter($verifier, $handler);
         $limit = $verifier->maxBodyBytes;
         $request = self::requestLine();
         $declared = $_SERVER['CONTENT_LENGTH'] ?? '';
@@ -76,6 +84,7 @@ final class Webhook
         ?Store $store = null,
         ?string $namespace = null,
     ): Answer {
+        self::checkRouter($verifier, $handler);
         return self::run($verifier, $body, $headers, $handler, $store, $namespace, null);
     }
 
@@ -99,7 +108,11 @@ final class Webhook
             return self::refused($verifier, $request, $e);
         }
         if ($store === null) {
-            return self::answer($handler($event));
+            try {
+                return self::answer($handler($event));
+            } catch (UnhandledEventException $e) {
+                return self::unhandled($e);
+            }
         }
         try {
             $claim = $store->claim($namespace ?? $verifier->provider, $event->idempotencyKey);
@@ -121,6 +134,9 @@ final class Webhook
             } catch (StoreException $released) {
                 error_log("hookseal: releasing a failed claim: {$released->getMessage()} (its lease runs out)");
             }
+            if ($e instanceof UnhandledEventException) {
+                return self::unhandled($e);
+            }
             throw $e;
         }
         // A handler's own 5xx releases the key, like a throw: the provider retries a 5xx, and the retry must run.
@@ -136,6 +152,24 @@ final class Webhook
                 : "hookseal: releasing a claim the handler answered {$answer->status}: {$e->getMessage()}");
         }
         return $answer;
+    }
+
+    /** A mis-wired route (a router for novamed behind the elmed verifier) fails before any delivery is read. */
+    private static function checkRouter(Verifier $verifier, callable $handler): void
+    {
+        if ($handler instanceof Router && $handler->provider !== null && $handler->provider !== $verifier->provider) {
+            throw new ConfigException('invalid_option', "a router for {$handler->provider} was given a "
+                . "{$verifier->provider} verifier");
+        }
+    }
+
+    /** A router's `reject`: 501, so that every provider retries (the claim is released), and one log line. */
+    private static function unhandled(UnhandledEventException $e): Answer
+    {
+        error_log('hookseal: no handler for the delivery '
+            . Router::deliveryLine($e->provider, $e->eventType, $e->idempotencyKey)
+            . ": refused {$e->httpStatus} {$e->errorCode}");
+        return new Answer($e->httpStatus, ['error' => $e->errorCode]);
     }
 
     private static function refused(Verifier $verifier, ?string $request, VerificationException $e): Answer

@@ -35,8 +35,8 @@ test('the module stays within its size budget (150 KB after wasm-opt -Oz)', () =
 
 test('pkg-web is an ES module that refuses use before init(), then loads synchronously or not', async () => {
   const web = await import(pathToFileURL(path.join(PKG, 'pkg-web', 'index.js')));
-  assert.deepEqual(Object.keys(web).sort(), ['Claim', 'ConfigError', 'HooksealError', 'Store', 'StoreError',
-    'VerificationError', 'Verifier', 'default', 'initSync', 'sign', 'verify']);
+  assert.deepEqual(Object.keys(web).sort(), ['Claim', 'ConfigError', 'EVENT_TYPES', 'HooksealError', 'Router', 'Store',
+    'StoreError', 'UnhandledEventError', 'VerificationError', 'Verifier', 'default', 'initSync', 'sign', 'verify']);
   assert.throws(() => new web.Verifier('elmed', { secret: 's' }), /not loaded yet: call `await init\(\)`/);
   assert.throws(() => new web.Store('memory:'), /not loaded yet: call `await init\(\)`/);
   web.initSync(MODULE_BYTES);

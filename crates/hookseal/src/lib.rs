@@ -21,6 +21,10 @@
 //! assert!(event.idempotency_key().starts_with("sha256:"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! A [`Router`] runs one handler per verified event, chosen by its event type (with the dedupe store of
+//! `hookseal-store`: claim, dispatch, complete or release). [`events`] lists the event types of each provider's
+//! catalog, and with cargo feature `events` holds their typed payloads (`events::elmed::ElmedEvent`, …).
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![warn(missing_docs)]
@@ -30,10 +34,12 @@ mod config;
 mod envelope;
 mod error;
 mod event;
+pub mod events;
 mod headers;
 mod once;
 mod options;
 mod provider;
+mod router;
 mod scheme;
 mod sign;
 mod verifier;
@@ -45,6 +51,7 @@ pub use headers::{HeaderPair, MAX_HEADER_BYTES, MAX_SIGNATURES};
 pub use once::{cached_verifiers, is_cached, verify, verify_at, Error, CACHED_VERIFIERS};
 pub use options::{option_name_from_camel_case, OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
 pub use provider::{Encoding, Provider, Scheme};
+pub use router::{DispatchError, Dispatched, IntoPatterns, Router, Unhandled, UnhandledEvent, UnknownPattern};
 pub use sign::{headers_json, sign, sign_at, SignOptions};
 pub use verifier::Verifier;
 

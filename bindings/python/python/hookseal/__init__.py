@@ -18,12 +18,20 @@ Exactly once (docs/exactly-once.md): a dedupe store every worker shares, named b
     claim = store.claim(verifier.provider, event.idempotency_key)   # "claimed" | "duplicate" | "in_progress"
     ...; store.complete(claim)   # or store.release(claim) when processing failed
 
-``hookseal.AsyncStore`` is the same store for asyncio code. Framework helpers: ``hookseal.flask`` and
+``hookseal.AsyncStore`` is the same store for asyncio code.
+
+One handler per event type (``hookseal.events.<provider>`` has the typed events and a typed router of each catalog):
+
+    router = hookseal.Router("elmed")          # unhandled="accept" (the default) or "reject"
+    router.on("order.status_changed", on_status)
+    answer = router.dispatch(event)            # exactly one handler: exact, else the longest prefix*, else *
+ Framework helpers: ``hookseal.flask`` and
 ``hookseal.fastapi``, with or without a store.
 """
 
 from ._errors import ConfigError, StoreError, VerificationError
 from ._hookseal import Claim, Event, Store, Verifier, __version__, sign
+from ._router import Router, UnhandledEventError
 from ._store import AsyncStore
 from ._verify import verify
 
@@ -38,5 +46,7 @@ __all__ = [
     "AsyncStore",
     "Claim",
     "StoreError",
+    "Router",
+    "UnhandledEventError",
     "__version__",
 ]

@@ -9,6 +9,7 @@ from typing import NamedTuple, Optional
 
 from ._errors import StoreError
 from ._hookseal import Claim
+from ._router import UnhandledEventError, _shown
 
 logger = logging.getLogger("hookseal")
 
@@ -59,3 +60,13 @@ def finished(claim: Claim, key: str, *, done: bool, acted: Optional[bool], error
         logger.warning(
             "the delivery %s from %s outlived its lease: another worker may process it too", key, claim.namespace
         )
+
+
+def unhandled(error: UnhandledEventError) -> Answer:
+    """The 501 for an event no handler of a ``unhandled="reject"`` router takes: every provider retries a 5xx, so a
+    deploy that adds the handler processes the retry (the caller releases the claim)."""
+    logger.warning(
+        "no handler for the delivery %s from %s (%s): refused 501 unhandled_event",
+        error.idempotency_key, error.provider, _shown(error.event_type),
+    )  # fmt: skip
+    return Answer({"error": "unhandled_event"}, 501)

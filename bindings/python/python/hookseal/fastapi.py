@@ -47,6 +47,25 @@ before; the decorator finds the ``hookseal.Event`` among the arguments, claims i
 - the store unreachable: 503 ``{"error": "store_unavailable"}`` with ``Retry-After: 5``; the endpoint does not run.
 
 A plain ``def`` endpoint runs in Starlette's thread pool, as FastAPI would run it.
+
+A :class:`hookseal.Router` (one handler per event type, each called with the event) is an endpoint of its own
+through :func:`endpoint`, with or without a store; a router bound to another provider than the verifier's is a
+``ConfigError`` (``invalid_option``) there, at start-up::
+
+    router = hookseal.events.elmed.Router()          # or hookseal.Router("elmed", unhandled="reject")
+
+    @router.on("order.status_changed")
+    async def status_changed(event: hookseal.events.elmed.OrderStatusChanged) -> dict[str, str]: ...
+
+    app.add_api_route("/webhooks/elmed", endpoint(elmed, router, store=store), methods=["POST"])
+
+An async handler is awaited, a plain ``def`` one runs in the thread pool. An endpoint of yours may also return
+``router.dispatch(event)`` under ``@exactly_once``, which awaits an awaitable answer. An event without a handler is,
+with ``unhandled="accept"``, answered 200 ``{"status": "unhandled", "event_type": ..., "idempotency_key": ...}``
+and its key marked done; with ``unhandled="reject"`` (:class:`hookseal.UnhandledEventError`, raised by the router)
+answered 501 ``{"error": "unhandled_event"}``, the key released so that the provider's retry reaches a deploy that
+handles it, and logged ``no handler for the delivery <key> from elmed (order.created): refused 501
+unhandled_event``; without a store too (the ``webhook`` dependency installs that answer as it does refusals').
 """
 
 # Annotations stay strings (Python 3.9 cannot evaluate every ParamSpec alias); FastAPI resolves the dependency's own
@@ -60,7 +79,7 @@ import sys
 from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Optional, TypeVar, Union, overload
 
 try:
-    from fastapi import HTTPException, Request
+    from fastapi import Depends, HTTPException, Request
     from fastapi.responses import JSONResponse
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
@@ -70,6 +89,7 @@ except ImportError as _missing:  # pragma: no cover - depends on what is install
 from . import _answers
 from ._errors import StoreError, VerificationError, payload_too_large
 from ._hookseal import Claim, Event, Store, Verifier
+from ._router import Router, UnhandledEventError
 from ._store import AsyncStore
 
 if sys.version_info >= (3, 10):
@@ -77,7 +97,7 @@ if sys.version_info >= (3, 10):
 else:  # pragma: no cover - Python 3.9: FastAPI depends on typing_extensions
     from typing_extensions import ParamSpec
 
-__all__ = ["webhook", "verify_request", "exactly_once", "WebhookRefused", "refusal_handler"]
+__all__ = ["webhook", "verify_request", "exactly_once", "endpoint", "WebhookRefused", "refusal_handler"]
 
 _P = ParamSpec("_P")
 R = TypeVar("R")
@@ -122,7 +142,9 @@ def webhook(verifier: Verifier) -> Callable[[Request], Awaitable[Event]]:
 
     async def verified_event(request: Request) -> Event:
         try:
-            return await verify_request(verifier, request)
+            event = await verify_request(verifier, request)
+            _answer_unhandled_as_501(request)
+            return event
         except VerificationError as error:
             logger.warning(
                 "refused a delivery from %s (%s %s): %s", verifier.provider, request.method, request.url.path, error
@@ -153,6 +175,60 @@ def _answer_refusals_as_json(request: Request) -> None:
             "hookseal.fastapi could not install its refusal answer on this app, so refusals are answered "
             '{"detail": code}: add app.add_exception_handler(WebhookRefused, hookseal.fastapi.refusal_handler)'
         )
+
+
+async def unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The answer to :class:`hookseal.UnhandledEventError` raised by an endpoint (a router with
+    ``unhandled="reject"``): 501 ``{"error": "unhandled_event"}``, logged (the dependency installs it)."""
+    if isinstance(exc, UnhandledEventError):
+        return _response(_answers.unhandled(exc))
+    return JSONResponse({"error": "internal_error"}, status_code=500)
+
+
+def _answer_unhandled_as_501(request: Request) -> None:
+    """As _answer_refusals_as_json, for UnhandledEventError (where the table is missing it stays a 500)."""
+    handlers = getattr(request.scope.get("app"), "exception_handlers", None)
+    if isinstance(handlers, dict):
+        handlers.setdefault(UnhandledEventError, unhandled_handler)
+    tables = request.scope.get("starlette.exception_handlers")
+    if isinstance(tables, tuple) and tables and isinstance(tables[0], dict):
+        tables[0].setdefault(UnhandledEventError, unhandled_handler)
+
+
+def endpoint(
+    verifier: Verifier,
+    router: Router,
+    *,
+    store: Union[AsyncStore, Store, None] = None,
+    namespace: Optional[str] = None,
+) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """An endpoint that verifies the delivery and dispatches its event to ``router`` (with a ``store``, once per
+    event): ``app.add_api_route(path, endpoint(verifier, router, store=store), methods=["POST"])`` (see the module's
+    documentation). Its name, FastAPI's default operation name, is ``<provider>_webhook``."""
+    router._check_verifier(verifier.provider, "hookseal.fastapi.endpoint")
+    dependency = webhook(verifier)
+    once = None if store is None else (store if isinstance(store, AsyncStore) else AsyncStore(store))
+
+    async def webhook_endpoint(event: Event = Depends(dependency)) -> Any:
+        handler = router._handler_for(event)
+        # As FastAPI runs endpoints: an async handler in the loop, a plain one (or the unhandled answer) in a thread.
+        is_async = handler is not None and _is_coroutine_function(handler)
+        run = functools.partial(router.dispatch, event)
+        if once is not None:
+            return await _once(once, event.provider if namespace is None else namespace, event, run, is_async)
+        try:
+            answer = run() if is_async else await run_in_threadpool(run)
+            return (await answer) if inspect.isawaitable(answer) else answer
+        except UnhandledEventError as error:
+            return _response(_answers.unhandled(error))
+
+    webhook_endpoint.__name__ = webhook_endpoint.__qualname__ = verifier.provider.replace("-", "_") + "_webhook"
+    return webhook_endpoint
+
+
+def _is_coroutine_function(function: object) -> bool:
+    """As FastAPI decides: a coroutine function, or an object whose ``__call__`` is one."""
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(getattr(function, "__call__", None))
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -189,8 +265,7 @@ class _Decorator:
     def __call__(self, endpoint: Callable[_P, R]) -> _Once[_P, R]: ...
     def __call__(self, endpoint: Callable[_P, Any]) -> _Once[_P, Any]:
         store, namespace = self._store, self._namespace
-        # As FastAPI decides: a coroutine function (or an object whose __call__ is one) is awaited.
-        is_async = inspect.iscoroutinefunction(endpoint) or inspect.iscoroutinefunction(getattr(endpoint, "__call__"))
+        is_async = _is_coroutine_function(endpoint)
 
         @functools.wraps(endpoint)
         async def once(*args: _P.args, **kwargs: _P.kwargs) -> Any:
@@ -234,11 +309,17 @@ async def _once(store: AsyncStore, namespace: str, event: Event, run: Callable[[
 
     def run_and_note() -> Any:
         answer = run()
-        ran.append(_succeeded(answer))
+        if not inspect.isawaitable(answer):  # an async handler's coroutine has not run yet: it is awaited below
+            ran.append(_succeeded(answer))
         return answer
 
     try:
-        answer = await run() if is_async else await run_in_threadpool(run_and_note)
+        answer = run() if is_async else await run_in_threadpool(run_and_note)
+        while inspect.isawaitable(answer):  # an async endpoint's, then an async handler's it returned
+            answer = await answer
+    except UnhandledEventError as error:  # a router refused it: released, so that the retry reaches its handler
+        await _finish(store, claim, key, done=False)
+        return _response(_answers.unhandled(error))
     except Exception:
         await _finish(store, claim, key, done=False)
         raise

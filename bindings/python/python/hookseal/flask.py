@@ -30,18 +30,45 @@ verifier's preset name) before the view runs, then
 - a duplicate (the key is done): 200 ``{"status": "duplicate", "idempotency_key": "..."}``, the view does not run;
 - in progress on another worker: 503 ``{"error": "in_progress"}`` with ``Retry-After`` (the lease time left);
 - the store unreachable: 503 ``{"error": "store_unavailable"}`` with ``Retry-After: 5``; the view does not run.
+
+A :class:`hookseal.Router` is a view too (one handler per event type, each called with the event): register it as
+the view function, or dispatch to it from one::
+
+    router = hookseal.events.elmed.Router()          # or hookseal.Router("elmed", unhandled="reject")
+
+    @router.on("order.status_changed")
+    def status_changed(event: hookseal.events.elmed.OrderStatusChanged) -> dict[str, str]: ...
+
+    app.add_url_rule("/webhooks/elmed", view_func=webhook(elmed, store=store)(router), methods=["POST"])
+
+    @app.post("/webhooks/novamed")                   # or: the router called from a view of yours
+    @webhook(novamed, store=store)
+    def on_novamed(event: hookseal.Event): return novamed_router.dispatch(event)
+
+The view registered for a router is named ``<provider>_webhook`` (pass ``endpoint=`` for a second one), and a router
+bound to another provider than the verifier's is a ``ConfigError`` (``invalid_option``) right there, at start-up.
+An event without a handler is, with ``unhandled="accept"``, answered 200 ``{"status": "unhandled", "event_type":
+..., "idempotency_key": ...}`` and its key marked done; with ``unhandled="reject"`` (the view raised
+:class:`hookseal.UnhandledEventError`, with or without a store) answered 501 ``{"error": "unhandled_event"}``, the
+key released so that the provider's retry reaches a deploy that handles it, and logged::
+
+    no handler for the delivery <key> from elmed (order.created): refused 501 unhandled_event
+
+An async handler (or view) is run through the app's ``ensure_sync``, as Flask runs async views
+(``pip install 'flask[async]'``).
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import sys
 from types import FrameType
-from typing import TYPE_CHECKING, Callable, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
 try:
-    from flask import Response, jsonify, make_response, request
+    from flask import Response, current_app, jsonify, make_response, request
     from flask.sansio.scaffold import Scaffold
     from werkzeug.exceptions import RequestEntityTooLarge
 except ImportError as _missing:  # pragma: no cover - depends on what is installed
@@ -49,6 +76,7 @@ except ImportError as _missing:  # pragma: no cover - depends on what is install
 
 from . import _answers
 from ._errors import StoreError, VerificationError, payload_too_large
+from ._router import Router, UnhandledEventError
 from ._store import AsyncStore
 
 if TYPE_CHECKING:
@@ -105,12 +133,15 @@ def webhook(
     namespace: Optional[str] = None,
 ) -> Callable[[Callable[Concatenate[Event, _P], R]], Callable[_P, Union[R, Response, tuple[Response, int]]]]:
     """Decorates a view so that it runs only for a verified delivery, with the event as its first argument; with a
-    ``store``, once per event (see the module's documentation; an ``AsyncStore`` is used through its ``Store``)."""
+    ``store``, once per event (see the module's documentation; an ``AsyncStore`` is used through its ``Store``). The
+    view may be a :class:`hookseal.Router`."""
     sync_store = store.store if isinstance(store, AsyncStore) else store
 
     def decorate(
         view: Callable[Concatenate[Event, _P], R],
     ) -> Callable[_P, Union[R, Response, tuple[Response, int]]]:
+        if isinstance(view, Router):
+            view._check_verifier(verifier.provider, "hookseal.flask.webhook")
         registered = _registered_by(view, sys._getframe(1))
         if registered is not None:
             name = getattr(view, "__qualname__", repr(view))
@@ -121,7 +152,6 @@ def webhook(
                 '    @app.post("/webhooks/elmed")\n    @webhook(verifier)\n    def on_elmed(event): ...'
             )
 
-        @functools.wraps(view)
         def verified(*args: _P.args, **kwargs: _P.kwargs) -> Union[R, Response, tuple[Response, int]]:
             try:
                 event = verify_request(verifier)
@@ -131,11 +161,20 @@ def webhook(
                 )
                 return error_response(error)
             if sync_store is None:
-                return view(event, *args, **kwargs)
+                try:
+                    answer: R = _settled(view(event, *args, **kwargs))
+                except UnhandledEventError as error:
+                    return _response(_answers.unhandled(error))
+                return answer
             scope = verifier.provider if namespace is None else namespace
-            return _once(sync_store, scope, event, lambda: view(event, *args, **kwargs))
+            return _once(sync_store, scope, event, lambda: _settled(view(event, *args, **kwargs)))
 
-        return verified
+        if isinstance(view, Router):  # an instance has no name of its own: Flask names the endpoint after this one
+            verified.__name__ = verified.__qualname__ = verifier.provider.replace("-", "_") + "_webhook"
+            verified.__doc__ = f"Dispatches the verified {verifier.provider} delivery to a hookseal.Router."
+            verified.__wrapped__ = view  # type: ignore[attr-defined]
+            return verified
+        return functools.wraps(view)(verified)
 
     return decorate
 
@@ -165,6 +204,17 @@ def _cell_holds(cell: object, value: object) -> bool:
         return False
 
 
+def _settled(answer: Any) -> Any:
+    """A view's value; an awaitable one (an async handler's coroutine) awaited as Flask runs async views."""
+    if not inspect.isawaitable(answer):
+        return answer
+
+    async def wait() -> Any:
+        return await answer
+
+    return current_app.ensure_sync(wait)()
+
+
 def _once(store: Store, namespace: str, event: Event, run: Callable[[], object]) -> Response:
     """Claims the event, runs the view if the claim was won, completes or releases (docs/exactly-once.md)."""
     key = event.idempotency_key
@@ -177,6 +227,9 @@ def _once(store: Store, namespace: str, event: Event, run: Callable[[], object])
         return _response(early)
     try:
         answer = make_response(run())  # what Flask makes of the view's value: its status decides below
+    except UnhandledEventError as error:  # a router refused it: released, so that the retry reaches its handler
+        _finish(store, claim, key, done=False)
+        return _response(_answers.unhandled(error))
     except BaseException:  # also SystemExit: gunicorn's worker timeout aborts the view with it
         _finish(store, claim, key, done=False)
         raise
