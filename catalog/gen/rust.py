@@ -188,6 +188,7 @@ class Module:
         out += doc(intro, 0, "//!")
         out.append("")
         out += [
+            "use super::TypedEventError;",
             "use crate::event::Event;",
             "use crate::provider::Provider;",
             "use core::fmt;",
@@ -235,7 +236,7 @@ class Module:
             4,
         )
         out += [
-            "    pub fn from_event(event: &Event<'_>) -> Result<Self, serde_json::Error> {",
+            "    pub fn from_event(event: &Event<'_>) -> Result<Self, TypedEventError> {",
             f"        if event.provider() != Provider::{variant(p)} {{",
             f'            return Err(super::other_provider("{enum}", Provider::{variant(p)}, event.provider()));',
             "        }",
@@ -249,14 +250,15 @@ class Module:
             4,
         )
         out += [
-            "    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, serde_json::Error> {",
-            "        Ok(match event_type {",
+            "    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, TypedEventError> {",
+            "        let typed = match event_type {",
         ]
         for e in p.events:
-            out.append(f'            Some("{e.type}") => Self::{e.name}(serde_json::from_str(data)?),')
+            out.append(f'            Some("{e.type}") => serde_json::from_str(data).map(Self::{e.name}),')
         out += [
-            "            _ => Self::Other { event_type: event_type.map(str::to_owned), data: serde_json::from_str(data)? },",  # noqa: E501
-            "        })",
+            "            _ => serde_json::from_str(data).map(|data| Self::Other { event_type: event_type.map(str::to_owned), data }),",  # noqa: E501
+            "        };",
+            '        typed.map_err(|error| TypedEventError::shape(&format!("the {} data", event_type.unwrap_or("untyped")), &error))',  # noqa: E501
             "    }",
             "",
         ]
@@ -287,11 +289,15 @@ class Module:
                 4,
             )
             out += [
-                "    pub fn from_event(event: &Event<'_>) -> Result<Option<Self>, serde_json::Error> {",
+                "    pub fn from_event(event: &Event<'_>) -> Result<Option<Self>, TypedEventError> {",
                 f"        if event.provider() != Provider::{variant(p)} {{",
                 f'            return Err(super::other_provider("{name}", Provider::{variant(p)}, event.provider()));',
                 "        }",
-                "        event.metadata().map(|metadata| serde_json::from_str(&metadata.get())).transpose()",
+                "        event",
+                "            .metadata()",
+                "            .map(|metadata| serde_json::from_str(&metadata.get()))",
+                "            .transpose()",
+                '            .map_err(|error| TypedEventError::shape("the metadata", &error))',
                 "    }",
                 "}",
             ]
@@ -334,13 +340,68 @@ def mod_text(providers: List[model.Provider]) -> str:
     for p in providers:
         out.append(f"        Provider::{variant(p)} => Some({const_name(p)}),")
     out += ["        _ => None,", "    }", "}", ""]
-    out += [
-        '#[cfg(feature = "events")]',
-        "fn other_provider(typed: &str, expected: Provider, got: Provider) -> serde_json::Error {",
-        '    serde::de::Error::custom(format_args!("{typed} is for {expected} deliveries; this event is {got}\'s"))',
-        "}",
-    ]
+    out += TYPED_EVENT_ERROR.split("\n")
     return "\n".join(out) + "\n"
+
+
+TYPED_EVENT_ERROR = r"""#[cfg(feature = "events")]
+fn other_provider(typed: &str, expected: Provider, got: Provider) -> TypedEventError {
+    TypedEventError { message: format!("{typed} is for {expected} deliveries; this event is {got}'s") }
+}
+
+/// Why a verified event did not convert into its typed event: another preset's event, or data of another shape than
+/// the catalog documents.
+///
+/// Its message never holds a value of the payload (patient data), only the event type, a missing field's name and
+/// where in the data the mismatch is: serde_json's own message quotes the offending value (`invalid type: string
+/// "…"`), so it is not passed on.
+#[cfg(feature = "events")]
+#[derive(Clone, PartialEq, Eq)]
+pub struct TypedEventError {
+    message: String,
+}
+
+#[cfg(feature = "events")]
+impl TypedEventError {
+    /// `subject`: what did not convert (`the claim.decision data`, `the metadata`).
+    fn shape(subject: &str, error: &serde_json::Error) -> Self {
+        let what = match error.classify() {
+            serde_json::error::Category::Data => {
+                let text = error.to_string();
+                match text.strip_prefix("missing field `").and_then(|rest| rest.split_once('`')) {
+                    Some((field, _)) => format!("the field `{field}` is missing"),
+                    None => "a value has another type than documented".to_owned(),
+                }
+            }
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "it is not valid JSON".to_owned(),
+            serde_json::error::Category::Io => "it could not be read".to_owned(),
+        };
+        TypedEventError {
+            message: format!(
+                "{subject} does not have the documented shape: {what} (line {}, column {})",
+                error.line(),
+                error.column()
+            ),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+impl core::fmt::Display for TypedEventError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[cfg(feature = "events")]
+impl core::fmt::Debug for TypedEventError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("TypedEventError").field(&self.message).finish()
+    }
+}
+
+#[cfg(feature = "events")]
+impl std::error::Error for TypedEventError {}"""
 
 
 def outputs(providers: List[model.Provider]) -> Dict[str, str]:

@@ -6,6 +6,7 @@
 //! payload typed where the document prints it, else a `serde_json::Value`), or `BaremedsEvent::Other` for a type it
 //! does not name: providers add events, and every type stays routable. Every struct is open.
 
+use super::TypedEventError;
 use crate::event::Event;
 use crate::provider::Provider;
 use core::fmt;
@@ -281,7 +282,7 @@ impl BaremedsEvent {
     /// ([`Event::data`], where a secret is already redacted).
     ///
     /// Fails when the data does not have the documented shape, or when the event is another preset's.
-    pub fn from_event(event: &Event<'_>) -> Result<Self, serde_json::Error> {
+    pub fn from_event(event: &Event<'_>) -> Result<Self, TypedEventError> {
         if event.provider() != Provider::Baremeds {
             return Err(super::other_provider("BaremedsEvent", Provider::Baremeds, event.provider()));
         }
@@ -289,16 +290,17 @@ impl BaremedsEvent {
     }
 
     /// The typed event from an event type and the JSON text of its data (a test, or an event read back from a queue).
-    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, serde_json::Error> {
-        Ok(match event_type {
-            Some("prescription_submitted") => Self::PrescriptionSubmitted(serde_json::from_str(data)?),
-            Some("prescription_dosage_changed") => Self::PrescriptionDosageChanged(serde_json::from_str(data)?),
-            Some("encounter_cancelled") => Self::EncounterCancelled(serde_json::from_str(data)?),
-            Some("message_created") => Self::MessageCreated(serde_json::from_str(data)?),
-            Some("order_changed") => Self::OrderChanged(serde_json::from_str(data)?),
-            Some("case_assigned_to_clinician") => Self::CaseAssignedToClinician(serde_json::from_str(data)?),
-            _ => Self::Other { event_type: event_type.map(str::to_owned), data: serde_json::from_str(data)? },
-        })
+    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, TypedEventError> {
+        let typed = match event_type {
+            Some("prescription_submitted") => serde_json::from_str(data).map(Self::PrescriptionSubmitted),
+            Some("prescription_dosage_changed") => serde_json::from_str(data).map(Self::PrescriptionDosageChanged),
+            Some("encounter_cancelled") => serde_json::from_str(data).map(Self::EncounterCancelled),
+            Some("message_created") => serde_json::from_str(data).map(Self::MessageCreated),
+            Some("order_changed") => serde_json::from_str(data).map(Self::OrderChanged),
+            Some("case_assigned_to_clinician") => serde_json::from_str(data).map(Self::CaseAssignedToClinician),
+            _ => serde_json::from_str(data).map(|data| Self::Other { event_type: event_type.map(str::to_owned), data }),
+        };
+        typed.map_err(|error| TypedEventError::shape(&format!("the {} data", event_type.unwrap_or("untyped")), &error))
     }
 
     /// The event type: the catalog's for a named variant, as sent for `Other`.
@@ -327,10 +329,14 @@ impl BaremedsMetadata {
     /// has none.
     ///
     /// Fails when it does not have the documented shape, or when the event is another preset's.
-    pub fn from_event(event: &Event<'_>) -> Result<Option<Self>, serde_json::Error> {
+    pub fn from_event(event: &Event<'_>) -> Result<Option<Self>, TypedEventError> {
         if event.provider() != Provider::Baremeds {
             return Err(super::other_provider("BaremedsMetadata", Provider::Baremeds, event.provider()));
         }
-        event.metadata().map(|metadata| serde_json::from_str(&metadata.get())).transpose()
+        event
+            .metadata()
+            .map(|metadata| serde_json::from_str(&metadata.get()))
+            .transpose()
+            .map_err(|error| TypedEventError::shape("the metadata", &error))
     }
 }

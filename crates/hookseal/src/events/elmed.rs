@@ -6,6 +6,7 @@
 //! payload typed where the document prints it, else a `serde_json::Value`), or `ElmedEvent::Other` for a type it does
 //! not name: providers add events, and every type stays routable. Every struct is open.
 
+use super::TypedEventError;
 use crate::event::Event;
 use crate::provider::Provider;
 use core::fmt;
@@ -234,7 +235,7 @@ impl ElmedEvent {
     /// ([`Event::data`], where a secret is already redacted).
     ///
     /// Fails when the data does not have the documented shape, or when the event is another preset's.
-    pub fn from_event(event: &Event<'_>) -> Result<Self, serde_json::Error> {
+    pub fn from_event(event: &Event<'_>) -> Result<Self, TypedEventError> {
         if event.provider() != Provider::Elmed {
             return Err(super::other_provider("ElmedEvent", Provider::Elmed, event.provider()));
         }
@@ -242,16 +243,17 @@ impl ElmedEvent {
     }
 
     /// The typed event from an event type and the JSON text of its data (a test, or an event read back from a queue).
-    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, serde_json::Error> {
-        Ok(match event_type {
-            Some("prescription.issued") => Self::PrescriptionIssued(serde_json::from_str(data)?),
-            Some("prescription.dispensed") => Self::PrescriptionDispensed(serde_json::from_str(data)?),
-            Some("consultation.completed") => Self::ConsultationCompleted(serde_json::from_str(data)?),
-            Some("order.status_changed") => Self::OrderStatusChanged(serde_json::from_str(data)?),
-            Some("claim.decision") => Self::ClaimDecision(serde_json::from_str(data)?),
-            Some("referral.created") => Self::ReferralCreated(serde_json::from_str(data)?),
-            _ => Self::Other { event_type: event_type.map(str::to_owned), data: serde_json::from_str(data)? },
-        })
+    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, TypedEventError> {
+        let typed = match event_type {
+            Some("prescription.issued") => serde_json::from_str(data).map(Self::PrescriptionIssued),
+            Some("prescription.dispensed") => serde_json::from_str(data).map(Self::PrescriptionDispensed),
+            Some("consultation.completed") => serde_json::from_str(data).map(Self::ConsultationCompleted),
+            Some("order.status_changed") => serde_json::from_str(data).map(Self::OrderStatusChanged),
+            Some("claim.decision") => serde_json::from_str(data).map(Self::ClaimDecision),
+            Some("referral.created") => serde_json::from_str(data).map(Self::ReferralCreated),
+            _ => serde_json::from_str(data).map(|data| Self::Other { event_type: event_type.map(str::to_owned), data }),
+        };
+        typed.map_err(|error| TypedEventError::shape(&format!("the {} data", event_type.unwrap_or("untyped")), &error))
     }
 
     /// The event type: the catalog's for a named variant, as sent for `Other`.

@@ -6,6 +6,7 @@
 //! (its payload typed where the document prints it, else a `serde_json::Value`), or `ManagementApiEvent::Other` for a
 //! type it does not name: providers add events, and every type stays routable. Every struct is open.
 
+use super::TypedEventError;
 use crate::event::Event;
 use crate::provider::Provider;
 use core::fmt;
@@ -42,7 +43,7 @@ impl ManagementApiEvent {
     /// ([`Event::data`], where a secret is already redacted).
     ///
     /// Fails when the data does not have the documented shape, or when the event is another preset's.
-    pub fn from_event(event: &Event<'_>) -> Result<Self, serde_json::Error> {
+    pub fn from_event(event: &Event<'_>) -> Result<Self, TypedEventError> {
         if event.provider() != Provider::Custom {
             return Err(super::other_provider("ManagementApiEvent", Provider::Custom, event.provider()));
         }
@@ -50,14 +51,15 @@ impl ManagementApiEvent {
     }
 
     /// The typed event from an event type and the JSON text of its data (a test, or an event read back from a queue).
-    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, serde_json::Error> {
-        Ok(match event_type {
-            Some("pharmacy_order_created") => Self::PharmacyOrderCreated(serde_json::from_str(data)?),
-            Some("pharmacy_order_updated") => Self::PharmacyOrderUpdated(serde_json::from_str(data)?),
-            Some("pharmacy_sku_stock_updated") => Self::PharmacySkuStockUpdated(serde_json::from_str(data)?),
-            Some("patient_doctor_meeting_updated") => Self::PatientDoctorMeetingUpdated(serde_json::from_str(data)?),
-            _ => Self::Other { event_type: event_type.map(str::to_owned), data: serde_json::from_str(data)? },
-        })
+    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, TypedEventError> {
+        let typed = match event_type {
+            Some("pharmacy_order_created") => serde_json::from_str(data).map(Self::PharmacyOrderCreated),
+            Some("pharmacy_order_updated") => serde_json::from_str(data).map(Self::PharmacyOrderUpdated),
+            Some("pharmacy_sku_stock_updated") => serde_json::from_str(data).map(Self::PharmacySkuStockUpdated),
+            Some("patient_doctor_meeting_updated") => serde_json::from_str(data).map(Self::PatientDoctorMeetingUpdated),
+            _ => serde_json::from_str(data).map(|data| Self::Other { event_type: event_type.map(str::to_owned), data }),
+        };
+        typed.map_err(|error| TypedEventError::shape(&format!("the {} data", event_type.unwrap_or("untyped")), &error))
     }
 
     /// The event type: the catalog's for a named variant, as sent for `Other`.

@@ -75,6 +75,60 @@ pub fn event_types(provider: Provider) -> Option<&'static [&'static str]> {
 }
 
 #[cfg(feature = "events")]
-fn other_provider(typed: &str, expected: Provider, got: Provider) -> serde_json::Error {
-    serde::de::Error::custom(format_args!("{typed} is for {expected} deliveries; this event is {got}'s"))
+fn other_provider(typed: &str, expected: Provider, got: Provider) -> TypedEventError {
+    TypedEventError { message: format!("{typed} is for {expected} deliveries; this event is {got}'s") }
 }
+
+/// Why a verified event did not convert into its typed event: another preset's event, or data of another shape than
+/// the catalog documents.
+///
+/// Its message never holds a value of the payload (patient data), only the event type, a missing field's name and
+/// where in the data the mismatch is: serde_json's own message quotes the offending value (`invalid type: string
+/// "…"`), so it is not passed on.
+#[cfg(feature = "events")]
+#[derive(Clone, PartialEq, Eq)]
+pub struct TypedEventError {
+    message: String,
+}
+
+#[cfg(feature = "events")]
+impl TypedEventError {
+    /// `subject`: what did not convert (`the claim.decision data`, `the metadata`).
+    fn shape(subject: &str, error: &serde_json::Error) -> Self {
+        let what = match error.classify() {
+            serde_json::error::Category::Data => {
+                let text = error.to_string();
+                match text.strip_prefix("missing field `").and_then(|rest| rest.split_once('`')) {
+                    Some((field, _)) => format!("the field `{field}` is missing"),
+                    None => "a value has another type than documented".to_owned(),
+                }
+            }
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "it is not valid JSON".to_owned(),
+            serde_json::error::Category::Io => "it could not be read".to_owned(),
+        };
+        TypedEventError {
+            message: format!(
+                "{subject} does not have the documented shape: {what} (line {}, column {})",
+                error.line(),
+                error.column()
+            ),
+        }
+    }
+}
+
+#[cfg(feature = "events")]
+impl core::fmt::Display for TypedEventError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[cfg(feature = "events")]
+impl core::fmt::Debug for TypedEventError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("TypedEventError").field(&self.message).finish()
+    }
+}
+
+#[cfg(feature = "events")]
+impl std::error::Error for TypedEventError {}

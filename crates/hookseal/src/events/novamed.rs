@@ -6,6 +6,7 @@
 //! payload typed where the document prints it, else a `serde_json::Value`), or `NovamedEvent::Other` for a type it does
 //! not name: providers add events, and every type stays routable. Every struct is open.
 
+use super::TypedEventError;
 use crate::event::Event;
 use crate::provider::Provider;
 use core::fmt;
@@ -164,7 +165,7 @@ impl NovamedEvent {
     /// ([`Event::data`], where a secret is already redacted).
     ///
     /// Fails when the data does not have the documented shape, or when the event is another preset's.
-    pub fn from_event(event: &Event<'_>) -> Result<Self, serde_json::Error> {
+    pub fn from_event(event: &Event<'_>) -> Result<Self, TypedEventError> {
         if event.provider() != Provider::Novamed {
             return Err(super::other_provider("NovamedEvent", Provider::Novamed, event.provider()));
         }
@@ -172,22 +173,23 @@ impl NovamedEvent {
     }
 
     /// The typed event from an event type and the JSON text of its data (a test, or an event read back from a queue).
-    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, serde_json::Error> {
-        Ok(match event_type {
-            Some("order:created") => Self::OrderCreated(serde_json::from_str(data)?),
-            Some("order:processing") => Self::OrderProcessing(serde_json::from_str(data)?),
-            Some("order:shipped") => Self::OrderShipped(serde_json::from_str(data)?),
-            Some("order:delivered") => Self::OrderDelivered(serde_json::from_str(data)?),
-            Some("order:cancelled") => Self::OrderCancelled(serde_json::from_str(data)?),
-            Some("medication_request:created") => Self::MedicationRequestCreated(serde_json::from_str(data)?),
-            Some("medication_request:approved") => Self::MedicationRequestApproved(serde_json::from_str(data)?),
-            Some("medication_request:filled") => Self::MedicationRequestFilled(serde_json::from_str(data)?),
-            Some("medication_request:cancelled") => Self::MedicationRequestCancelled(serde_json::from_str(data)?),
-            Some("refill:requested") => Self::RefillRequested(serde_json::from_str(data)?),
-            Some("refill:approved") => Self::RefillApproved(serde_json::from_str(data)?),
-            Some("refill:denied") => Self::RefillDenied(serde_json::from_str(data)?),
-            _ => Self::Other { event_type: event_type.map(str::to_owned), data: serde_json::from_str(data)? },
-        })
+    pub fn from_parts(event_type: Option<&str>, data: &str) -> Result<Self, TypedEventError> {
+        let typed = match event_type {
+            Some("order:created") => serde_json::from_str(data).map(Self::OrderCreated),
+            Some("order:processing") => serde_json::from_str(data).map(Self::OrderProcessing),
+            Some("order:shipped") => serde_json::from_str(data).map(Self::OrderShipped),
+            Some("order:delivered") => serde_json::from_str(data).map(Self::OrderDelivered),
+            Some("order:cancelled") => serde_json::from_str(data).map(Self::OrderCancelled),
+            Some("medication_request:created") => serde_json::from_str(data).map(Self::MedicationRequestCreated),
+            Some("medication_request:approved") => serde_json::from_str(data).map(Self::MedicationRequestApproved),
+            Some("medication_request:filled") => serde_json::from_str(data).map(Self::MedicationRequestFilled),
+            Some("medication_request:cancelled") => serde_json::from_str(data).map(Self::MedicationRequestCancelled),
+            Some("refill:requested") => serde_json::from_str(data).map(Self::RefillRequested),
+            Some("refill:approved") => serde_json::from_str(data).map(Self::RefillApproved),
+            Some("refill:denied") => serde_json::from_str(data).map(Self::RefillDenied),
+            _ => serde_json::from_str(data).map(|data| Self::Other { event_type: event_type.map(str::to_owned), data }),
+        };
+        typed.map_err(|error| TypedEventError::shape(&format!("the {} data", event_type.unwrap_or("untyped")), &error))
     }
 
     /// The event type: the catalog's for a named variant, as sent for `Other`.
