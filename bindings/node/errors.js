@@ -5,8 +5,12 @@
 
 const native = require('./native.js');
 
-// Codes of the JavaScript glue alone (the core has no router error), with the answer a receiver gives.
-const GLUE_CODES = { unhandled_event: 501 };
+// The codes the glue raises itself, with the answer a receiver gives: unhandled_event is the glue's alone (the core
+// has no router error); invalid_option and unknown_provider are the core's configuration codes (500, as the core's
+// httpStatus gives them: router.test.js checks that they agree), thrown by the Router's constructor and on(). Known
+// here, they need no native call: pkg-web's glue builds routers at module scope, before init() has loaded the
+// WebAssembly module, and a misconfigured one must throw its ConfigError, not "not loaded yet".
+const GLUE_CODES = { unhandled_event: 501, invalid_option: 500, unknown_provider: 500 };
 
 /** The base of hookseal's errors: `code` is the contract's string, `httpStatus` the answer a receiver gives. */
 class HooksealError extends Error {
@@ -17,7 +21,8 @@ class HooksealError extends Error {
       // The glue's own codes first: they need no native module (a WASM build not loaded yet can still throw them).
       known = Object.prototype.hasOwnProperty.call(GLUE_CODES, code) ? GLUE_CODES[code] : native.httpStatus(code);
     }
-    if (known === null) throw new TypeError(`${JSON.stringify(String(code))} is not one of hookseal's error codes`);
+    // Not a code: null from the napi addon, undefined from the WASM module.
+    if (known === null || known === undefined) throw new TypeError(`${JSON.stringify(String(code))} is not one of hookseal's error codes`);
     const status = httpStatus ?? known;
     Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false, configurable: true });
     this.code = code;

@@ -33,8 +33,18 @@
 //       .on('*', (event, req, res) => res.json({ status: 'ignored' }));
 //     app.post('/webhooks/elmed', webhook(elmed, { store, router }));
 //
-// webhook() then ends the route: the event's one handler runs with (event, req, res) and answers with `res`, a throw
-// or a rejected Promise goes to next(error) (a 500: released). An event no pattern matches is answered 200
+// webhook() then ends the route: the event's one handler runs with (event, req, res); a throw or a rejected Promise
+// goes to next(error) (a 500: released). What it returns decides who answers, so that no delivery is left hanging
+// (its key claimed until the lease runs out):
+// - a synchronous handler that returns undefined answers with `res` itself, now or later (from a callback), as an
+//   Express route handler does; webhook() answers nothing for it. So does one that returns `res`
+//   (`return res.json(...)`).
+// - a value it returns (anything but undefined and `res`), or what its Promise resolves to: if the handler has not
+//   answered (`!res.headersSent`), webhook() answers `res.json(value)`.
+// - a Promise that resolves to undefined (or `res`): an async handler that finished; if it has not answered,
+//   webhook() answers 200 `{"status": "processed", "event_type": ..., "idempotency_key": ...}` (event_type null for
+//   a body without a type). Either way the claim is completed (a status below 500).
+// An event no pattern matches is answered 200
 // `{"status": "unhandled", "event_type": ..., "idempotency_key": ...}` (completed: it will not be offered again) by a
 // router with `unhandled: 'accept'`, and 501 `{"error": "unhandled_event"}` (released: the provider retries, and a
 // deploy that adds the handler processes the retry) by one with `unhandled: 'reject'`. A router bound to another
@@ -43,7 +53,7 @@
 const { debuglog } = require('node:util');
 const { UnhandledEventError, VerificationError } = require('./index.js');
 const { unhandledLine } = require('./log.js');
-const { claimEvent, dedupeOptions, routerOption, settle } = require('./once.js');
+const { claimEvent, dedupeOptions, processedBody, routerOption, settle } = require('./once.js');
 const { tooLarge, wireValue } = require('./wire.js');
 
 const debug = debuglog('hookseal');
@@ -141,9 +151,25 @@ function webhook(verifier, options) {
       unrouted(error, event, res, next);
       return;
     }
-    if (!handled) res.status(200).json(result); // unhandled, accepted: the router's answer
-    else if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-      result.then(undefined, (error) => unrouted(error, event, res, next));
+    if (!handled) {
+      res.status(200).json(result); // unhandled, accepted: the router's answer
+    } else if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      result.then((value) => answered(value, true, event, res, next), (error) => unrouted(error, event, res, next));
+    } else {
+      answered(result, false, event, res, next);
+    }
+  }
+
+  // What the handler returned (`settled`: what its Promise resolved to), answered if the handler did not answer: the
+  // value as JSON; nothing, from an async handler, the processed answer; nothing, from a synchronous one: its own.
+  function answered(value, settled, event, res, next) {
+    const nothing = value === undefined || value === res;
+    if (res.headersSent || (nothing && !settled)) return;
+    try {
+      if (nothing) res.status(200).json(processedBody(event));
+      else res.json(value);
+    } catch (error) {
+      next(error); // a value res.json cannot serialise (a BigInt, a cycle): a 500, released
     }
   }
 

@@ -48,15 +48,30 @@ export function webhookHandler<Data = JsonValue, Rest extends unknown[] = unknow
 ): (request: Request, ...rest: Rest) => Promise<Response>;
 
 /**
+ * What a fetch router's handler returns (or its Promise resolves to): a Response, returned as is; nothing, answered
+ * 200 `ProcessedBody`; a plain object or an array (any JSON), answered 200 as JSON (`Response.json(value)`).
+ */
+export type RoutedResult = Response | JsonValue | { [key: string]: unknown } | readonly unknown[] | undefined | void;
+
+/** The answer (200) to a router's handler that returned nothing. A wire answer: snake_case keys. */
+export interface ProcessedBody {
+  status: 'processed';
+  /** Null for a body without a type (Standard Webhooks). */
+  event_type: string | null;
+  idempotency_key: string;
+}
+
+/**
  * The same with a `Router` in place of the handler: the one handler for the event's type is called with `(event,
- * request, ...rest)` and its Response returned. An unhandled event: with `unhandled: 'accept'` 200 `{"status":
- * "unhandled", "event_type": ..., "idempotency_key": ...}` (completed), with `'reject'` 501 `{"error":
- * "unhandled_event"}` (released: the provider retries). A router bound to another provider than the verifier's is a
- * ConfigError when the handler is built.
+ * request, ...rest)`, and what it returns answered (`RoutedResult`): a Response as is, nothing 200 `ProcessedBody`,
+ * any other value 200 as JSON. An unhandled event: with `unhandled: 'accept'` 200 `{"status": "unhandled",
+ * "event_type": ..., "idempotency_key": ...}` (completed), with `'reject'` 501 `{"error": "unhandled_event"}`
+ * (released: the provider retries). A router bound to another provider than the verifier's is a ConfigError when the
+ * handler is built.
  */
 export function webhookHandler<Rest extends unknown[] = unknown[], C extends ClaimResult = ClaimResult>(
   verifier: Verifier,
-  router: Router<any, [Request, ...Rest], Response | Promise<Response>>,
+  router: Router<any, [Request, ...Rest], RoutedResult | Promise<RoutedResult>>,
   options?: WebhookHandlerOptions<C> | null,
 ): (request: Request, ...rest: Rest) => Promise<Response>;
 

@@ -34,14 +34,18 @@
 // and above, so that the provider's retry is processed.
 //
 // A Router (docs/api.md, "The router") may take the handler's place: `webhookHandler(elmed, router, { store })`. The
-// event's one handler runs with (event, request, ...rest) and returns the Response. An event no pattern matches is
+// event's one handler runs with (event, request, ...rest); what it returns (or its Promise resolves to) is the answer:
+// a Response as is; undefined (nothing) 200 `{"status": "processed", "event_type": ..., "idempotency_key": ...}`
+// (event_type null for a body without a type); any other value as JSON, 200 (`Response.json(value)`: a plain
+// object, an array...; one JSON cannot encode, a BigInt or a cycle, rejects, which releases the claim). A handler
+// that is not a router's is answered with what it returns, as before. An event no pattern matches is
 // answered 200 `{"status": "unhandled", "event_type": ..., "idempotency_key": ...}` (completed) by a router with
 // `unhandled: 'accept'`, 501 `{"error": "unhandled_event"}` (released: the provider retries) by one with
 // `unhandled: 'reject'`. A router bound to another provider than the verifier's is a ConfigError at once.
 
 const { Router, UnhandledEventError, VerificationError } = require('./index.js');
 const { debug, unhandledLine } = require('./log.js');
-const { claimEvent, dedupeOptions, routerOption, settle } = require('./once.js');
+const { claimEvent, dedupeOptions, processedBody, routerOption, settle } = require('./once.js');
 const { tooLarge, wireValue } = require('./wire.js');
 
 /** Reads `request`'s body (at most `verifier.maxBodyBytes`), verifies it and returns the event. */
@@ -131,9 +135,17 @@ function jsonResponse(status, body, headers) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
+/** A WHATWG Response: this realm's, or another's (a polyfill's, a framework's own fetch implementation). */
+function isResponse(value) {
+  if (typeof Response === 'function' && value instanceof Response) return true;
+  return value !== null && typeof value === 'object' && typeof value.status === 'number' && value.headers !== null &&
+    typeof value.headers === 'object' && typeof value.headers.get === 'function' && typeof value.arrayBuffer === 'function';
+}
+
 /**
- * The router's one handler for the event, its Response returned; no handler: 200 with the router's answer (`accept`),
- * or 501 unhandled_event (`reject`, logged under NODE_DEBUG=hookseal).
+ * The router's one handler for the event, what it returns answered (a Response as is, nothing the processed answer,
+ * a value as JSON); no handler: 200 with the router's answer (`accept`), or 501 unhandled_event (`reject`, logged
+ * under NODE_DEBUG=hookseal).
  */
 async function routed(router, event, request, rest) {
   const handled = router.match(event.eventType) !== null;
@@ -145,13 +157,21 @@ async function routed(router, event, request, rest) {
     debug(`${unhandledLine(event)}: refused 501 unhandled_event`);
     return jsonResponse(501, { error: 'unhandled_event' });
   }
-  return handled ? result : jsonResponse(200, result);
+  if (!handled) return jsonResponse(200, result);
+  if (result === undefined) return jsonResponse(200, processedBody(event));
+  if (isResponse(result)) return result;
+  const text = JSON.stringify(result);
+  if (text === undefined) {
+    throw new TypeError(`hookseal/fetch: a router's handler returned ${typeof result}, which is neither a Response nor JSON`);
+  }
+  return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
 /**
  * A fetch handler, `async (request, ...rest) => Response`: verifies the request, then calls `handler(event, request,
  * ...rest)` (with `options.store`: exactly once per idempotency key, in `options.namespace`, by default the preset's
- * name) and returns its Response; `handler` may be a Router (the event's one handler is called). A refused delivery
+ * name) and returns its Response; `handler` may be a Router (the event's one handler is called, and what it returns
+ * answered as above: a Response, nothing, or JSON). A refused delivery
  * never reaches the handler; `options.onError(error, request)` is called with it (a VerificationError, or a
  * StoreError) before the answer.
  */

@@ -128,4 +128,12 @@ function routerOption(verifier, router, who) {
   return router;
 }
 
-module.exports = { dedupeOptions, claimEvent, settle, routerOption };
+/**
+ * What a helper answers (200) for a router's handler that finished without an answer of its own: an async Express
+ * handler that resolved without answering, a fetch handler that returned nothing. A wire answer: snake_case keys.
+ */
+function processedBody(event) {
+  return { status: 'processed', event_type: event.eventType ?? null, idempotency_key: event.idempotencyKey };
+}
+
+module.exports = { dedupeOptions, claimEvent, settle, routerOption, processedBody };

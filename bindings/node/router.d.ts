@@ -46,16 +46,34 @@ export type EventOf<P, K> = P extends keyof ProviderEvents
 /** A wildcard pattern: `prefix*`, or `*` for every event. */
 export type Wildcard = `${string}*`;
 
+declare const undocumented: unique symbol;
+
 /**
- * What the handler of a wildcard pattern gets: for `prefix*` on a router bound to a provider, the union of its
- * catalog's events whose type starts with the prefix (the base Event if none does); for `*`, or without a provider,
- * the base Event (`*` also gets event types no catalog names, and a null type). An event type the catalog does not
- * name that a `prefix*` matches arrives typed as one of the documented ones: switch on `eventType` with a default.
+ * The type of an event a `prefix*` handler gets that its provider's catalog does not name (providers add events): a
+ * string starting with the prefix. Branded, so that comparing `eventType` with a documented type narrows the
+ * handler's event to that event (the undocumented member drops out); the brand exists only in the types. To compare
+ * it with a type the catalog does not name, widen it first (`(event.eventType as string) === 'claim.appealed'`), or
+ * register that type as an exact pattern (its handler gets the base Event).
+ */
+export type UndocumentedEventType<Prefix extends string> = `${Prefix}${string}` & { readonly [undocumented]: true };
+
+/** An event the catalog does not name whose type starts with `Prefix`: the base Event, its data any JSON. */
+export type UndocumentedEvent<Prefix extends string> = Event & { eventType: UndocumentedEventType<Prefix> };
+
+/**
+ * What the handler of a wildcard pattern gets. For `prefix*` on a router bound to a provider: the union of its
+ * catalog's events whose type starts with the prefix AND `UndocumentedEvent<prefix>`, an event type the provider adds
+ * later that the pattern matches too. So the handler checks `eventType` (`if`, or `switch` whose `default` gets the
+ * undocumented ones) before it reads a documented event's fields. With no documented type under the prefix, or
+ * without a provider (or for Standard Webhooks): the base Event with a type starting with the prefix. For `*`: the
+ * base Event (`*` also gets event types no catalog names, and a null type).
  */
 export type WildcardEvent<P, W extends string> = W extends '*'
   ? Event
   : W extends `${infer Prefix}*`
-    ? [PrefixEvents<P, Prefix>] extends [never] ? Event : PrefixEvents<P, Prefix>
+    ? [PrefixEvents<P, Prefix>] extends [never]
+      ? Event & { eventType: `${Prefix}${string}` }
+      : PrefixEvents<P, Prefix> | UndocumentedEvent<Prefix>
     : Event;
 
 type PrefixEvents<P, Prefix extends string> = P extends keyof ProviderEvents
@@ -66,6 +84,16 @@ type PrefixEvents<P, Prefix extends string> = P extends keyof ProviderEvents
  * Routes verified events to one handler each by event type: the exact pattern, else the longest `prefix*` the type
  * starts with, else `*`, else unhandled (`options.unhandled`). `Args` are what dispatch passes after the event (the
  * framework helpers: Express `(req, res)`, fetch `(request, ...rest)`), `Result` what handlers return.
+ *
+ * What a handler returns, under the framework helpers (so that no delivery is left unanswered, its key claimed until
+ * the lease runs out):
+ * - Express (`webhook(verifier, { router })`): a synchronous handler that returns undefined (or `res`) answers with
+ *   `res` itself, now or later from a callback, as a route handler does. Once a handler returned another value, or
+ *   its Promise resolved, and it has not answered (`!res.headersSent`): `res.json(value)`, or, for a Promise that
+ *   resolved to undefined (or `res`), 200 `{"status": "processed", "event_type": ..., "idempotency_key": ...}`
+ *   (event_type null for a body without a type).
+ * - fetch (`webhookHandler(verifier, router)`): a Response as is; undefined, 200 with that processed body; any other
+ *   value, 200 as JSON (`Response.json(value)`).
  */
 export class Router<P extends Provider | undefined = undefined, Args extends unknown[] = any[], Result = any> {
   constructor(options?: RouterOptions<P> | null);

@@ -195,6 +195,19 @@ describe('Router', () => {
     }
   });
 
+  it("the router's ConfigError codes have the core's status without a native call (errors.js), and the same", () => {
+    const native = require(BUILD_DIR ? path.join(BUILD_DIR, 'native.js') : '../native.js');
+    for (const code of ['invalid_option', 'unknown_provider']) {
+      assert.equal(new ConfigError(code, 'x').httpStatus, native.httpStatus(code), code);
+      assert.equal(native.httpStatus(code), 500, code);
+    }
+    assert.equal(configError(() => new Router({ provider: 'elmd' }), 'unknown_provider').httpStatus, 500);
+    assert.equal(configError(() => new Router().on('', () => 'ok')).httpStatus, 500);
+    // (null from napi, undefined from WASM: not a code of the core)
+    assert.ok(native.httpStatus('unhandled_event') == null, 'unhandled_event is the glue\'s own code');
+    assert.throws(() => new ConfigError('no_such_code', 'x'), /"no_such_code" is not one of hookseal's error codes/);
+  });
+
   it("a handler's throw propagates as it is; a Promise is returned as it is (async stays async)", async () => {
     const boom = new Error('the pharmacy system is down');
     const router = new Router()
@@ -435,6 +448,75 @@ if (!WASM) {
           assert.deepEqual([ran, errors], [[], []]);
         });
       });
+
+      it('an async handler that resolves without answering: 200 processed, completed (the retry is a duplicate)', async () => {
+        const store = open();
+        const ns = namespace();
+        const ran = [];
+        const router = new Router({ provider: 'elmed' }).on('order.status_changed', async (event) => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          ran.push(event.idempotencyKey);
+        });
+        await withExpress({ store, namespace: ns, router }, async (post, errors) => {
+          const d = delivery('order.status_changed');
+          assert.deepEqual(await post(d), { status: 200,
+            text: `{"status":"processed","event_type":"order.status_changed","idempotency_key":"${d.key}"}` });
+          await until(async () => (await stateOf(store, ns, d.key)) === 'duplicate', 'the key completed');
+          assert.deepEqual(await post(d), { status: 200, text: `{"status":"duplicate","idempotency_key":"${d.key}"}` });
+          assert.deepEqual([ran, errors], [[d.key], []]);
+        });
+      });
+
+      it("a handler's returned value (or its Promise's) is the JSON answer, unless it answered itself", async () => {
+        const store = open();
+        const ns = namespace();
+        const router = new Router({ provider: 'elmed' })
+          .on('order.status_changed', (event, req, res) => {
+            res.status(202);
+            return { order: event.data.order_id, path: req.path };
+          })
+          .on('claim.*', async (event) => ({ claim: event.eventType }))
+          .on('prescription.issued', async (event, req, res) => {
+            res.status(201).json({ answered: 'by the handler' });
+            return { ignored: true };
+          })
+          .on('prescription.dispensed', (event, req, res) => res.status(203).json({ returned: 'res' }));
+        await withExpress({ store, namespace: ns, router }, async (post, errors) => {
+          const d = delivery('order.status_changed');
+          assert.deepEqual(await post(d), { status: 202, text: '{"order":88,"path":"/h"}' });
+          await until(async () => (await stateOf(store, ns, d.key)) === 'duplicate', 'the key completed');
+          assert.deepEqual(await post(delivery('claim.decision')), { status: 200, text: '{"claim":"claim.decision"}' });
+          assert.deepEqual(await post(delivery('prescription.issued')), { status: 201, text: '{"answered":"by the handler"}' });
+          assert.deepEqual(await post(delivery('prescription.dispensed')), { status: 203, text: '{"returned":"res"}' });
+          assert.deepEqual(errors, []);
+        });
+      });
+
+      it('a synchronous handler that returns undefined answers itself, later: its answer, not a premature one', async () => {
+        const store = open();
+        const ns = namespace();
+        const router = new Router({ provider: 'elmed' }).on('order.status_changed', (event, req, res) => {
+          setTimeout(() => res.status(201).json({ later: event.idempotencyKey }), 50);
+        });
+        await withExpress({ store, namespace: ns, router }, async (post, errors) => {
+          const d = delivery('order.status_changed');
+          assert.deepEqual(await post(d), { status: 201, text: JSON.stringify({ later: d.key }) });
+          await until(async () => (await stateOf(store, ns, d.key)) === 'duplicate', 'the key completed');
+          assert.deepEqual(errors, []);
+        });
+      });
+
+      it('a returned value JSON cannot encode is a 500, released', async () => {
+        const store = open();
+        const ns = namespace();
+        const router = new Router({ provider: 'elmed' }).on('order.status_changed', async () => ({ total: 1n }));
+        await withExpress({ store, namespace: ns, router }, async (post, errors) => {
+          const d = delivery('order.status_changed');
+          assert.deepEqual(await post(d), { status: 500, text: '{"error":"internal_error"}' });
+          assert.ok(errors[0] instanceof TypeError, String(errors[0]));
+          await until(async () => (await stateOf(store, ns, d.key)) === 'claimed', 'the key released');
+        });
+      });
     });
   }
 
@@ -526,6 +608,48 @@ for (const [backend, open] of [...stores(), ...(WASM ? [] : [['memory', () => ne
       assert.equal(await stateOf(store, ns, d.key), 'claimed');
       assert.deepEqual(ran, []);
     });
+
+    it('a handler that returns nothing: 200 processed; a plain object: that JSON; a Response: as is; all completed', async () => {
+      const store = open();
+      const ns = namespace();
+      const ran = [];
+      const router = new Router({ provider: 'elmed' })
+        .on('order.status_changed', async (event) => {
+          ran.push(event.idempotencyKey);
+        })
+        .on('claim.*', (event, request) => ({ claim: event.eventType, url: request.url, items: [1, null] }))
+        .on('prescription.issued', async () => new Response('made', { status: 202, headers: { 'x-made': 'yes' } }));
+      const handle = webhookHandler(elmed, router, { store, namespace: ns });
+      const d = delivery('order.status_changed');
+      const nothing = await handle(requestOf(d));
+      assert.match(nothing.headers.get('content-type'), /^application\/json/);
+      assert.deepEqual(await answerOf(nothing), { status: 200,
+        text: `{"status":"processed","event_type":"order.status_changed","idempotency_key":"${d.key}"}` });
+      assert.equal(await stateOf(store, ns, d.key), 'duplicate');
+      assert.deepEqual(await answerOf(await handle(requestOf(d))),
+        { status: 200, text: `{"status":"duplicate","idempotency_key":"${d.key}"}` });
+      assert.deepEqual(ran, [d.key]);
+      const c = delivery('claim.decision');
+      const object = await handle(requestOf(c));
+      assert.match(object.headers.get('content-type'), /^application\/json/);
+      assert.deepEqual(await answerOf(object), { status: 200,
+        text: '{"claim":"claim.decision","url":"https://receiver.example/webhooks/elmed","items":[1,null]}' });
+      assert.equal(await stateOf(store, ns, c.key), 'duplicate');
+      const p = delivery('prescription.issued');
+      const made = await handle(requestOf(p));
+      assert.deepEqual([await answerOf(made), made.headers.get('x-made')], [{ status: 202, text: 'made' }, 'yes']);
+      assert.equal(await stateOf(store, ns, p.key), 'duplicate');
+    });
+
+    it('a returned value JSON cannot encode rejects and releases the key', async () => {
+      const store = open();
+      const ns = namespace();
+      const router = new Router({ provider: 'elmed' }).on('order.status_changed', () => ({ total: 1n }));
+      const handle = webhookHandler(elmed, router, { store, namespace: ns });
+      const d = delivery('order.status_changed');
+      await assert.rejects(handle(requestOf(d)), TypeError);
+      assert.equal(await stateOf(store, ns, d.key), 'claimed');
+    });
   });
 }
 
@@ -540,6 +664,12 @@ describe('hookseal/fetch webhookHandler(verifier, router)', () => {
     tampered.headers = sign('elmed', tampered.body, { secret: 'another secret' });
     assert.deepEqual(await answerOf(await handle(requestOf(tampered))), { status: 401, text: '{"error":"signature_mismatch"}' });
     assert.equal(ran.length, 2);
+  });
+
+  it("a handler that is not a router's is answered with what it returns, as before", async () => {
+    const object = { not: 'a Response' };
+    assert.equal(await webhookHandler(elmed, () => object)(requestOf(delivery('order.status_changed'))), object);
+    assert.equal(await webhookHandler(elmed, async () => undefined)(requestOf(delivery('order.status_changed'))), undefined);
   });
 
   it('a router of another provider fails at set-up; a handler must be a function or a Router', () => {

@@ -28,7 +28,9 @@ use Hookseal\Events\Catalog;
  * again.
  *
  * A router is a handler itself (`__invoke`): pass it wherever Webhook takes one. A handler receives the Event and
- * returns what a Webhook handler returns (an array or an Answer); `dispatch` returns it as is.
+ * returns what a Webhook handler returns (an array or an Answer); `dispatch` returns it as is, except null (a handler
+ * that did its work and returns nothing, `: void`): that is answered `{"status": "processed", "event_type": …,
+ * "idempotency_key": …}` (200, the claim completed), as in every language.
  */
 final class Router
 {
@@ -83,14 +85,22 @@ final class Router
     /**
      * Registers `$handler` for a pattern, or for each pattern of a non-empty list.
      *
+     * Both are checked here rather than by PHP's parameter types, so that a wrong one is the ConfigException every
+     * language throws (not a TypeError, and not `5` coerced to `'5'` without strict_types).
+     *
      * @param string|list<string> $patterns an exact event type, `prefix*` or `*`
      * @param callable(Event): mixed $handler
      * @return $this
      * @throws ConfigException invalid_option, naming the pattern: empty, a `*` before the end, not a string, an empty
-     *                         list, or one already registered (nothing of this call is registered then)
+     *                         list, or one already registered; or a handler that is not callable (nothing of this
+     *                         call is registered then)
      */
-    public function on(string|array $patterns, callable $handler): static
+    public function on(mixed $patterns, mixed $handler): static
     {
+        if (!is_string($patterns) && !is_array($patterns)) {
+            throw new ConfigException('invalid_option', 'on() takes a pattern (a string) or a list of them, not '
+                . get_debug_type($patterns));
+        }
         $list = is_array($patterns) ? $patterns : [$patterns];
         if ($list === []) {
             throw new ConfigException('invalid_option', 'on() was given an empty list of patterns');
@@ -106,6 +116,10 @@ final class Router
                     var_export($pattern, true)));
             }
             $new[$pattern] = true;
+        }
+        if (!is_callable($handler)) {
+            throw new ConfigException('invalid_option', sprintf('the handler for %s is not callable: %s',
+                var_export($list[0], true), get_debug_type($handler)));
         }
         foreach (array_keys($new) as $pattern) {
             $pattern = (string) $pattern; // an array key: '123' came back as 123
@@ -123,7 +137,8 @@ final class Router
     }
 
     /**
-     * Runs the one handler the event's type selects and returns what it returns; unhandled: the accept answer, or an
+     * Runs the one handler the event's type selects and returns what it returns (null: the processed answer,
+     * `['status' => 'processed', 'event_type' => …, 'idempotency_key' => …]`); unhandled: the accept answer, or an
      * UnhandledEventException.
      *
      * @throws ConfigException invalid_option: a router bound to one provider was given another's event
@@ -137,7 +152,10 @@ final class Router
         }
         $handler = $this->handlerFor($event->eventType);
         if ($handler !== null) {
-            return $handler($event);
+            // A handler that returns nothing did its work: answered (and completed) as processed, not a TypeError
+            // after the work, which would release the claim and make the retry run the handler again.
+            return $handler($event) ?? ['status' => 'processed', 'event_type' => $event->eventType,
+                'idempotency_key' => $event->idempotencyKey];
         }
         if ($this->unhandled === 'reject') {
             throw new UnhandledEventException($event->provider, $event->eventType, $event->idempotencyKey);

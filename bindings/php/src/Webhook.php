@@ -23,7 +23,9 @@ namespace Hookseal;
  * | in progress elsewhere      | 503, `Retry-After: <lease left>`, `{"error": "in_progress"}`                     |
  * | store unreachable          | 503, `Retry-After: 5`, `{"error": "store_unavailable"}`                          |
  *
- * The handler may be a \Hookseal\Router: it runs the one handler the event type selects (the table's rows hold for it).
+ * The handler may be a \Hookseal\Router: it runs the one handler the event type selects (the table's rows hold for it;
+ * a router's handler that returns null, having done its work, is answered 200 `{"status": "processed", "event_type":
+ * …, "idempotency_key": …}` and completed).
  * A delivery it has no handler for is either answered 200 `{"status": "unhandled", ...}` and completed (`accept`, the
  * default), or, with `unhandled: 'reject'`, answered 501 `{"error": "unhandled_event"}` and released (logged in one
  * line, so that the retry is processed once a deploy handles it); an UnhandledEventException any handler throws is

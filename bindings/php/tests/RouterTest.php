@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace Hookseal\Tests;
 
 use Hookseal\Answer;
+use Hookseal\Claim;
 use Hookseal\ConfigException;
 use Hookseal\Event;
 use Hookseal\Events\Baremeds;
@@ -264,9 +265,48 @@ final class RouterTest extends TestCase
                 self::assertSame('invalid_option', $e->errorCode);
             }
         }
-        // PHP's own types: a pattern that is neither a string nor an array, a handler that is not callable.
-        $this->expectException(\TypeError::class);
-        (new Router())->on('order.created', 'not a function'); // @phpstan-ignore-line
+        // Not PHP's TypeError (nor `5` coerced to '5'): the ConfigException of every language, naming the problem.
+        $handler = static fn (Event $e): array => [];
+        foreach ([
+            [5, $handler, 'not int'],
+            [1.5, $handler, 'not float'],
+            [null, $handler, 'not null'],
+            [new \stdClass(), $handler, 'not stdClass'],
+            ['order.created', 'not a function', "the handler for 'order.created' is not callable: string"],
+            [['order.created', 'order.*'], ['no', 'such'], "the handler for 'order.created' is not callable: array"],
+            ['order.created', null, "the handler for 'order.created' is not callable: null"],
+        ] as [$patterns, $notHandler, $message]) {
+            $router = new Router();
+            try {
+                $router->on($patterns, $notHandler);
+                self::fail('on() took ' . var_export($patterns, true) . ' and ' . var_export($notHandler, true));
+            } catch (ConfigException $e) {
+                self::assertSame('invalid_option', $e->errorCode);
+                self::assertStringContainsString($message, $e->getMessage());
+            }
+            self::assertSame([], $router->patterns(), 'nothing of the refused call is registered');
+        }
+        self::assertSame(['strlen'], (new Router())->on('strlen', 'strlen')->patterns(), 'a callable string is fine');
+    }
+
+    public function testAHandlerThatReturnsNothingIsAnsweredProcessed(): void
+    {
+        $ran = [];
+        $router = (new Router())
+            ->on('order.created', static function (Event $e) use (&$ran): void {
+                $ran[] = $e->eventType;
+            })
+            ->on('*', static function (Event $e) use (&$ran): ?array {
+                $ran[] = $e->eventType;
+                return null;
+            });
+        self::assertSame(['status' => 'processed', 'event_type' => 'order.created', 'idempotency_key' => 'k-1'],
+            $router->dispatch(self::event('order.created', 'elmed', 'k-1')));
+        self::assertSame(['status' => 'processed', 'event_type' => null, 'idempotency_key' => 'k-2'],
+            $router(self::event(null, 'standard-webhooks', 'k-2')));
+        self::assertSame(['order.created', null], $ran);
+        $falsy = (new Router())->on('*', static fn (Event $e): array => []);
+        self::assertSame([], $falsy->dispatch(self::event('order.created')), "an empty array is the handler's own");
     }
 
     public function testAnUndocumentedExactPatternIsLoggedOnceWithASuggestion(): void
@@ -323,6 +363,33 @@ final class RouterTest extends TestCase
         self::assertSame([200, ['status' => 'duplicate', 'idempotency_key' => 'sha256:' . hash('sha256', $body)]],
             [$again->status, $again->body]);
         self::assertSame(1, $runs);
+    }
+
+    public function testWithAStoreAHandlerThatReturnsNothingIsProcessedAndCompleted(): void
+    {
+        $store = $this->sqlite();
+        $verifier = new Verifier('elmed', ['secret' => self::ELMED_SECRET]);
+        $runs = 0;
+        $router = (new Router('elmed'))->on(Elmed::ORDER_STATUS_CHANGED, static function (Event $e) use (&$runs): void {
+            $runs++;
+        });
+        [$body, $headers] = self::elmed('order.status_changed');
+        $key = 'sha256:' . hash('sha256', $body);
+        $first = Webhook::process($verifier, $body, $headers, $router, $store);
+        self::assertSame([200, ['status' => 'processed', 'event_type' => 'order.status_changed',
+            'idempotency_key' => $key]], [$first->status, $first->body]);
+        self::assertSame('{"status":"processed","event_type":"order.status_changed","idempotency_key":"' . $key
+            . '"}', $first->json());
+        // Completed, not released: the provider's retry is a duplicate and the handler ran once.
+        $again = Webhook::process($verifier, $body, $headers, $router, $store);
+        self::assertSame([200, ['status' => 'duplicate', 'idempotency_key' => $key]], [$again->status, $again->body]);
+        self::assertSame(Claim::DUPLICATE, $store->claim('elmed', $key)->status);
+        self::assertSame(1, $runs);
+        // Without a store, too.
+        [$other, $otherHeaders] = self::elmed('order.status_changed');
+        self::assertSame(200, Webhook::process($verifier, $other, $otherHeaders, $router)->status);
+        self::assertSame(2, $runs);
+        self::assertSame([], $this->logLines());
     }
 
     public function testWithAStoreAThrowingHandlerReleasesAndTheRetryRunsIt(): void

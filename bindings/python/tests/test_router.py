@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import pickle
+import sys
 import threading
 import typing
 import uuid
@@ -244,6 +245,42 @@ def test_an_async_handler_returns_its_coroutine_as_is() -> None:
     assert asyncio.run(answer) == "async order.created"
 
 
+def processed(event_type: Optional[str], key: str = "sha256:abc") -> dict[str, Any]:
+    return {"status": "processed", "event_type": event_type, "idempotency_key": key}
+
+
+def test_a_handler_that_returns_none_answers_processed() -> None:
+    router = hookseal.Router()
+    ran: list[Optional[str]] = []
+
+    @router.on("order.created")
+    def quiet(event: hookseal.Event) -> None:
+        ran.append(event.event_type)
+
+    router.on("*", lambda event: ran.append(event.event_type))  # list.append's None too
+    assert router.dispatch(fake("order.created", key="sha256:k4")) == processed("order.created", "sha256:k4")
+    assert router.dispatch(fake(None, key="sha256:k5")) == processed(None, "sha256:k5")
+    assert ran == ["order.created", None]
+    router = hookseal.Router()
+    router.on("*", lambda event: {})  # a falsy answer is the handler's own, not None
+    assert router.dispatch(fake("order.created")) == {}
+
+
+def test_an_async_handler_that_returns_none_answers_processed_once_awaited() -> None:
+    router = hookseal.Router()
+    ran: list[str] = []
+
+    @router.on("order.*")
+    async def quiet(event: hookseal.Event) -> None:
+        await asyncio.sleep(0)
+        ran.append(str(event.event_type))
+
+    answer = router.dispatch(fake("order.shipped", key="sha256:k6"))
+    assert asyncio.iscoroutine(answer) and ran == []  # still an awaitable: nothing ran yet
+    assert asyncio.run(answer) == processed("order.shipped", "sha256:k6")
+    assert ran == ["order.shipped"]
+
+
 def test_the_router_is_callable_as_dispatch() -> None:
     router = hookseal.Router()
     router.on("*", lambda event: event.event_type)
@@ -272,6 +309,41 @@ def test_an_undocumented_exact_pattern_warns_with_the_nearest_name() -> None:
     assert [str(w.message) for w in caught] == ["hookseal: elmed documents no event 'completely.different'"]
     assert caught[0].filename == __file__
     assert router.patterns == ("order.status_change", "completely.different")  # not an error: providers add events
+
+
+def test_the_warning_comes_only_once_the_handler_is_registered() -> None:
+    router = elmed.Router()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(hookseal.ConfigError) as raised:
+            router.on("order.status_change", "x")  # type: ignore[call-overload]
+        assert raised.value.code == "invalid_option"
+        later = router.on("order.status_change")  # a decorator not applied (yet): nothing registered, no warning
+        assert caught == [] and "order.status_change" not in router.patterns
+        with pytest.raises(hookseal.ConfigError):
+            later("x")  # type: ignore[type-var]
+        assert caught == []
+    with pytest.warns(UserWarning, match="did you mean 'order.status_changed'") as warned:
+        later(print)  # applied: registered, so said now, at this line
+    assert [(w.filename, w.lineno) for w in warned] == [(__file__, sys._getframe().f_lineno - 1)]
+    assert router.patterns == ("order.status_change",)
+    untyped = hookseal.Router("elmed")
+    with pytest.warns(UserWarning, match="elmed documents no event 'order.status_change'") as warned:
+        decorate = untyped.on(["order.status_changed", "order.status_change"])
+        decorate(print)
+    assert [(w.filename, w.lineno) for w in warned] == [(__file__, sys._getframe().f_lineno - 1)]
+    with pytest.warns(UserWarning, match="elmed documents no event 'order.status_chang'") as warned:
+        untyped.on("order.status_chang", print)  # the call form: at the on() call
+    assert [(w.filename, w.lineno) for w in warned] == [(__file__, sys._getframe().f_lineno - 1)]
+    with pytest.warns(UserWarning, match="elmed documents no event 'prescription.issue'") as warned:
+        line = sys._getframe().f_lineno + 2
+
+        @untyped.on("prescription.issue")  # the decorator statement: at its line
+        def issued(event: hookseal.Event) -> None: ...
+
+    assert [(w.filename, w.lineno) for w in warned] == [(__file__, line)]
+    assert untyped.patterns == ("order.status_changed", "order.status_change", "order.status_chang",
+                                "prescription.issue")
 
 
 def test_documented_prefix_unbound_and_custom_patterns_do_not_warn() -> None:
@@ -407,6 +479,8 @@ class Handlers:
             router.on("order:shipped", self.shipped)
             router.on("order:cancelled", self.cancelled)
             router.on("refill:*", self.refill)
+            router.on("order:processing", self.quiet)
+            router.on("medication_request:approved", self.quiet_async)
 
     def shipped(self, event: novamed.OrderShipped) -> dict[str, Any]:
         self.runs.append(("order:shipped", event.idempotency_key))
@@ -418,6 +492,13 @@ class Handlers:
             self.failed.add(event.idempotency_key)
             raise RuntimeError("the first attempt fails")
         return {"processed": event.idempotency_key}
+
+    def quiet(self, event: hookseal.Event) -> None:
+        self.runs.append((str(event.event_type), event.idempotency_key))
+
+    async def quiet_async(self, event: hookseal.Event) -> None:
+        await asyncio.sleep(0)
+        self.runs.append((str(event.event_type), event.idempotency_key))
 
     async def refill(self, event: hookseal.Event) -> dict[str, str]:
         await asyncio.sleep(0)
@@ -573,6 +654,18 @@ def test_an_async_handler_is_awaited_once(receiver: tuple[Post, Handlers, hookse
     assert (status, answer["refill"]) == (200, key)
     assert post(path, body, headers) == (200, {"status": "duplicate", "idempotency_key": key})
     assert handlers.runs == [("refill:approved", key)]
+
+
+@pytest.mark.parametrize("event_type", ["order:processing", "medication_request:approved"])  # sync, async
+@pytest.mark.parametrize("path", ["/accept", "/reject", "/view"])
+def test_a_handler_returning_none_is_processed_and_completed(receiver: tuple[Post, Handlers, hookseal.Store],
+                                                             path: str, event_type: str) -> None:
+    post, handlers, store = receiver
+    key, body, headers = delivery(event_type)
+    assert post(path, body, headers) == (200, {"status": "processed", "event_type": event_type, "idempotency_key": key})
+    assert post(path, body, headers) == (200, {"status": "duplicate", "idempotency_key": key})
+    assert store.claim("view" if path == "/view" else "novamed", key).status == "duplicate"
+    assert handlers.runs == [(event_type, key)]
 
 
 @pytest.mark.parametrize("framework", ["flask", "fastapi"])

@@ -39,6 +39,28 @@ test('pkg-web is an ES module that refuses use before init(), then loads synchro
     'StoreError', 'UnhandledEventError', 'VerificationError', 'Verifier', 'default', 'initSync', 'sign', 'verify']);
   assert.throws(() => new web.Verifier('elmed', { secret: 's' }), /not loaded yet: call `await init\(\)`/);
   assert.throws(() => new web.Store('memory:'), /not loaded yet: call `await init\(\)`/);
+  // A router is built at module scope, before init() (examples/worker/worker.js): a misconfigured one throws its own
+  // ConfigError there, with its status, not "not loaded yet" (the glue's codes need no native call).
+  const before = (fn) => {
+    try {
+      fn();
+    } catch (error) {
+      return [error instanceof web.ConfigError, error.code, error.httpStatus, error.message];
+    }
+    return null;
+  };
+  assert.deepEqual(before(() => new web.Router({ provider: 'elmd' })).slice(0, 3), [true, 'unknown_provider', 500]);
+  assert.deepEqual(before(() => new web.Router().on('', () => 'ok')).slice(0, 3), [true, 'invalid_option', 500]);
+  assert.deepEqual(before(() => new web.Router({ unhandled: 'ignore' })).slice(0, 3), [true, 'invalid_option', 500]);
+  assert.deepEqual(before(() => new web.Router({ provider: 'elmed' }).on('order.*', () => 'ok').on('order.*', () => 'ok'))
+    .slice(0, 3), [true, 'invalid_option', 500]);
+  const unhandled = new web.UnhandledEventError('no handler', 'a.b', 'k');
+  assert.deepEqual([unhandled.code, unhandled.httpStatus], ['unhandled_event', 501]);
+  const routed = new web.Router({ provider: 'elmed' }).on('order.status_changed', () => 'ran');
+  assert.equal(routed.dispatch({ provider: 'elmed', eventType: 'order.status_changed', idempotencyKey: 'k' }), 'ran');
+  assert.deepEqual(before(() => routed.dispatch({ provider: 'novamed', eventType: 'order:shipped', idempotencyKey: 'k' }))
+    .slice(0, 2), [true, 'invalid_option']);
+  assert.throws(() => new web.Verifier('elmed', { secret: 's' }), /not loaded yet/, 'the module is still not loaded');
   web.initSync(MODULE_BYTES);
   await web.default(); // already loaded: nothing is fetched
   const headers = web.sign('elmed', '{"event":"a.b","data":{}}', { secret: 's' });

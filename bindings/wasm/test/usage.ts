@@ -70,6 +70,9 @@ const novamedEvents = new Router({ provider: 'novamed' })
   })
   .on('medication_request:*', (event) => {
     const type: `medication_request:${string}` = event.eventType;
+    // @ts-expect-error: not only the catalog's four: a medication_request:* type NovaMed adds later matches too.
+    const documented: NovamedEvent['eventType'] = event.eventType;
+    console.log(documented);
     if (event.eventType === 'medication_request:approved') return Response.json({ refills: event.data.refills });
     return Response.json({ type });
   })

@@ -89,9 +89,34 @@ const router = new Router({ provider: 'elmed', unhandled: 'reject' })
     console.log(type);
   })
   .on('claim.*', (event) => {
-    // A prefix: the catalog's events it matches.
-    const decision: Elmed.ClaimDecision = event;
-    console.log(decision.data.amount_approved);
+    // A prefix: the catalog's events it matches, and an event type ELMED adds later that it matches too.
+    // @ts-expect-error: it may be a claim.* type the catalog does not name yet: check eventType first.
+    const unchecked: Elmed.ClaimDecision = event;
+    // @ts-expect-error: the same: no documented field before the check.
+    console.log(event.data.amount_approved);
+    if (event.eventType === 'claim.decision') {
+      const decision: Elmed.ClaimDecision = event; // checked: the documented event
+      console.log(decision.data.amount_approved, event.data.claim_id);
+    } else {
+      // Not claim.decision: a claim.* type the catalog does not name, its data any JSON.
+      const later: `claim.${string}` = event.eventType;
+      const data: JsonValue = event.data;
+      // @ts-expect-error: its data is not typed as claim.decision's.
+      console.log(event.data.amount_approved);
+      console.log(later, data);
+    }
+    switch (event.eventType) {
+      case 'claim.decision':
+        console.log(event.data.amount_approved);
+        break;
+      default: {
+        const base: Event = event;
+        console.log(base.eventType);
+      }
+    }
+    // Comparing with a type the catalog does not name: widen first (or register it as an exact pattern).
+    if ((event.eventType as string) === 'claim.appealed') console.log(event.idempotencyKey);
+    console.log(unchecked);
   })
   .on('*', (event) => {
     // Everything, null types and types no catalog names too: the base Event.
@@ -140,11 +165,26 @@ new Router({ provider: 'custom' }).on('pharmacy_order_created', (event) => {
   const data: Record<string, unknown> = event.data;
   console.log(type, data);
 });
-// NovaMed's prefixes: order:* is the five order events.
+// NovaMed's prefixes: order:* is the five order events, and any order:* type NovaMed adds later.
 new Router({ provider: 'novamed' }).on('order:*', (event) => {
-  const type: 'order:created' | 'order:processing' | 'order:shipped' | 'order:delivered' | 'order:cancelled' = event.eventType;
+  // @ts-expect-error: not only the five documented types: one NovaMed adds later matches order:* too.
+  const documented: 'order:created' | 'order:processing' | 'order:shipped' | 'order:delivered' | 'order:cancelled' = event.eventType;
+  const type: `order:${string}` = event.eventType;
   if (event.eventType === 'order:shipped') console.log(event.data.tracking_number, event.clinicId);
-  console.log(type);
+  // @ts-expect-error: order:shipped's field, before the check.
+  console.log(event.data.tracking_number);
+  console.log(documented, type);
+});
+// A prefix no catalog type starts with, or a router without a provider: the base Event, its type starting with it.
+new Router({ provider: 'elmed' }).on('invoice.*', (event) => {
+  const type: `invoice.${string}` = event.eventType;
+  const data: JsonValue = event.data;
+  if (event.eventType === 'invoice.paid') console.log(type, data);
+});
+new Router().on('order.*', (event) => {
+  const type: `order.${string}` = event.eventType;
+  // @ts-expect-error: no provider: the base Event, no typed data.
+  console.log(event.data.order_id, type);
 });
 
 // Handlers' extra arguments and return type, typed by the router's parameters.
@@ -196,5 +236,16 @@ export const worker: (request: Request, env: Env) => Promise<Response> = webhook
   new Router<'elmed', [Request, Env]>({ provider: 'elmed' })
     .on('claim.decision', (event, request, env) => Response.json({ region: env.region, url: request.url })),
 );
-// @ts-expect-error: a fetch router's handlers return a Response.
-webhookHandler(elmed, new Router<'elmed', [Request], string>({ provider: 'elmed' }).on('claim.decision', () => 'ok'));
+// A fetch router's handler may also return nothing (answered 200 processed) or JSON (answered as JSON).
+export const quiet: (request: Request) => Promise<Response> = webhookHandler(
+  elmed,
+  new Router({ provider: 'elmed' })
+    .on('order.status_changed', async (event) => ({ order: event.data.order_id, status: event.data.status ?? null }))
+    .on('claim.decision', async () => undefined)
+    .on('referral.created', () => [1, 2])
+    .on('*', () => {}),
+);
+// @ts-expect-error: a fetch router's handlers return a Response, JSON or nothing: not a bigint (JSON has none).
+webhookHandler(elmed, new Router<'elmed', [Request], bigint>({ provider: 'elmed' }).on('claim.decision', () => 1n));
+// @ts-expect-error: nor a Map (not a plain object: JSON would be {}).
+webhookHandler(elmed, new Router<'elmed', [Request], Map<string, string>>({ provider: 'elmed' }));

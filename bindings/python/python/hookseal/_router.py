@@ -10,7 +10,10 @@ language (tests/vectors/router/routes.json).
     router.on("order.*", orders)                   # a prefix: every type starting with "order."
     router.on("*", everything_else)                # the catch-all, also for an event without a type
 
-    answer = router.dispatch(event)                # the handler's value (an async handler's coroutine, as is)
+    answer = router.dispatch(event)                # the handler's value (an async handler's: a coroutine to await)
+
+A handler that returns None (it did its work and has nothing to say) answers ``{"status": "processed", "event_type":
+..., "idempotency_key": ...}``, the delivery's type and key (an async one once awaited), as in every language.
 
 Exactly one handler runs: the exact pattern, else the longest matching prefix, else ``*``. With none, ``unhandled``
 decides: ``"accept"`` (the default: providers add events) returns ``{"status": "unhandled", "event_type": ...,
@@ -25,12 +28,14 @@ does not name, with the nearest name it does: it is not an error, since provider
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import sys
 import warnings
 from types import FrameType
-from typing import Any, Callable, ClassVar, Dict, List, Literal, Optional, Sequence, Tuple, TypeVar, Union, overload
+from typing import Any, Awaitable, Callable, ClassVar, Coroutine, Dict, List, Literal, Optional, Sequence, Tuple
+from typing import TypeVar, Union, overload
 
 from ._errors import ConfigError, _Coded
 from ._hookseal import Event
@@ -112,26 +117,36 @@ class Router:
     def on(self, pattern: Any, handler: Any = None) -> Any:
         """Registers ``handler`` for ``pattern``: an event type, ``prefix*``, ``*``, or a non-empty list of them (the
         same handler for each); returns the handler. Without ``handler``, a decorator. An invalid pattern, one already
-        registered or a handler that is not callable is ``ConfigError`` (``invalid_option``)."""
+        registered or a handler that is not callable is ``ConfigError`` (``invalid_option``). An exact pattern the
+        bound provider's catalog does not name warns once the handler is registered (in the decorator form: when the
+        decorator is applied)."""
         patterns = self._checked(pattern)
-        self._warn_undocumented(patterns)
         if handler is None:
 
             def register(fn: _H) -> _H:
                 self._register(patterns, fn)
+                self._warn_undocumented(patterns)
                 return fn
 
             return register
         self._register(patterns, handler)
+        self._warn_undocumented(patterns)
         return handler
 
     def dispatch(self, event: Event) -> Any:
-        """Runs the one handler for ``event`` and returns what it returned (a coroutine as is: the caller awaits it).
+        """Runs the one handler for ``event`` and returns what it returned; None becomes the processed answer
+        ``{"status": "processed", "event_type": ..., "idempotency_key": ...}``. An async handler's value is still an
+        awaitable (a coroutine the caller awaits, which gives the handler's value, None made the processed answer).
         Without a handler: the accept answer, or :class:`UnhandledEventError` (``unhandled="reject"``)."""
         handler = self._handler_for(event)
         if handler is None:
             return self._unhandled_answer(event)
-        return handler(event)
+        answer = handler(event)
+        if answer is None:
+            return _processed(event)
+        if inspect.isawaitable(answer):
+            return _processed_once_awaited(answer, event)
+        return answer
 
     def __call__(self, event: Event) -> Any:
         """``dispatch``: a router is a view (Flask) or a handler wherever one is taken."""
@@ -235,6 +250,21 @@ class Router:
             nearest = _nearest(one, documented)
             hint = f"; did you mean {nearest!r}?" if nearest is not None else ""
             warnings.warn(f"hookseal: {catalog} documents no event {one!r}{hint}", UserWarning, _stacklevel())
+
+
+def _processed(event: Event) -> Dict[str, Optional[str]]:
+    """The answer for a handler that returned None: it did its work (every language answers so)."""
+    return {"status": "processed", "event_type": event.event_type, "idempotency_key": event.idempotency_key}
+
+
+def _processed_once_awaited(answer: Awaitable[Any], event: Event) -> Coroutine[Any, Any, Any]:
+    """An async handler's awaitable, None made the processed answer once it has been awaited."""
+
+    async def awaited() -> Any:
+        value = await answer
+        return _processed(event) if value is None else value
+
+    return awaited()
 
 
 def _shown(event_type: Optional[str]) -> str:

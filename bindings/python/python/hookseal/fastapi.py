@@ -60,12 +60,14 @@ through :func:`endpoint`, with or without a store; a router bound to another pro
     app.add_api_route("/webhooks/elmed", endpoint(elmed, router, store=store), methods=["POST"])
 
 An async handler is awaited, a plain ``def`` one runs in the thread pool. An endpoint of yours may also return
-``router.dispatch(event)`` under ``@exactly_once``, which awaits an awaitable answer. An event without a handler is,
-with ``unhandled="accept"``, answered 200 ``{"status": "unhandled", "event_type": ..., "idempotency_key": ...}``
-and its key marked done; with ``unhandled="reject"`` (:class:`hookseal.UnhandledEventError`, raised by the router)
-answered 501 ``{"error": "unhandled_event"}``, the key released so that the provider's retry reaches a deploy that
-handles it, and logged ``no handler for the delivery <key> from elmed (order.created): refused 501
-unhandled_event``; without a store too (the ``webhook`` dependency installs that answer as it does refusals').
+``router.dispatch(event)`` under ``@exactly_once``, which awaits an awaitable answer. A handler that returns None is
+answered 200 ``{"status": "processed", "event_type": ..., "idempotency_key": ...}`` (``Router.dispatch``'s answer for
+it). An event without a handler is, with ``unhandled="accept"``, answered 200 ``{"status": "unhandled",
+"event_type": ..., "idempotency_key": ...}`` and its key marked done; with ``unhandled="reject"``
+(:class:`hookseal.UnhandledEventError`, raised by the router) answered 501 ``{"error": "unhandled_event"}``, the key
+released so that the provider's retry reaches a deploy that handles it, and logged ``no handler for the delivery
+<key> from elmed (order.created): refused 501 unhandled_event``; without a store too (the ``webhook`` dependency
+installs that answer as it does refusals').
 """
 
 # Annotations stay strings (Python 3.9 cannot evaluate every ParamSpec alias); FastAPI resolves the dependency's own

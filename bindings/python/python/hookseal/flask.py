@@ -47,10 +47,12 @@ the view function, or dispatch to it from one::
 
 The view registered for a router is named ``<provider>_webhook`` (pass ``endpoint=`` for a second one), and a router
 bound to another provider than the verifier's is a ``ConfigError`` (``invalid_option``) right there, at start-up.
-An event without a handler is, with ``unhandled="accept"``, answered 200 ``{"status": "unhandled", "event_type":
-..., "idempotency_key": ...}`` and its key marked done; with ``unhandled="reject"`` (the view raised
-:class:`hookseal.UnhandledEventError`, with or without a store) answered 501 ``{"error": "unhandled_event"}``, the
-key released so that the provider's retry reaches a deploy that handles it, and logged::
+A handler that returns None is answered 200 ``{"status": "processed", "event_type": ..., "idempotency_key": ...}``
+(``Router.dispatch``'s answer for it) and its key marked done. An event without a handler is, with
+``unhandled="accept"``, answered 200 ``{"status": "unhandled", "event_type": ..., "idempotency_key": ...}`` and its
+key marked done; with ``unhandled="reject"`` (the view raised :class:`hookseal.UnhandledEventError`, with or without
+a store) answered 501 ``{"error": "unhandled_event"}``, the key released so that the provider's retry reaches a
+deploy that handles it, and logged::
 
     no handler for the delivery <key> from elmed (order.created): refused 501 unhandled_event
 
