@@ -279,6 +279,15 @@ class Module:
             "    }",
             "}",
         ]
+        for e in p.events:
+            if e.type in data_names:
+                out += [
+                    "",
+                    f"impl super::EventData for {data_names[e.type]} {{",
+                    f"    const PROVIDER: Provider = Provider::{variant(p)};",
+                    f'    const EVENT_TYPE: &\'static str = "{e.type}";',
+                    "}",
+                ]
         if p.metadata is not None:
             name = f"{p.name}Metadata"
             out += ["", f"impl {name} {{"]
@@ -401,7 +410,33 @@ impl core::fmt::Debug for TypedEventError {
 }
 
 #[cfg(feature = "events")]
-impl std::error::Error for TypedEventError {}"""
+impl std::error::Error for TypedEventError {}
+
+/// The typed `data` of one documented event type (each `…Data` struct of the provider modules):
+/// [`Router::on_data`](crate::Router::on_data) registers a handler that receives it.
+#[cfg(feature = "events")]
+pub trait EventData: serde::de::DeserializeOwned {
+    /// The preset whose deliveries carry it.
+    const PROVIDER: Provider;
+    /// The event type it is the data of.
+    const EVENT_TYPE: &'static str;
+
+    /// The event's data, typed: fails for another preset's event, another event type, or data of another shape.
+    fn from_event(event: &crate::event::Event<'_>) -> Result<Self, TypedEventError> {
+        let typed = core::any::type_name::<Self>().rsplit("::").next().unwrap_or("the typed data");
+        if event.provider() != Self::PROVIDER {
+            return Err(other_provider(typed, Self::PROVIDER, event.provider()));
+        }
+        if event.event_type() != Some(Self::EVENT_TYPE) {
+            let got = event.event_type().unwrap_or("untyped");
+            return Err(TypedEventError {
+                message: format!("{typed} is the data of {}; this event is {got}", Self::EVENT_TYPE),
+            });
+        }
+        serde_json::from_str(&event.data().get())
+            .map_err(|error| TypedEventError::shape(&format!("the {} data", Self::EVENT_TYPE), &error))
+    }
+}"""
 
 
 def outputs(providers: List[model.Provider]) -> Dict[str, str]:

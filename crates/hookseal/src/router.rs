@@ -268,6 +268,42 @@ impl<'h, T, E> Router<'h, T, E> {
         Ok(self)
     }
 
+    /// Registers a handler for one documented event type that receives the event's data typed: `D` is one of the
+    /// `…Data` structs of [`crate::events`] (cargo feature `events`), and its event type is the pattern.
+    ///
+    /// ```
+    /// # #[cfg(feature = "events")] {
+    /// use hookseal::events::elmed::ClaimDecisionData;
+    ///
+    /// let mut router = hookseal::Router::<'_, String, Box<dyn std::error::Error>>::new();
+    /// router.on_data(|_event, claim: ClaimDecisionData| Ok(format!("claim {:?}", claim.claim_id)))?;
+    /// # }
+    /// # Ok::<(), hookseal::ConfigError>(())
+    /// ```
+    ///
+    /// Data of another shape than the catalog documents is the handler's error (`E::from` a
+    /// [`TypedEventError`](crate::events::TypedEventError), which quotes no value): release the claim, as for any
+    /// handler error. Fails as [`Router::on`] does, and with `invalid_option` when the router is bound to another
+    /// provider than `D`'s.
+    #[cfg(feature = "events")]
+    pub fn on_data<D, F>(&mut self, handler: F) -> Result<&mut Self, ConfigError>
+    where
+        D: crate::events::EventData,
+        E: From<crate::events::TypedEventError>,
+        F: Fn(&Event<'_>, D) -> Result<T, E> + Send + Sync + 'h,
+    {
+        if let Some(provider) = self.provider {
+            if provider != D::PROVIDER {
+                return Err(invalid_option(format!(
+                    "{} is an event type of {}; this router is for {provider}",
+                    quoted(D::EVENT_TYPE),
+                    D::PROVIDER
+                )));
+            }
+        }
+        self.on(D::EVENT_TYPE, move |event| handler(event, D::from_event(event)?))
+    }
+
     /// Every pattern, in registration order.
     pub fn patterns(&self) -> Vec<&str> {
         self.patterns.iter().map(|(p, _)| &**p).collect()

@@ -263,3 +263,51 @@ fn debug_shows_no_payload_field() {
         r#"NovamedEvent { event_type: Some("order:shipped"), .. } OrderShippedData { .. } Some(ShippingAddress { .. })"#
     );
 }
+
+#[test]
+fn on_data_hands_the_handler_its_typed_data() {
+    use hookseal::events::EventData;
+    use hookseal::{DispatchError, Dispatched, Router};
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    let mut router = Router::<'_, String, Error>::new().provider(Provider::Elmed);
+    router
+        .on_data(|event, claim: ClaimDecisionData| {
+            Ok(format!("{} {:?} {:?}", event.idempotency_key().len(), claim.claim_id, claim.amount_approved))
+        })
+        .unwrap()
+        .on_data(|_, order: OrderStatusChangedData| Ok(format!("order {}", order.status.unwrap_or_default())))
+        .unwrap();
+    assert_eq!(router.patterns(), ["claim.decision", "order.status_changed"]);
+
+    let body = std::fs::read(samples_dir().join("elmed/claim.decision.json")).unwrap();
+    let Ok(Dispatched::Handled(answer)) = router.dispatch(&verify("elmed", &body)) else { panic!("not handled") };
+    assert_eq!(answer, "71 Some(31) Some(850.0)");
+    let body = std::fs::read(samples_dir().join("elmed/order.status_changed.json")).unwrap();
+    let Ok(Dispatched::Handled(answer)) = router.dispatch(&verify("elmed", &body)) else { panic!("not handled") };
+    assert_eq!(answer, "order IN_TRANSIT");
+
+    // Data of another shape: the handler's error (release the claim), which quotes no value.
+    let body = br#"{"event":"claim.decision","data":{"claim_id":"thirty-one"}}"#;
+    let Err(DispatchError::Handler(error)) = router.dispatch(&verify("elmed", body)) else { panic!("no error") };
+    assert!(error.to_string().starts_with("the claim.decision data does not have the documented shape"), "{error}");
+    assert!(!error.to_string().contains("thirty-one"));
+
+    // The typed data of another provider, or of another event type.
+    let mut novamed = Router::<'_, (), Error>::new().provider(Provider::Novamed);
+    let error = novamed.on_data(|_, _: ClaimDecisionData| Ok(())).err().unwrap();
+    assert_eq!(error.code().as_str(), "invalid_option");
+    assert!(
+        error.to_string().contains(r#""claim.decision" is an event type of elmed; this router is for novamed"#),
+        "{error}"
+    );
+    let error = ClaimDecisionData::from_event(&verify("elmed", &body_of("order.status_changed"))).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "ClaimDecisionData is the data of claim.decision; this event is order.status_changed"
+    );
+}
+
+fn body_of(event_type: &str) -> Vec<u8> {
+    format!(r#"{{"event":"{event_type}","data":{{}}}}"#).into_bytes()
+}

@@ -324,6 +324,36 @@ impl fmt::Debug for BaremedsEvent {
     }
 }
 
+impl super::EventData for PrescriptionSubmittedData {
+    const PROVIDER: Provider = Provider::Baremeds;
+    const EVENT_TYPE: &'static str = "prescription_submitted";
+}
+
+impl super::EventData for PrescriptionDosageChangedData {
+    const PROVIDER: Provider = Provider::Baremeds;
+    const EVENT_TYPE: &'static str = "prescription_dosage_changed";
+}
+
+impl super::EventData for EncounterCancelledData {
+    const PROVIDER: Provider = Provider::Baremeds;
+    const EVENT_TYPE: &'static str = "encounter_cancelled";
+}
+
+impl super::EventData for MessageCreatedData {
+    const PROVIDER: Provider = Provider::Baremeds;
+    const EVENT_TYPE: &'static str = "message_created";
+}
+
+impl super::EventData for OrderChangedData {
+    const PROVIDER: Provider = Provider::Baremeds;
+    const EVENT_TYPE: &'static str = "order_changed";
+}
+
+impl super::EventData for CaseAssignedToClinicianData {
+    const PROVIDER: Provider = Provider::Baremeds;
+    const EVENT_TYPE: &'static str = "case_assigned_to_clinician";
+}
+
 impl BaremedsMetadata {
     /// The typed `metadata` of a verified delivery ([`Event::metadata`], its `webhook_key` redacted), `None` when it
     /// has none.

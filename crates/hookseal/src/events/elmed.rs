@@ -276,3 +276,28 @@ impl fmt::Debug for ElmedEvent {
         f.debug_struct("ElmedEvent").field("event_type", &self.event_type()).finish_non_exhaustive()
     }
 }
+
+impl super::EventData for PrescriptionIssuedData {
+    const PROVIDER: Provider = Provider::Elmed;
+    const EVENT_TYPE: &'static str = "prescription.issued";
+}
+
+impl super::EventData for PrescriptionDispensedData {
+    const PROVIDER: Provider = Provider::Elmed;
+    const EVENT_TYPE: &'static str = "prescription.dispensed";
+}
+
+impl super::EventData for ConsultationCompletedData {
+    const PROVIDER: Provider = Provider::Elmed;
+    const EVENT_TYPE: &'static str = "consultation.completed";
+}
+
+impl super::EventData for OrderStatusChangedData {
+    const PROVIDER: Provider = Provider::Elmed;
+    const EVENT_TYPE: &'static str = "order.status_changed";
+}
+
+impl super::EventData for ClaimDecisionData {
+    const PROVIDER: Provider = Provider::Elmed;
+    const EVENT_TYPE: &'static str = "claim.decision";
+}

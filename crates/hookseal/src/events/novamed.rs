@@ -218,3 +218,13 @@ impl fmt::Debug for NovamedEvent {
         f.debug_struct("NovamedEvent").field("event_type", &self.event_type()).finish_non_exhaustive()
     }
 }
+
+impl super::EventData for OrderShippedData {
+    const PROVIDER: Provider = Provider::Novamed;
+    const EVENT_TYPE: &'static str = "order:shipped";
+}
+
+impl super::EventData for MedicationRequestApprovedData {
+    const PROVIDER: Provider = Provider::Novamed;
+    const EVENT_TYPE: &'static str = "medication_request:approved";
+}
