@@ -145,7 +145,8 @@ def _class(p: model.Provider) -> str:
     typed = bool(documented) or metadata is not None
     lines = ["<?php", "", _header(p), "", "declare(strict_types=1);", "", "namespace Hookseal\\Events;", ""]
     if typed:
-        lines += ["use Hookseal\\ConfigException;", "use Hookseal\\Event;", ""]
+        lines += ["use Hookseal\\ConfigException;", "use Hookseal\\Event;"]
+        lines += ["use Hookseal\\Router;", ""] if documented else [""]
     lines.append("/**")
     intro = (f"The events the document \"{p.source}\" names, verified by hookseal's `{p.preset}` preset (from "
              f"catalog/{p.slug}.schema.json): a constant per event type ({len(p.events)}, all in `EVENTS`)")
@@ -217,6 +218,19 @@ def _class(p: model.Provider) -> str:
         lines += _wrap("@throws \\UnexpectedValueException its `data` is not a JSON object", "    ")
         lines += ["     */", f"    public static function {methods[e.type]}(Event $event): array", "    {",
                   f"        return self::data($event, self::{constants[e.type]}, __FUNCTION__);", "    }"]
+        register = "on" + e.name
+        lines += ["", "    /**"]
+        lines += _wrap(f"Registers `$handler` on `$router` for `{e.type}`, called with the event and its data typed "
+                       f"({data_alias[e.type]}, from {methods[e.type]}()): the handler's second parameter is the "
+                       "narrowed shape for PHPStan and Psalm.", "    ")  # fmt: skip
+        lines += ["     *", f"     * @param callable(Event, {data_alias[e.type]}): mixed $handler",
+                  "     * @throws ConfigException invalid_option, as Router::on()", "     */",
+                  f"    public static function {register}(Router $router, callable $handler): Router", "    {",
+                  "        return $router->on(",
+                  f"            self::{constants[e.type]},",
+                  f"            static fn (Event $event): mixed => $handler($event, self::{methods[e.type]}($event)),",
+                  "        );",
+                  "    }"]
     if metadata is not None:
         lines += ["", "    /**"]
         lines += _wrap("The envelope's `metadata` of any of these deliveries, typed (null when the delivery has "

@@ -23,6 +23,7 @@ use Hookseal\Webhook;
 use PHPStan\PhpDocParser\Ast\PhpDoc\InvalidTagValueNode;
 use PHPStan\PhpDocParser\Ast\PhpDoc\PhpDocNode;
 use PHPStan\PhpDocParser\Ast\Type\ArrayShapeNode;
+use PHPStan\PhpDocParser\Ast\Type\CallableTypeNode;
 use PHPStan\PhpDocParser\Ast\Type\IdentifierTypeNode;
 use PHPStan\PhpDocParser\Ast\Type\UnionTypeNode;
 use PHPStan\PhpDocParser\Lexer\Lexer;
@@ -670,7 +671,20 @@ final class RouterTest extends TestCase
 
             // Every accessor's @return names one of these aliases; every documented payload has its accessor.
             $accessors = [];
+            $registrations = [];
             foreach ($reflection->getMethods(\ReflectionMethod::IS_PUBLIC) as $method) {
+                if (preg_match('/^on[A-Z]/', $method->name)) {
+                    // A typed registration: @param callable(Event, <the data alias>): mixed $handler.
+                    $params = self::parseDoc((string) $method->getDocComment())->getParamTagValues();
+                    self::assertCount(1, $params, "$class::{$method->name}: one @param");
+                    $callable = $params[0]->type;
+                    self::assertInstanceOf(CallableTypeNode::class, $callable, "$class::{$method->name}");
+                    self::assertSame('Event', (string) $callable->parameters[0]->type);
+                    $alias = (string) $callable->parameters[1]->type;
+                    self::assertArrayHasKey($alias, $expected, "$class::{$method->name}: the handler's data $alias");
+                    $registrations[$method->name] = $alias;
+                    continue;
+                }
                 $returns = self::parseDoc((string) $method->getDocComment())->getReturnTagValues();
                 self::assertCount(1, $returns, "$class::{$method->name}: one @return");
                 $type = $returns[0]->type;
@@ -692,6 +706,13 @@ final class RouterTest extends TestCase
                 $wanted['metadata'] = 'Metadata';
             }
             self::assertEqualsCanonicalizing($wanted, $accessors, "$class: accessors");
+            $registered = [];
+            foreach ($wanted as $accessor => $alias) {
+                if ($accessor !== 'metadata') {
+                    $registered['on' . ucfirst(substr($accessor, 0, -strlen('Data')))] = $alias;
+                }
+            }
+            self::assertEqualsCanonicalizing($registered, $registrations, "$class: typed registrations");
 
             self::assertSame($schema['x-hookseal']['events'], $class::EVENTS, "$class::EVENTS");
             self::assertSame($schema['x-hookseal']['provider'], $class::PROVIDER);
@@ -717,6 +738,11 @@ final class RouterTest extends TestCase
                 $method = lcfirst(self::pascal((string) $event->eventType)) . 'Data';
                 $data = $class::$method($event);
                 self::assertSame($event->data, $data, "$class::$method");
+                // The typed registration: the handler gets the event and its data, under the event's type only.
+                $register = 'on' . self::pascal((string) $event->eventType);
+                $router = $class::$register(new Router($event->provider), static fn (Event $e, array $d): array => [$e, $d]);
+                self::assertSame([(string) $event->eventType], $router->patterns(), "$class::$register");
+                self::assertSame([$event, $data], $router->dispatch($event), "$class::$register");
                 $definition = $schema['$defs'][$event->eventType]['properties']['data'];
                 foreach ($definition['required'] ?? [] as $key) {
                     self::assertArrayHasKey($key, $data, "$class::$method: a required key");

@@ -8,6 +8,7 @@ namespace Hookseal\Events;
 
 use Hookseal\ConfigException;
 use Hookseal\Event;
+use Hookseal\Router;
 
 /**
  * The events the document "Baremeds-EHR Outgoing Webhooks API" names, verified by hookseal's `baremeds` preset (from
@@ -266,6 +267,22 @@ final class Baremeds
     }
 
     /**
+     * Registers `$handler` on `$router` for `prescription_submitted`, called with the event and its data typed
+     * (PrescriptionSubmittedData, from prescriptionSubmittedData()): the handler's second parameter is the narrowed
+     * shape for PHPStan and Psalm.
+     *
+     * @param callable(Event, PrescriptionSubmittedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onPrescriptionSubmitted(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::PRESCRIPTION_SUBMITTED,
+            static fn (Event $event): mixed => $handler($event, self::prescriptionSubmittedData($event)),
+        );
+    }
+
+    /**
      * The `data` of a `prescription_dosage_changed` event (Sent when a submitted prescription dosage changes), typed as
      * the document prints it:
      *
@@ -287,6 +304,22 @@ final class Baremeds
     }
 
     /**
+     * Registers `$handler` on `$router` for `prescription_dosage_changed`, called with the event and its data typed
+     * (PrescriptionDosageChangedData, from prescriptionDosageChangedData()): the handler's second parameter is the
+     * narrowed shape for PHPStan and Psalm.
+     *
+     * @param callable(Event, PrescriptionDosageChangedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onPrescriptionDosageChanged(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::PRESCRIPTION_DOSAGE_CHANGED,
+            static fn (Event $event): mixed => $handler($event, self::prescriptionDosageChangedData($event)),
+        );
+    }
+
+    /**
      * The `data` of an `encounter_cancelled` event (Sent when an encounter is cancelled), typed as the document prints
      * it:
      *
@@ -305,6 +338,22 @@ final class Baremeds
     public static function encounterCancelledData(Event $event): array
     {
         return self::data($event, self::ENCOUNTER_CANCELLED, __FUNCTION__);
+    }
+
+    /**
+     * Registers `$handler` on `$router` for `encounter_cancelled`, called with the event and its data typed
+     * (EncounterCancelledData, from encounterCancelledData()): the handler's second parameter is the narrowed shape for
+     * PHPStan and Psalm.
+     *
+     * @param callable(Event, EncounterCancelledData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onEncounterCancelled(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::ENCOUNTER_CANCELLED,
+            static fn (Event $event): mixed => $handler($event, self::encounterCancelledData($event)),
+        );
     }
 
     /**
@@ -332,6 +381,22 @@ final class Baremeds
     }
 
     /**
+     * Registers `$handler` on `$router` for `message_created`, called with the event and its data typed
+     * (MessageCreatedData, from messageCreatedData()): the handler's second parameter is the narrowed shape for PHPStan
+     * and Psalm.
+     *
+     * @param callable(Event, MessageCreatedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onMessageCreated(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::MESSAGE_CREATED,
+            static fn (Event $event): mixed => $handler($event, self::messageCreatedData($event)),
+        );
+    }
+
+    /**
      * The `data` of an `order_changed` event (Sent when an order is updated (e.g., reshipment updates)), typed as the
      * document prints it:
      *
@@ -347,6 +412,22 @@ final class Baremeds
     public static function orderChangedData(Event $event): array
     {
         return self::data($event, self::ORDER_CHANGED, __FUNCTION__);
+    }
+
+    /**
+     * Registers `$handler` on `$router` for `order_changed`, called with the event and its data typed
+     * (OrderChangedData, from orderChangedData()): the handler's second parameter is the narrowed shape for PHPStan and
+     * Psalm.
+     *
+     * @param callable(Event, OrderChangedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onOrderChanged(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::ORDER_CHANGED,
+            static fn (Event $event): mixed => $handler($event, self::orderChangedData($event)),
+        );
     }
 
     /**
@@ -366,6 +447,22 @@ final class Baremeds
     public static function caseAssignedToClinicianData(Event $event): array
     {
         return self::data($event, self::CASE_ASSIGNED_TO_CLINICIAN, __FUNCTION__);
+    }
+
+    /**
+     * Registers `$handler` on `$router` for `case_assigned_to_clinician`, called with the event and its data typed
+     * (CaseAssignedToClinicianData, from caseAssignedToClinicianData()): the handler's second parameter is the narrowed
+     * shape for PHPStan and Psalm.
+     *
+     * @param callable(Event, CaseAssignedToClinicianData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onCaseAssignedToClinician(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::CASE_ASSIGNED_TO_CLINICIAN,
+            static fn (Event $event): mixed => $handler($event, self::caseAssignedToClinicianData($event)),
+        );
     }
 
     /**

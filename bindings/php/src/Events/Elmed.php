@@ -8,6 +8,7 @@ namespace Hookseal\Events;
 
 use Hookseal\ConfigException;
 use Hookseal\Event;
+use Hookseal\Router;
 
 /**
  * The events the document "ELMED Webhook Docs (Outbound Webhooks)" names, verified by hookseal's `elmed` preset (from
@@ -206,6 +207,22 @@ final class Elmed
     }
 
     /**
+     * Registers `$handler` on `$router` for `prescription.issued`, called with the event and its data typed
+     * (PrescriptionIssuedData, from prescriptionIssuedData()): the handler's second parameter is the narrowed shape for
+     * PHPStan and Psalm.
+     *
+     * @param callable(Event, PrescriptionIssuedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onPrescriptionIssued(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::PRESCRIPTION_ISSUED,
+            static fn (Event $event): mixed => $handler($event, self::prescriptionIssuedData($event)),
+        );
+    }
+
+    /**
      * The `data` of a `prescription.dispensed` event (Pharmacy marks a script as dispensed), typed as the document
      * prints it:
      *
@@ -228,6 +245,22 @@ final class Elmed
     }
 
     /**
+     * Registers `$handler` on `$router` for `prescription.dispensed`, called with the event and its data typed
+     * (PrescriptionDispensedData, from prescriptionDispensedData()): the handler's second parameter is the narrowed
+     * shape for PHPStan and Psalm.
+     *
+     * @param callable(Event, PrescriptionDispensedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onPrescriptionDispensed(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::PRESCRIPTION_DISPENSED,
+            static fn (Event $event): mixed => $handler($event, self::prescriptionDispensedData($event)),
+        );
+    }
+
+    /**
      * The `data` of a `consultation.completed` event (Doctor marks a consultation as complete), typed as the document
      * prints it:
      *
@@ -247,6 +280,22 @@ final class Elmed
     public static function consultationCompletedData(Event $event): array
     {
         return self::data($event, self::CONSULTATION_COMPLETED, __FUNCTION__);
+    }
+
+    /**
+     * Registers `$handler` on `$router` for `consultation.completed`, called with the event and its data typed
+     * (ConsultationCompletedData, from consultationCompletedData()): the handler's second parameter is the narrowed
+     * shape for PHPStan and Psalm.
+     *
+     * @param callable(Event, ConsultationCompletedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onConsultationCompleted(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::CONSULTATION_COMPLETED,
+            static fn (Event $event): mixed => $handler($event, self::consultationCompletedData($event)),
+        );
     }
 
     /**
@@ -275,6 +324,22 @@ final class Elmed
     }
 
     /**
+     * Registers `$handler` on `$router` for `order.status_changed`, called with the event and its data typed
+     * (OrderStatusChangedData, from orderStatusChangedData()): the handler's second parameter is the narrowed shape for
+     * PHPStan and Psalm.
+     *
+     * @param callable(Event, OrderStatusChangedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onOrderStatusChanged(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::ORDER_STATUS_CHANGED,
+            static fn (Event $event): mixed => $handler($event, self::orderStatusChangedData($event)),
+        );
+    }
+
+    /**
      * The `data` of a `claim.decision` event (Medical aid approves, partially approves, or rejects a claim), typed as
      * the document prints it:
      *
@@ -300,6 +365,22 @@ final class Elmed
     public static function claimDecisionData(Event $event): array
     {
         return self::data($event, self::CLAIM_DECISION, __FUNCTION__);
+    }
+
+    /**
+     * Registers `$handler` on `$router` for `claim.decision`, called with the event and its data typed
+     * (ClaimDecisionData, from claimDecisionData()): the handler's second parameter is the narrowed shape for PHPStan
+     * and Psalm.
+     *
+     * @param callable(Event, ClaimDecisionData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onClaimDecision(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::CLAIM_DECISION,
+            static fn (Event $event): mixed => $handler($event, self::claimDecisionData($event)),
+        );
     }
 
     /** @return array<array-key, mixed> */

@@ -8,6 +8,7 @@ namespace Hookseal\Events;
 
 use Hookseal\ConfigException;
 use Hookseal\Event;
+use Hookseal\Router;
 
 /**
  * The events the document "NovaMed Webhook Integration Guide" names, verified by hookseal's `novamed` preset (from
@@ -207,6 +208,22 @@ final class Novamed
     }
 
     /**
+     * Registers `$handler` on `$router` for `order:shipped`, called with the event and its data typed
+     * (OrderShippedData, from orderShippedData()): the handler's second parameter is the narrowed shape for PHPStan and
+     * Psalm.
+     *
+     * @param callable(Event, OrderShippedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onOrderShipped(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::ORDER_SHIPPED,
+            static fn (Event $event): mixed => $handler($event, self::orderShippedData($event)),
+        );
+    }
+
+    /**
      * The `data` of a `medication_request:approved` event (Medication request approved), typed as the document prints
      * it:
      *
@@ -230,6 +247,22 @@ final class Novamed
     public static function medicationRequestApprovedData(Event $event): array
     {
         return self::data($event, self::MEDICATION_REQUEST_APPROVED, __FUNCTION__);
+    }
+
+    /**
+     * Registers `$handler` on `$router` for `medication_request:approved`, called with the event and its data typed
+     * (MedicationRequestApprovedData, from medicationRequestApprovedData()): the handler's second parameter is the
+     * narrowed shape for PHPStan and Psalm.
+     *
+     * @param callable(Event, MedicationRequestApprovedData): mixed $handler
+     * @throws ConfigException invalid_option, as Router::on()
+     */
+    public static function onMedicationRequestApproved(Router $router, callable $handler): Router
+    {
+        return $router->on(
+            self::MEDICATION_REQUEST_APPROVED,
+            static fn (Event $event): mixed => $handler($event, self::medicationRequestApprovedData($event)),
+        );
     }
 
     /** @return array<array-key, mixed> */
