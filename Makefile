@@ -1,7 +1,7 @@
 # hookseal: one Rust core, thin bindings. `make demo` shows it; `make test` checks everything (CI runs it).
 CARGO ?= cargo
 
-.PHONY: demo test test-all tools lint vectors-check test-rust test-python python test-node node c-lib php test-php bench bench-python bench-node bench-php cli test-dedupe bench-store
+.PHONY: demo test test-all tools lint vectors-check test-rust test-python python test-node node c-lib php test-php bench bench-python bench-node bench-php cli test-dedupe bench-store bench-router
 
 VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
@@ -178,6 +178,14 @@ test-dist: dist
 ## the Flask, Express and PHP examples (test_local_loop.py). It starts (and stops) its own redis-servers.
 test-dedupe: python node php cli
 	HOOKSEAL_BIN=$(CURDIR)/target/release/hookseal $(VENV_PY) -m pytest -q tests/dedupe
+
+## The router's cost per delivery, beside an if-ladder and verify() (figures in README.md): Rust (criterion), Python,
+## Node (napi).
+.PHONY: bench-router
+bench-router: python node
+	$(CARGO) bench -p hookseal --locked --bench verify -- router-dispatch
+	$(VENV_PY) bindings/python/bench/bench_router.py
+	node bindings/node/bench/bench_router.js
 
 ## The dedupe store's cost per delivery (claim + complete) for each backend from each runtime, beside verify().
 bench-store: python node php

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
-use hookseal::{sign, Options, SignOptions, Verifier};
+use hookseal::{sign, Options, Provider, Router, SignOptions, Verifier};
 use sha2::Sha256;
 
 const SIZES: [(usize, &str); 3] = [(1024, "1KiB"), (64 * 1024, "64KiB"), (1024 * 1024, "1MiB")];
@@ -82,6 +82,26 @@ fn benches(c: &mut Criterion) {
                 black_box((event.event_type().map(str::len), event.data().get().len()))
             })
         });
+    }
+    {
+        // The router's own cost per delivery: a router as a receiver has one (every ELMED type, two prefixes, `*`),
+        // dispatching an event already verified to a handler that does nothing; exact, prefix and catch-all.
+        let options = Options::new().secret(secret);
+        let verifier = Verifier::new("elmed", &options).unwrap();
+        let mut router = Router::<'_, usize, ()>::new().provider(Provider::Elmed);
+        for (i, pattern) in hookseal::events::ELMED_EVENT_TYPES.iter().enumerate() {
+            router.on(*pattern, move |_| Ok(i)).unwrap();
+        }
+        router.on(["claim.*", "order.*"], |_| Ok(10)).unwrap().on("*", |_| Ok(11)).unwrap();
+        for (label, event_type) in [("exact", "claim.decision"), ("prefix", "claim.appealed"), ("any", "x.y")] {
+            let bytes = ELMED_SAMPLE.replace("claim.decision", event_type).into_bytes();
+            let headers = sign("elmed", &bytes, &SignOptions::new(options.clone())).unwrap();
+            let event = verifier.verify(&bytes, &headers).unwrap();
+            group.throughput(Throughput::Elements(1));
+            group.bench_function(format!("router-dispatch/{label}"), |b| {
+                b.iter(|| black_box(router.dispatch(black_box(&event)).unwrap().handled()))
+            });
+        }
     }
     for (size, label) in SIZES {
         group.throughput(Throughput::Bytes(size as u64));

@@ -142,6 +142,8 @@ class Router:
         if handler is None:
             return self._unhandled_answer(event)
         answer = handler(event)
+        if type(answer) is dict:  # the common answer, spared inspect's checks (they cost more than the lookup)
+            return answer
         if answer is None:
             return _processed(event)
         if inspect.isawaitable(answer):
