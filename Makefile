@@ -183,7 +183,7 @@ test-dedupe: python node php cli
 ## Node (napi).
 .PHONY: bench-router
 bench-router: python node
-	$(CARGO) bench -p hookseal --locked --bench verify -- router-dispatch
+	$(CARGO) bench -p hookseal --locked --bench verify -- 'router-dispatch|verify/elmed/documented-sample'
 	$(VENV_PY) bindings/python/bench/bench_router.py
 	node bindings/node/bench/bench_router.js
 

@@ -43,8 +43,9 @@ export interface WebhookOptions<C extends ClaimResult = ClaimResult> {
   /**
    * A `Router` to dispatch the event to, in place of the next handler: `webhook()` then ends the route, calling the
    * one handler with `(event, req, res)` (a throw or a rejected Promise goes to `next(error)`). A synchronous handler
-   * that returns undefined (or `res`) answers with `res` itself, now or later, as a route handler does. Otherwise,
-   * if the handler has not answered (`!res.headersSent`) once it returned a value or its Promise resolved:
+   * that returns anything but plain data (undefined, `res`, a Timeout) answers with `res` itself, now or later, as a
+   * route handler does. Otherwise, if the handler has not answered (`!res.headersSent`) once it returned plain data
+   * (an object literal, an array) or its Promise resolved:
    * `res.json(value)`, or for a Promise that resolved to undefined (or `res`) 200 `{"status": "processed",
    * "event_type": ..., "idempotency_key": ...}` (event_type null for a body without a type). An unhandled event: with `unhandled: 'accept'` 200 `{"status": "unhandled",
    * "event_type": ..., "idempotency_key": ...}` (completed), with `'reject'` 501 `{"error": "unhandled_event"}`

@@ -36,10 +36,10 @@
 // webhook() then ends the route: the event's one handler runs with (event, req, res); a throw or a rejected Promise
 // goes to next(error) (a 500: released). What it returns decides who answers, so that no delivery is left hanging
 // (its key claimed until the lease runs out):
-// - a synchronous handler that returns undefined answers with `res` itself, now or later (from a callback), as an
-//   Express route handler does; webhook() answers nothing for it. So does one that returns `res`
-//   (`return res.json(...)`).
-// - a value it returns (anything but undefined and `res`), or what its Promise resolves to: if the handler has not
+// - a synchronous handler that returns anything but plain data answers with `res` itself, now or later (from a
+//   callback), as an Express route handler does; webhook() answers nothing for it: undefined, `res`
+//   (`return res.json(...)`), or what a one-line arrow's call gave (`setTimeout(...)`, `emitter.once(...)`).
+// - plain data it returns (an object literal or an array), or what its Promise resolves to: if the handler has not
 //   answered (`!res.headersSent`), webhook() answers `res.json(value)`.
 // - a Promise that resolves to undefined (or `res`): an async handler that finished; if it has not answered,
 //   webhook() answers 200 `{"status": "processed", "event_type": ..., "idempotency_key": ...}` (event_type null for
@@ -164,13 +164,22 @@ function webhook(verifier, options) {
   // value as JSON; nothing, from an async handler, the processed answer; nothing, from a synchronous one: its own.
   function answered(value, settled, event, res, next) {
     const nothing = value === undefined || value === res;
-    if (res.headersSent || (nothing && !settled)) return;
+    // A synchronous handler's value is an answer only when it is plain data (an object literal, an array): an arrow
+    // that answers later from a callback returns whatever the call gave (a Timeout, an EventEmitter), not an answer.
+    if (res.headersSent || (!settled && (nothing || !isPlainData(value)))) return;
     try {
       if (nothing) res.status(200).json(processedBody(event));
       else res.json(value);
     } catch (error) {
       next(error); // a value res.json cannot serialise (a BigInt, a cycle): a 500, released
     }
+  }
+
+  function isPlainData(value) {
+    if (Array.isArray(value)) return true;
+    if (value === null || typeof value !== 'object') return false;
+    const proto = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
   }
 
   // A handler's throw goes to the app's error handler (a 500, as a route handler's does); no handler and a router

@@ -83,13 +83,15 @@ type PrefixEvents<P, Prefix extends string> = P extends keyof ProviderEvents
 /**
  * Routes verified events to one handler each by event type: the exact pattern, else the longest `prefix*` the type
  * starts with, else `*`, else unhandled (`options.unhandled`). `Args` are what dispatch passes after the event (the
- * framework helpers: Express `(req, res)`, fetch `(request, ...rest)`), `Result` what handlers return.
+ * framework helpers: Express `(req, res)`, fetch `(request, ...rest)`), `Result` what handlers return (`any` unless
+ * given, which checks nothing: `Router<'elmed', [Request], RoutedResult>` makes tsc check a fetch router's returns).
  *
  * What a handler returns, under the framework helpers (so that no delivery is left unanswered, its key claimed until
  * the lease runs out):
- * - Express (`webhook(verifier, { router })`): a synchronous handler that returns undefined (or `res`) answers with
- *   `res` itself, now or later from a callback, as a route handler does. Once a handler returned another value, or
- *   its Promise resolved, and it has not answered (`!res.headersSent`): `res.json(value)`, or, for a Promise that
+ * - Express (`webhook(verifier, { router })`): a synchronous handler that returns anything but plain data (undefined,
+ *   `res`, a Timeout) answers with `res` itself, now or later from a callback, as a route handler does. Once a
+ *   handler returned plain data (an object literal, an array), or its Promise resolved, and it has not answered
+ *   (`!res.headersSent`): `res.json(value)`, or, for a Promise that
  *   resolved to undefined (or `res`), 200 `{"status": "processed", "event_type": ..., "idempotency_key": ...}`
  *   (event_type null for a body without a type).
  * - fetch (`webhookHandler(verifier, router)`): a Response as is; undefined, 200 with that processed body; any other

@@ -150,7 +150,7 @@ class Router {
       if (pattern === '*') {
         this.#catchAll = handler;
       } else if (pattern.endsWith('*')) {
-        this.#prefixes.push([pattern.slice(0, -1), handler]);
+        this.#prefixes.push([pattern.slice(0, -1), handler, pattern]);
         this.#prefixes.sort((a, b) => b[0].length - a[0].length);
       } else {
         this.#exact.set(pattern, handler);
@@ -172,8 +172,8 @@ class Router {
     if (typeof eventType === 'string') {
       const exact = this.#exact.get(eventType);
       if (exact !== undefined) return [eventType, exact];
-      for (const [prefix, handler] of this.#prefixes) {
-        if (eventType.startsWith(prefix)) return [`${prefix}*`, handler];
+      for (const [prefix, handler, pattern] of this.#prefixes) {
+        if (eventType.startsWith(prefix)) return [pattern, handler];
       }
     }
     return this.#catchAll === null ? null : ['*', this.#catchAll];

@@ -224,8 +224,14 @@ def _class(p: model.Provider) -> str:
                        f"({data_alias[e.type]}, from {methods[e.type]}()): the handler's second parameter is the "
                        "narrowed shape for PHPStan and Psalm.", "    ")  # fmt: skip
         lines += ["     *", f"     * @param callable(Event, {data_alias[e.type]}): mixed $handler",
-                  "     * @throws ConfigException invalid_option, as Router::on()", "     */",
+                  "     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider",
+                  "     */",
                   f"    public static function {register}(Router $router, callable $handler): Router", "    {",
+                  "        if ($router->provider !== null && $router->provider !== self::PROVIDER) {",
+                  "            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, "
+                  "on a router for %s',",
+                  "                self::class, __FUNCTION__, self::PROVIDER, $router->provider));",
+                  "        }",
                   "        return $router->on(",
                   f"            self::{constants[e.type]},",
                   f"            static fn (Event $event): mixed => $handler($event, self::{methods[e.type]}($event)),",

@@ -36,17 +36,19 @@ const router = new Router({ provider: 'elmed' });
 EVENT_TYPES.elmed.forEach((type, i) => router.on(type, () => ANSWERS[i]));
 router.on(['claim.*', 'order.*'], () => ANSWERS[10]).on('*', () => ANSWERS[11]);
 const table = Object.fromEntries(EVENT_TYPES.elmed.map((type, i) => [type, () => ANSWERS[i]]));
+// The ladder calls a handler too, as the router does: only the choice of it differs.
+const HANDLERS = Object.fromEntries(Object.keys(ANSWERS).map((n) => [n, () => ANSWERS[n]]));
 
 function ladder(event) {
   const t = event.eventType;
-  if (t === 'prescription.issued') return ANSWERS[0];
-  if (t === 'prescription.dispensed') return ANSWERS[1];
-  if (t === 'consultation.completed') return ANSWERS[2];
-  if (t === 'order.status_changed') return ANSWERS[3];
-  if (t === 'claim.decision') return ANSWERS[4];
-  if (t === 'referral.created') return ANSWERS[5];
-  if (t !== null && (t.startsWith('claim.') || t.startsWith('order.'))) return ANSWERS[10];
-  return ANSWERS[11];
+  if (t === 'prescription.issued') return HANDLERS[0](event);
+  if (t === 'prescription.dispensed') return HANDLERS[1](event);
+  if (t === 'consultation.completed') return HANDLERS[2](event);
+  if (t === 'order.status_changed') return HANDLERS[3](event);
+  if (t === 'claim.decision') return HANDLERS[4](event);
+  if (t === 'referral.created') return HANDLERS[5](event);
+  if (t !== null && (t.startsWith('claim.') || t.startsWith('order.'))) return HANDLERS[10](event);
+  return HANDLERS[11](event);
 }
 
 const cases = new Map();
@@ -59,7 +61,7 @@ for (const [label, type] of [['exact', 'claim.decision'], ['prefix', 'claim.appe
 }
 const body = Buffer.from(SAMPLE);
 const headers = sign('elmed', body, { secret: SECRET });
-cases.set('verify() of the 1 KiB sample, for scale', () => verifier.verify(body, headers));
+cases.set('verify() of the 297-byte sample, for scale', () => verifier.verify(body, headers));
 
 let sink = 0;
 function perCall(fn, batch) {

@@ -506,6 +506,33 @@ if (!WASM) {
         });
       });
 
+      it('a one-line synchronous handler answering from a callback: its answer, whatever the call returned', async () => {
+        const { EventEmitter } = require('node:events');
+        const store = open();
+        const ns = namespace();
+        const done = new EventEmitter();
+        const router = new Router({ provider: 'elmed' })
+          // Returns a Timeout (circular: res.json would throw) and an EventEmitter (encodable): neither is an answer.
+          .on('order.status_changed', (event, req, res) => setTimeout(() => res.status(201).json({ timer: 1 }), 50))
+          .on('claim.decision', (event, req, res) => done.once('done', () => res.status(202).json({ emitter: 1 })))
+          .on('prescription.issued', () => ({ literal: true })) // plain data: the answer
+          .on('prescription.dispensed', () => ['a', 'b']);
+        await withExpress({ store, namespace: ns, router }, async (post, errors) => {
+          const timer = delivery('order.status_changed');
+          assert.deepEqual(await post(timer), { status: 201, text: '{"timer":1}' });
+          const emitted = delivery('claim.decision');
+          const answer = post(emitted);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          assert.equal(await stateOf(store, ns, emitted.key), 'in_progress', 'not completed before the work finished');
+          done.emit('done');
+          assert.deepEqual(await answer, { status: 202, text: '{"emitter":1}' });
+          assert.deepEqual(await post(delivery('prescription.issued')), { status: 200, text: '{"literal":true}' });
+          assert.deepEqual(await post(delivery('prescription.dispensed')), { status: 200, text: '["a","b"]' });
+          await until(async () => (await stateOf(store, ns, timer.key)) === 'duplicate', 'the timer key completed');
+          assert.deepEqual(errors, []);
+        });
+      });
+
       it('a returned value JSON cannot encode is a 500, released', async () => {
         const store = open();
         const ns = namespace();

@@ -705,14 +705,18 @@ final class RouterTest extends TestCase
             if (isset($expected['Metadata'])) {
                 $wanted['metadata'] = 'Metadata';
             }
-            self::assertEqualsCanonicalizing($wanted, $accessors, "$class: accessors");
+            ksort($wanted);
+            ksort($accessors);
+            self::assertSame($wanted, $accessors, "$class: accessors, each with its data's alias");
             $registered = [];
             foreach ($wanted as $accessor => $alias) {
                 if ($accessor !== 'metadata') {
                     $registered['on' . ucfirst(substr($accessor, 0, -strlen('Data')))] = $alias;
                 }
             }
-            self::assertEqualsCanonicalizing($registered, $registrations, "$class: typed registrations");
+            ksort($registered);
+            ksort($registrations);
+            self::assertSame($registered, $registrations, "$class: typed registrations, each with its data's alias");
 
             self::assertSame($schema['x-hookseal']['events'], $class::EVENTS, "$class::EVENTS");
             self::assertSame($schema['x-hookseal']['provider'], $class::PROVIDER);
@@ -743,6 +747,13 @@ final class RouterTest extends TestCase
                 $router = $class::$register(new Router($event->provider), static fn (Event $e, array $d): array => [$e, $d]);
                 self::assertSame([(string) $event->eventType], $router->patterns(), "$class::$register");
                 self::assertSame([$event, $data], $router->dispatch($event), "$class::$register");
+                try {
+                    $class::$register(new Router($event->provider === 'elmed' ? 'novamed' : 'elmed'), 'strlen');
+                    self::fail("$class::$register took a router of another provider");
+                } catch (ConfigException $e) {
+                    self::assertSame('invalid_option', $e->errorCode);
+                    self::assertStringContainsString("$class::$register() registers a {$event->provider} event", $e->getMessage());
+                }
                 $definition = $schema['$defs'][$event->eventType]['properties']['data'];
                 foreach ($definition['required'] ?? [] as $key) {
                     self::assertArrayHasKey($key, $data, "$class::$method: a required key");

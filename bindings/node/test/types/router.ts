@@ -8,7 +8,7 @@ import {
 } from 'hookseal';
 import express from 'express';
 import { webhook } from 'hookseal/express';
-import { webhookHandler } from 'hookseal/fetch';
+import { webhookHandler, type RoutedResult } from 'hookseal/fetch';
 
 // ProviderEvents is keyed by every preset, and by nothing else.
 const presets: (keyof ProviderEvents)[] = ['elmed', 'baremeds', 'novamed', 'custom', 'standard-webhooks'];
@@ -236,10 +236,11 @@ export const worker: (request: Request, env: Env) => Promise<Response> = webhook
   new Router<'elmed', [Request, Env]>({ provider: 'elmed' })
     .on('claim.decision', (event, request, env) => Response.json({ region: env.region, url: request.url })),
 );
-// A fetch router's handler may also return nothing (answered 200 processed) or JSON (answered as JSON).
+// A fetch router's handler may also return nothing (answered 200 processed) or JSON (answered as JSON). The Result
+// is spelled out: a Router's default Result is `any`, which any handler satisfies (then webhookHandler checks nothing).
 export const quiet: (request: Request) => Promise<Response> = webhookHandler(
   elmed,
-  new Router({ provider: 'elmed' })
+  new Router<'elmed', [Request], RoutedResult | Promise<RoutedResult>>({ provider: 'elmed' })
     .on('order.status_changed', async (event) => ({ order: event.data.order_id, status: event.data.status ?? null }))
     .on('claim.decision', async () => undefined)
     .on('referral.created', () => [1, 2])

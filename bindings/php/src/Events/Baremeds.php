@@ -272,10 +272,14 @@ final class Baremeds
      * shape for PHPStan and Psalm.
      *
      * @param callable(Event, PrescriptionSubmittedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onPrescriptionSubmitted(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::PRESCRIPTION_SUBMITTED,
             static fn (Event $event): mixed => $handler($event, self::prescriptionSubmittedData($event)),
@@ -309,10 +313,14 @@ final class Baremeds
      * narrowed shape for PHPStan and Psalm.
      *
      * @param callable(Event, PrescriptionDosageChangedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onPrescriptionDosageChanged(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::PRESCRIPTION_DOSAGE_CHANGED,
             static fn (Event $event): mixed => $handler($event, self::prescriptionDosageChangedData($event)),
@@ -346,10 +354,14 @@ final class Baremeds
      * PHPStan and Psalm.
      *
      * @param callable(Event, EncounterCancelledData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onEncounterCancelled(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::ENCOUNTER_CANCELLED,
             static fn (Event $event): mixed => $handler($event, self::encounterCancelledData($event)),
@@ -386,10 +398,14 @@ final class Baremeds
      * and Psalm.
      *
      * @param callable(Event, MessageCreatedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onMessageCreated(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::MESSAGE_CREATED,
             static fn (Event $event): mixed => $handler($event, self::messageCreatedData($event)),
@@ -420,10 +436,14 @@ final class Baremeds
      * Psalm.
      *
      * @param callable(Event, OrderChangedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onOrderChanged(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::ORDER_CHANGED,
             static fn (Event $event): mixed => $handler($event, self::orderChangedData($event)),
@@ -455,10 +475,14 @@ final class Baremeds
      * shape for PHPStan and Psalm.
      *
      * @param callable(Event, CaseAssignedToClinicianData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onCaseAssignedToClinician(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::CASE_ASSIGNED_TO_CLINICIAN,
             static fn (Event $event): mixed => $handler($event, self::caseAssignedToClinicianData($event)),

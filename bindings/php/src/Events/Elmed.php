@@ -212,10 +212,14 @@ final class Elmed
      * PHPStan and Psalm.
      *
      * @param callable(Event, PrescriptionIssuedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onPrescriptionIssued(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::PRESCRIPTION_ISSUED,
             static fn (Event $event): mixed => $handler($event, self::prescriptionIssuedData($event)),
@@ -250,10 +254,14 @@ final class Elmed
      * shape for PHPStan and Psalm.
      *
      * @param callable(Event, PrescriptionDispensedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onPrescriptionDispensed(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::PRESCRIPTION_DISPENSED,
             static fn (Event $event): mixed => $handler($event, self::prescriptionDispensedData($event)),
@@ -288,10 +296,14 @@ final class Elmed
      * shape for PHPStan and Psalm.
      *
      * @param callable(Event, ConsultationCompletedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onConsultationCompleted(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::CONSULTATION_COMPLETED,
             static fn (Event $event): mixed => $handler($event, self::consultationCompletedData($event)),
@@ -329,10 +341,14 @@ final class Elmed
      * PHPStan and Psalm.
      *
      * @param callable(Event, OrderStatusChangedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onOrderStatusChanged(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::ORDER_STATUS_CHANGED,
             static fn (Event $event): mixed => $handler($event, self::orderStatusChangedData($event)),
@@ -373,10 +389,14 @@ final class Elmed
      * and Psalm.
      *
      * @param callable(Event, ClaimDecisionData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onClaimDecision(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::CLAIM_DECISION,
             static fn (Event $event): mixed => $handler($event, self::claimDecisionData($event)),

@@ -213,10 +213,14 @@ final class Novamed
      * Psalm.
      *
      * @param callable(Event, OrderShippedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onOrderShipped(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::ORDER_SHIPPED,
             static fn (Event $event): mixed => $handler($event, self::orderShippedData($event)),
@@ -255,10 +259,14 @@ final class Novamed
      * narrowed shape for PHPStan and Psalm.
      *
      * @param callable(Event, MedicationRequestApprovedData): mixed $handler
-     * @throws ConfigException invalid_option, as Router::on()
+     * @throws ConfigException invalid_option, as Router::on(), and for a router of another provider
      */
     public static function onMedicationRequestApproved(Router $router, callable $handler): Router
     {
+        if ($router->provider !== null && $router->provider !== self::PROVIDER) {
+            throw new ConfigException('invalid_option', sprintf('%s::%s() registers a %s event, on a router for %s',
+                self::class, __FUNCTION__, self::PROVIDER, $router->provider));
+        }
         return $router->on(
             self::MEDICATION_REQUEST_APPROVED,
             static fn (Event $event): mixed => $handler($event, self::medicationRequestApprovedData($event)),
