@@ -274,21 +274,7 @@ fn closest_provider(given: &str) -> Option<&'static str> {
     names.into_iter().filter(|name| edit_distance(name, &typed) <= 2).min_by_key(|name| edit_distance(name, &typed))
 }
 
-/// Levenshtein distance, by characters: how far a mistyped name is from a known one.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
+pub(crate) use hookseal::edit_distance;
 
 fn main() -> ExitCode {
     let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));

@@ -52,6 +52,9 @@ pub use once::{cached_verifiers, is_cached, verify, verify_at, Error, CACHED_VER
 pub use options::{option_name_from_camel_case, OptionValue, Options, DEFAULT_MAX_BODY_BYTES};
 pub use provider::{Encoding, Provider, Scheme};
 pub use router::{DispatchError, Dispatched, IntoPatterns, Router, Unhandled, UnhandledEvent, UnknownPattern};
+// The router's typo suggestions and the CLI's (provider and event names) measure names alike: one function, not API.
+#[doc(hidden)]
+pub use router::edit_distance;
 pub use sign::{headers_json, sign, sign_at, SignOptions};
 pub use verifier::Verifier;
 
