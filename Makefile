@@ -97,7 +97,7 @@ $(VENV)/.deps: bindings/python/requirements-dev.txt bindings/python/constraints.
 test-python: python node_modules/.installed
 	$(WITH_REDIS) $(VENV_PY) -m pytest -q bindings/python/tests
 	$(VENV_PY) -m mypy.stubtest hookseal
-	$(VENV_PY) -m mypy --strict --explicit-package-bases bindings/python/python/hookseal examples/flask examples/fastapi bindings/python/bench
+	$(VENV_PY) -m mypy --strict --explicit-package-bases bindings/python/python/hookseal examples/flask examples/fastapi examples/django bindings/python/bench
 	# The typed events: a usage file whose `# type: ignore[...]` lines must stay errors (mypy and pyright, strict).
 	$(VENV_PY) -m mypy --strict --warn-unused-ignores bindings/python/tests/typing bindings/python/tests/test_router.py
 	node_modules/.bin/pyright -p bindings/python/tests/typing --pythonpath $(CURDIR)/$(VENV_PY)

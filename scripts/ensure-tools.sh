@@ -13,6 +13,9 @@ command -v php >/dev/null || need_apt+=(php-cli php-opcache)
 command -v phpunit >/dev/null || need_apt+=(phpunit)
 # PHPStan's phpdoc-parser: the PHP tests parse every generated array shape with it (PHPStan itself is no Debian package).
 [ -f /usr/share/php/PHPStan/PhpDocParser/autoload.php ] || need_apt+=(php-phpstan-phpdoc-parser)
+# The Symfony and Laravel helpers' tests (bindings/php): Debian's HttpFoundation 5.4 and Laravel 8.83, no Composer.
+[ -f /usr/share/php/Symfony/Component/HttpFoundation/autoload.php ] || need_apt+=(php-symfony-http-foundation)
+[ -d /usr/share/php/Illuminate/Foundation ] || need_apt+=(php-laravel-framework)
 command -v valgrind >/dev/null || need_apt+=(valgrind)
 # The dedupe store's Redis tests: scripts/with-redis.sh and tests/dedupe start private redis-servers (Redis 7, with
 # redis-cli); a system service the package may start is never used.

@@ -77,7 +77,7 @@ EXTRA_PATH=$VENV_BIN as_user pip install --quiet --disable-pip-version-check --n
 EXTRA_PATH=$VENV_BIN as_user python - <<'EOF' || fail "the installed wheel lacks files"
 import importlib.metadata as metadata, pathlib, sys
 files = {str(f) for f in metadata.files("hookseal")}
-needed = ["hookseal/__init__.py", "hookseal/flask.py", "hookseal/fastapi.py", "hookseal/py.typed",
+needed = ["hookseal/__init__.py", "hookseal/flask.py", "hookseal/fastapi.py", "hookseal/django.py", "hookseal/py.typed",
           "hookseal/_hookseal.pyi", "hookseal/_hookseal.abi3.so"]
 missing = [f for f in needed if f not in files]
 if missing:
@@ -134,7 +134,7 @@ if ('private' in pkg) problems.push('package.json has "private"');
 if (!files.includes('package/bindings/node/hookseal.linux-x64-gnu.node')) problems.push('no linux-x64-gnu addon');
 const allowed = /^package\/(package\.json|README\.md|bindings\/node\/([\w-]+\.(js|d\.ts)|hookseal\.[\w-]+\.node))$/;
 for (const file of files) if (!allowed.test(file)) problems.push(`unexpected file ${file}`);
-for (const sub of ['express', 'fetch']) {
+for (const sub of ['express', 'fetch', 'fastify', 'hono']) {
   for (const file of [`bindings/node/${sub}.js`, `bindings/node/${sub}.d.ts`]) {
     if (!files.includes(`package/${file}`)) problems.push(`no ${file}`);
   }
@@ -150,9 +150,12 @@ as_user node -e "
   const path = require('node:path');
   const main = require.resolve('hookseal');
   if (!main.startsWith(path.join(process.cwd(), 'node_modules', 'hookseal') + path.sep)) throw new Error(main);
-  for (const sub of ['hookseal/express', 'hookseal/fetch']) require(sub);
+  for (const sub of ['hookseal/express', 'hookseal/fetch', 'hookseal/fastify', 'hookseal/hono']) require(sub);
   if (typeof require('hookseal/express').webhook !== 'function') throw new Error('hookseal/express: no webhook');
   if (typeof require('hookseal/fetch').verifyRequest !== 'function') throw new Error('hookseal/fetch: no verify');
+  // Neither Fastify nor Hono is installed here (optional peers): the subpaths load without them.
+  if (typeof require('hookseal/fastify').webhook !== 'function') throw new Error('hookseal/fastify: no webhook');
+  if (typeof require('hookseal/hono').webhook !== 'function') throw new Error('hookseal/hono: no webhook');
 " || fail "the npm package's subpaths"
 
 # napi-rs's per-platform package: with the main package's own addon gone, its loader finds the addon there.

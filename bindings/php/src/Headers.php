@@ -78,6 +78,28 @@ final class Headers
         return $headers;
     }
 
+    /**
+     * A Symfony `Request`'s headers (Laravel's `Illuminate\Http\Request` is one) as `verify` takes them: name => the
+     * list of values, as sent. Symfony's HeaderBag keeps the values byte for byte and lowercases the names (which
+     * verify matches in any case); like `fromGlobals()`, it holds what the web server handed PHP, a repeated header
+     * joined with ", ". symfony/http-foundation is not a dependency: anything else is an explanatory \TypeError.
+     *
+     * @param \Symfony\Component\HttpFoundation\Request $request
+     * @return array<string, list<string>>
+     */
+    public static function fromRequest(mixed $request): array
+    {
+        $request = Symfony\RawBody::request($request, 'Headers::fromRequest()');
+        $headers = [];
+        foreach ($request->headers->all() as $name => $values) {
+            $values = array_values(array_filter((array) $values, 'is_string'));
+            if ($values !== []) {
+                $headers[(string) $name] = $values;
+            }
+        }
+        return $headers;
+    }
+
     /** Shows the header names only: a shared-key header's value is the secret. */
     public function __debugInfo(): array
     {

@@ -99,6 +99,26 @@ final class Verifier
         return Event::fromJson(Ffi::take($out));
     }
 
+    /**
+     * Verifies the delivery a Symfony `Request` carries (Laravel's `Illuminate\Http\Request` is one): its raw body,
+     * read within `max_body_bytes` (a declared Content-Length over it is refused before reading; a body nobody read
+     * is read from php://input at most one byte past it), and its headers as sent (`Headers::fromRequest`).
+     * symfony/http-foundation is not a dependency of this class: `$request` is checked at run time.
+     *
+     * @param \Symfony\Component\HttpFoundation\Request $request the Request itself, never its parsed input
+     * @throws VerificationException with the contract's code (`payload_too_large` for an oversize body)
+     * @throws \TypeError for anything but a Request, explained: an array (`$request->all()`) is the parsed input, whose
+     *                    re-encoding is not the bytes that were signed
+     * @throws \LogicException when the bytes sent are gone (a multipart body PHP parsed, a body over post_max_size, a
+     *                         content a middleware replaced): never a `signature_mismatch` for a genuine sender
+     */
+    public function verifyRequest(mixed $request, int|float|\DateTimeInterface|null $now = null): Event
+    {
+        $request = Symfony\RawBody::request($request, 'Verifier::verifyRequest()');
+        return $this->verify(Symfony\RawBody::read($request, $this->maxBodyBytes), Headers::fromRequest($request),
+            $now);
+    }
+
     /** @return array{provider: string, maxBodyBytes: int} */
     public function __debugInfo(): array
     {

@@ -32,6 +32,10 @@ namespace Hookseal;
  * answered so too. A router bound to another provider than the verifier's is a ConfigException(invalid_option) before
  * anything is read.
  *
+ * `Webhook::handle($verifier, $request, …)` does the same for a Symfony or Laravel `Request` (its raw body, read within
+ * the limit; \Hookseal\Symfony\AnswerResponse makes the response), and \Hookseal\Laravel\VerifyWebhook is the
+ * Laravel middleware built on the same steps.
+ *
  * Without a store the handler runs for every verified delivery (deduplicate yourself). The namespace defaults to the
  * verifier's provider. A `complete` that fails after the handler returned is logged (error_log) and the handler's
  * answer still goes out: the work was done, and a 5xx would make the provider send it again.
@@ -91,6 +95,36 @@ final class Webhook
     }
 
     /**
+     * One delivery carried by a Symfony `Request` (Laravel's `Illuminate\Http\Request` is one), as `receive()` handles
+     * the current request: the raw body read by `Verifier::verifyRequest()`'s rules (a declared Content-Length over
+     * the limit refused unread, an unread body read at most one byte past it), the headers as sent, the same answers
+     * and log lines. Turn the Answer into the framework's response with `\Hookseal\Symfony\AnswerResponse::from()`.
+     * symfony/http-foundation is not a dependency: `$request` is checked at run time.
+     *
+     * @param \Symfony\Component\HttpFoundation\Request $request the Request itself, never its parsed input
+     * @param callable(Event): (array<string, mixed>|Answer) $handler
+     * @throws \TypeError anything but a Request (an array such as `$request->all()` is explained)
+     * @throws \LogicException the bytes sent are gone (see Verifier::verifyRequest)
+     */
+    public static function handle(
+        Verifier $verifier,
+        mixed $request,
+        callable $handler,
+        ?Store $store = null,
+        ?string $namespace = null,
+    ): Answer {
+        self::checkRouter($verifier, $handler);
+        $request = Symfony\RawBody::request($request, 'Webhook::handle()');
+        $line = Symfony\RawBody::requestLine($request);
+        try {
+            $body = Symfony\RawBody::read($request, $verifier->maxBodyBytes);
+        } catch (VerificationException $e) {
+            return self::refused($verifier, $line, $e);
+        }
+        return self::run($verifier, $body, Headers::fromRequest($request), $handler, $store, $namespace, $line);
+    }
+
+    /**
      * @param array<array-key, mixed>|Headers $headers
      * @param callable(Event): (array<string, mixed>|Answer) $handler
      * @param ?string $request `POST /webhooks/elmed` for the log, when there is a request
@@ -109,9 +143,33 @@ final class Webhook
         } catch (VerificationException $e) {
             return self::refused($verifier, $request, $e);
         }
+        return self::once($verifier, $event, static fn (Event $event): Answer => self::answer($handler($event)),
+            static fn (Answer $answer): int => $answer->status, $store, $namespace, $request);
+    }
+
+    /**
+     * The table above for a verified event, whatever the handler returns: the framework helpers' shared part (the
+     * Laravel middleware's handler returns the route's response). Returns the handler's result, or the Answer for a
+     * duplicate, a copy in progress, a store that cannot be reached or an unhandled event.
+     *
+     * @internal
+     * @template R
+     * @param callable(Event): R $handler
+     * @param callable(R): int $statusOf the HTTP status of what the handler returned (>= 500: released)
+     * @return R|Answer
+     */
+    public static function once(
+        Verifier $verifier,
+        Event $event,
+        callable $handler,
+        callable $statusOf,
+        ?Store $store,
+        ?string $namespace,
+        ?string $request,
+    ): mixed {
         if ($store === null) {
             try {
-                return self::answer($handler($event));
+                return $handler($event);
             } catch (UnhandledEventException $e) {
                 return self::unhandled($e);
             }
@@ -129,7 +187,8 @@ final class Webhook
             return new Answer(503, ['error' => 'in_progress'], ['Retry-After' => (string) $claim->retryAfter]);
         }
         try {
-            $answer = self::answer($handler($event));
+            $answer = $handler($event);
+            $status = $statusOf($answer);
         } catch (\Throwable $e) {
             try {
                 $store->release($claim);
@@ -142,7 +201,7 @@ final class Webhook
             throw $e;
         }
         // A handler's own 5xx releases the key, like a throw: the provider retries a 5xx, and the retry must run.
-        $done = $answer->status < 500;
+        $done = $status < 500;
         try {
             if (!($done ? $store->complete($claim) : $store->release($claim))) {
                 error_log("hookseal: a {$claim->namespace} claim was no longer held when it was settled (its lease ran "
@@ -151,9 +210,19 @@ final class Webhook
         } catch (StoreException $e) {
             error_log($done
                 ? "hookseal: the handler ran but its key could not be marked done: {$e->getMessage()}"
-                : "hookseal: releasing a claim the handler answered {$answer->status}: {$e->getMessage()}");
+                : "hookseal: releasing a claim the handler answered {$status}: {$e->getMessage()}");
         }
         return $answer;
+    }
+
+    /**
+     * A refused delivery's answer and its log line, for the framework helpers.
+     *
+     * @internal
+     */
+    public static function refusal(Verifier $verifier, ?string $request, VerificationException $e): Answer
+    {
+        return self::refused($verifier, $request, $e);
     }
 
     /** A mis-wired route (a router for novamed behind the elmed verifier) fails before any delivery is read. */

@@ -8,6 +8,8 @@ use PHPUnit\Framework\TestCase;
 
 use function Hookseal\sign;
 
+require_once __DIR__ . '/PhpServer.php';
+
 /**
  * examples/php/index.php under PHP's built-in server (`php -S`), a real process, receiving real HTTP deliveries
  * signed by \Hookseal\sign(), in each setup bindings/php/README.md documents:
@@ -27,9 +29,7 @@ final class ServerTest extends TestCase
 
     private static string $scratch;
 
-    /** @var resource|null */
-    private $process = null;
-    private int $port = 0;
+    private ?PhpServer $server = null;
     private string $log = '';
 
     public static function setUpBeforeClass(): void
@@ -310,9 +310,6 @@ final class ServerTest extends TestCase
             '{user}' => self::userName(),
             '{copy}' => $root,
         ]), $settings);
-        $this->port = self::freePort();
-        $command = array_merge($prefix, [PHP_BINARY], $settings,
-            ['-S', "127.0.0.1:{$this->port}", '-t', "$root/examples/php"]);
         $env = [
             'ELMED_WEBHOOK_SECRET' => self::ELMED_SECRET,
             'NOVAMED_WEBHOOK_SECRET' => self::NOVAMED_KEY,
@@ -321,40 +318,14 @@ final class ServerTest extends TestCase
             'HOOKSEAL_STORE' => "sqlite://$dir/store.db",
         ] + $extraEnv + getenv();
         $env = array_merge($env, $libraryEnv, $extraEnv);
-        $this->process = proc_open($command, [0 => ['file', '/dev/null', 'r'], 1 => ['file', $this->log, 'a'],
-            2 => ['file', $this->log, 'a']], $pipes, $root, $env);
-        self::assertIsResource($this->process);
-        $deadline = microtime(true) + 10;
-        while (true) {
-            $socket = @stream_socket_client("tcp://127.0.0.1:{$this->port}", $errno, $error, 0.2);
-            if ($socket !== false) {
-                fclose($socket);
-                return;
-            }
-            $status = proc_get_status($this->process);
-            if (!$status['running'] || microtime(true) > $deadline) {
-                self::fail('php -S did not start: ' . implode(' ', $command) . "\n" . @file_get_contents($this->log));
-            }
-            usleep(20_000);
-        }
+        $this->server = new PhpServer(array_merge($prefix, [PHP_BINARY], $settings), ['-t', "$root/examples/php"], $env,
+            $this->log, $root);
     }
 
     private function stop(): void
     {
-        if ($this->process !== null) {
-            proc_terminate($this->process);
-            proc_close($this->process);
-            $this->process = null;
-        }
-    }
-
-    private static function freePort(): int
-    {
-        $server = stream_socket_server('tcp://127.0.0.1:0', $errno, $error);
-        self::assertNotFalse($server, $error);
-        $name = stream_socket_get_name($server, false);
-        fclose($server);
-        return (int) substr($name, strrpos($name, ':') + 1);
+        $this->server?->stop();
+        $this->server = null;
     }
 
     /**
@@ -374,47 +345,7 @@ final class ServerTest extends TestCase
      */
     private function request(string $method, string $path, string $body, array $headers, bool $chunked = false): array
     {
-        $socket = stream_socket_client("tcp://127.0.0.1:{$this->port}", $errno, $error, 5);
-        self::assertNotFalse($socket, $error);
-        stream_set_timeout($socket, 10);
-        $head = "$method $path HTTP/1.1\r\nHost: 127.0.0.1:{$this->port}\r\nConnection: close\r\n";
-        foreach ($headers as $name => $value) {
-            $head .= "$name: $value\r\n";
-        }
-        if ($chunked) {
-            $head .= "Transfer-Encoding: chunked\r\n\r\n";
-            foreach (str_split($body, 1000) as $piece) {
-                $head .= dechex(strlen($piece)) . "\r\n$piece\r\n";
-            }
-            $request = $head . "0\r\n\r\n";
-        } else {
-            $request = $head . 'Content-Length: ' . strlen($body) . "\r\n\r\n" . $body;
-        }
-        fwrite($socket, $request);
-        $response = stream_get_contents($socket);
-        fclose($socket);
-        self::assertIsString($response);
-        [$responseHead, $responseBody] = explode("\r\n\r\n", $response, 2) + [1 => ''];
-        self::assertMatchesRegularExpression('~^HTTP/1\.[01] (\d{3}) ~', $responseHead);
-        preg_match('~^HTTP/1\.[01] (\d{3}) ~', $responseHead, $m);
-        self::assertMatchesRegularExpression('~^Content-Type: application/json~mi', $responseHead);
-        if (preg_match('~^Transfer-Encoding:\s*chunked~mi', $responseHead) === 1) {
-            $responseBody = self::unchunk($responseBody);
-        }
-        return [(int) $m[1], json_decode($responseBody, true, 16, JSON_THROW_ON_ERROR)];
-    }
-
-    private static function unchunk(string $body): string
-    {
-        $out = '';
-        while (($line = strpos($body, "\r\n")) !== false) {
-            $size = hexdec(substr($body, 0, $line));
-            if ($size === 0) {
-                break;
-            }
-            $out .= substr($body, $line + 2, $size);
-            $body = substr($body, $line + 2 + $size + 2);
-        }
-        return $out;
+        self::assertNotNull($this->server, 'no server started');
+        return array_slice($this->server->request($method, $path, $body, $headers, $chunked), 0, 2);
     }
 }

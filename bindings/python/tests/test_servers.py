@@ -1,11 +1,13 @@
-"""The runnable receivers in examples/flask and examples/fastapi, served for real (gunicorn, uvicorn) and sent real
-HTTP deliveries signed with ``hookseal.sign``: no framework test client sits between the socket and the verifier, so
-what is checked is what a provider sees (status line, JSON body, chunked uploads, size limits, Retry-After).
+"""The runnable receivers in examples/flask, examples/fastapi and examples/django, served for real (gunicorn, uvicorn)
+and sent real HTTP deliveries signed with ``hookseal.sign``: no framework test client sits between the socket and the
+verifier, so what is checked is what a provider sees (status line, JSON body, chunked uploads, size limits,
+Retry-After).
 
 Each example runs with a dedupe store shared by all its processes (HOOKSEAL_STORE): a fresh SQLite file, and the test
-Redis ($HOOKSEAL_TEST_REDIS_URL, required). Flask is gunicorn with 4 workers; FastAPI is two uvicorn processes on two
-ports, and deliveries alternate between them, so a retry is usually answered by another process than the first copy.
-Every test sends its own unique body (a nonce, or a fresh NovaMed event_id) except where a duplicate is the point.
+Redis ($HOOKSEAL_TEST_REDIS_URL, required). Flask and Django are gunicorn with 4 workers; FastAPI is two uvicorn
+processes on two ports, and deliveries alternate between them, so a retry is usually answered by another process than
+the first copy. Every test sends its own unique body (a nonce, or a fresh NovaMed event_id) except where a duplicate is
+the point.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class Server:
         self._next = itertools.cycle(self.ports)
 
     def refusal(self, code: str) -> Dict[str, str]:
-        """What every hookseal helper answers a refused delivery, Flask and FastAPI alike."""
+        """What every hookseal helper answers a refused delivery, Flask, FastAPI and Django alike."""
         return {"error": code}
 
     def port(self) -> int:
@@ -73,16 +75,16 @@ def _free_port() -> int:
 
 
 def _command(name: str, port: int) -> List[str]:
-    if name == "flask":
+    if name in ("flask", "django"):
         # --preload imports the app before the port is bound, so a listening port means the app loaded (without it,
         # gunicorn listens first and a worker that fails to import the app is only noticed by the first request).
         return [
             sys.executable, "-m", "gunicorn",
-            "--chdir", str(ROOT / "examples" / "flask"),
+            "--chdir", str(ROOT / "examples" / name),
             "--workers", "4", "--threads", "2", "--preload", "--no-control-socket",
             "--bind", f"127.0.0.1:{port}",
             "--graceful-timeout", "3",
-            "app:app",
+            "app:app" if name == "flask" else "receiver.wsgi",
         ]  # fmt: skip
     return [
         sys.executable, "-m", "uvicorn",
@@ -127,7 +129,8 @@ def redis_url() -> str:
 
 
 def start(name: str, store_url: str, directory: Path, **extra_env: str) -> Iterator[Server]:
-    """Serves the example (gunicorn -w 4, or two uvicorn processes) with ``store_url``; stops it afterwards."""
+    """Serves the example (gunicorn -w 4, or two uvicorn processes) with ``store_url``; stops it afterwards. Django's
+    wsgi.py loads its URLconf (views.py: the verifiers and the store) at import, so --preload catches a bad setting."""
     env = dict(os.environ)
     env.update(
         ELMED_WEBHOOK_SECRET=ELMED_SECRET,
@@ -142,7 +145,7 @@ def start(name: str, store_url: str, directory: Path, **extra_env: str) -> Itera
     # reads a pipe while the tests run, and a full one would block the server.
     log = directory / f"{name}.log"
     procs: List[subprocess.Popen[bytes]] = []
-    ports = [_free_port() for _ in range(1 if name == "flask" else 2)]
+    ports = [_free_port() for _ in range(2 if name == "fastapi" else 1)]
     try:
         with open(log, "ab") as out:
             for port in ports:
@@ -157,7 +160,7 @@ def start(name: str, store_url: str, directory: Path, **extra_env: str) -> Itera
 
 @pytest.fixture(
     scope="module",
-    params=[("flask", "sqlite"), ("flask", "redis"), ("fastapi", "sqlite"), ("fastapi", "redis")],
+    params=[(name, backend) for name in ("flask", "fastapi", "django") for backend in ("sqlite", "redis")],
     ids=lambda p: "-".join(p),
 )
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
@@ -439,10 +442,10 @@ def test_healthz(server: Server) -> None:
             conn.close()
 
 
-@pytest.mark.parametrize("name", ["flask", "fastapi"])
+@pytest.mark.parametrize("name", ["flask", "fastapi", "django"])
 def test_a_copy_arriving_while_the_first_is_processed_is_in_progress(name: str, tmp_path: Path) -> None:
     # HOOKSEAL_EXAMPLE_DELAY_MS keeps the first copy in its handler while the second arrives (on another process for
-    # FastAPI, very likely another gunicorn worker for Flask).
+    # FastAPI, very likely another gunicorn worker for Flask and Django).
     for server in start(name, f"sqlite://{tmp_path / 'slow.db'}", tmp_path, HOOKSEAL_EXAMPLE_DELAY_MS="1500"):
         body = elmed_body(ELMED_SAMPLES[0])
         headers = elmed_signed(body)
@@ -461,7 +464,7 @@ def test_a_copy_arriving_while_the_first_is_processed_is_in_progress(name: str, 
         assert server.output().count(f"processing {body_key(body)}") == 1
 
 
-@pytest.mark.parametrize("name", ["flask", "fastapi"])
+@pytest.mark.parametrize("name", ["flask", "fastapi", "django"])
 def test_an_unreachable_store_is_503_and_nothing_is_processed(name: str, tmp_path: Path) -> None:
     # The receiver starts while its store is down (opening does not connect) and refuses to process without it.
     for server in start(name, "redis://:hunter2@127.0.0.1:1/0", tmp_path):
@@ -473,6 +476,6 @@ def test_an_unreachable_store_is_503_and_nothing_is_processed(name: str, tmp_pat
             401, server.refusal("signature_mismatch"))
         output = server.output()
         assert "store: redis://***@127.0.0.1:1/0" in output
-        # Logged as every refusal is (Flask knows the request line there; FastAPI's store decorator does not).
+        # Logged as every refusal is (Flask and Django know the request line there; FastAPI's store decorator not).
         assert re.search(r"refused a delivery from elmed( \(POST /webhooks/elmed\))?: store_unavailable: ", output)
         assert "hunter2" not in output and "processing" not in output

@@ -25,8 +25,8 @@ One handler per event type (``hookseal.events.<provider>`` has the typed events 
     router = hookseal.Router("elmed")          # unhandled="accept" (the default) or "reject"
     router.on("order.status_changed", on_status)
     answer = router.dispatch(event)            # exactly one handler: exact, else the longest prefix*, else *
- Framework helpers: ``hookseal.flask`` and
-``hookseal.fastapi``, with or without a store.
+ Framework helpers: ``hookseal.flask``,
+``hookseal.fastapi`` and ``hookseal.django``, with or without a store.
 """
 
 from ._errors import ConfigError, StoreError, VerificationError
