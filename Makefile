@@ -55,7 +55,10 @@ generated-check:
 
 # The pyo3 and napi crates have no Rust tests (they would need libpython / Node); their host tests exercise them.
 test-rust: | tools
-	$(WITH_REDIS) $(CARGO) test --workspace --locked --exclude hookseal-python --exclude hookseal-node
+	$(WITH_REDIS) $(CARGO) test --workspace --locked --exclude hookseal-python --exclude hookseal-node --exclude hookseal-axum
+	# axum (crates/hookseal-axum) on its own: its dev-dependencies would unify features into the core's build above,
+	# which must stay the default, serde-free one. Real axum servers on free ports, SQLite files and the Redis.
+	$(WITH_REDIS) $(CARGO) test -p hookseal-axum --locked
 	# The typed events (cargo feature `events`), also with the CLI's serde_json features unified in.
 	$(CARGO) test -p hookseal -p hookseal-cli --features hookseal/events --locked --test events
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
