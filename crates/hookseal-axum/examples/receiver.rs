@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use hookseal::events::{elmed, novamed};
-use hookseal::{Options, Provider, Router, Verifier};
+use hookseal::{Event, Options, Provider, Router, Verifier};
 use hookseal_axum::Webhook;
 use hookseal_store::{Store, StoreOptions};
 
@@ -74,11 +74,17 @@ impl Settings {
 }
 
 /// Each handler's common part: the key only in the log (no patient data), then the rehearsal delay.
-fn processing(key: &str, delay: Duration) {
-    tracing::info!("processing {key}");
+fn processing(event: &Event<'_>, delay: Duration) {
+    tracing::info!("processing {}", event.idempotency_key());
     if !delay.is_zero() {
         std::thread::sleep(delay); // the router's handlers run on tokio's blocking pool: sleeping blocks nothing else
     }
+}
+
+/// What a handler logs once it is done: the provider and the event type only. The data (order numbers, statuses,
+/// patients) is the app's to act on, never the log's.
+fn handled(event: &Event<'_>) {
+    tracing::info!("{} event {} handled", event.provider(), event.event_type().unwrap_or("null"));
 }
 
 /// The app: `POST /webhooks/elmed`, `POST /webhooks/novamed`, `GET /healthz`.
@@ -90,32 +96,33 @@ pub fn app(settings: Settings) -> Result<axum::Router, Box<dyn Error>> {
     // every other type: providers add events. Returning () answers 200 {"status":"processed",…}.
     let mut elmed_router = Router::<'static, (), HandlerError>::new().provider(Provider::Elmed);
     elmed_router
-        .on_data(move |event, order: elmed::OrderStatusChangedData| {
-            processing(event.idempotency_key(), delay);
-            tracing::info!("ELMED order {:?} is now {:?}", order.order_number, order.status);
+        .on_data(move |event, _order: elmed::OrderStatusChangedData| {
+            processing(event, delay);
+            // `_order` is the typed data (order_number, status, …): the app's to act on, never the log's.
+            handled(event);
             Ok(())
         })?
-        .on_data(move |event, prescription: elmed::PrescriptionIssuedData| {
-            processing(event.idempotency_key(), delay);
-            tracing::info!("ELMED prescription {:?} issued", prescription.prescription_number);
+        .on_data(move |event, _prescription: elmed::PrescriptionIssuedData| {
+            processing(event, delay);
+            handled(event);
             Ok(())
         })?
         .on("*", move |event| {
-            processing(event.idempotency_key(), delay);
-            tracing::info!("elmed event {} received", event.event_type().unwrap_or("null"));
+            processing(event, delay);
+            tracing::info!("{} event {} received", event.provider(), event.event_type().unwrap_or("null"));
             Ok(())
         })?;
 
     let mut novamed_router = Router::<'static, (), HandlerError>::new().provider(Provider::Novamed);
     novamed_router
-        .on_data(move |event, order: novamed::OrderShippedData| {
-            processing(event.idempotency_key(), delay);
-            tracing::info!("NovaMed order {:?} shipped", order.order_id);
+        .on_data(move |event, _order: novamed::OrderShippedData| {
+            processing(event, delay);
+            handled(event);
             Ok(())
         })?
         .on("*", move |event| {
-            processing(event.idempotency_key(), delay);
-            tracing::info!("novamed event {} received", event.event_type().unwrap_or("null"));
+            processing(event, delay);
+            tracing::info!("{} event {} received", event.provider(), event.event_type().unwrap_or("null"));
             Ok(())
         })?;
 

@@ -182,8 +182,9 @@ impl fmt::Debug for VerifiedEvent {
 ///
 /// It reads the body, so it is the handler's last argument (axum refuses to compile a body extractor anywhere
 /// else). The verifier's limit is this route's: axum's `DefaultBodyLimit` applies to axum's own body extractors,
-/// not to this one (a `tower_http::limit::RequestBodyLimitLayer` in front still does, and is answered 413
-/// `payload_too_large` too).
+/// not to this one. A `tower_http::limit::RequestBodyLimitLayer` in front still applies: a chunked body that passes
+/// its limit is answered 413 `payload_too_large` here, but a `Content-Length` over it gets tower-http's own 413
+/// (plain text, not the contract's JSON, and no `hookseal` log line) before the extractor runs.
 ///
 /// A layer that reads or rewrites the body before the handler (`tower_http`'s `RequestDecompressionLayer`, a
 /// middleware that buffers and re-encodes it) changes the bytes the signature covers. Where the request still
@@ -301,7 +302,7 @@ pub(crate) async fn read_body(parts: &Parts, body: Body, limit: usize) -> Result
     let mut read = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|error| match error.into_inner().downcast::<LengthLimitError>() {
-            // A RequestBodyLimitLayer in front (axum's own DefaultBodyLimit does not apply: see Verified).
+            // A chunked body past a RequestBodyLimitLayer's limit (axum's DefaultBodyLimit does not apply here).
             Ok(_) => Rejection::too_large(limit),
             Err(error) => Rejection { kind: Kind::Unreadable(error.to_string()) },
         })?;

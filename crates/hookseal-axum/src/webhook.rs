@@ -26,7 +26,8 @@ use hookseal_store::{ClaimOutcome, Store, StoreError};
 /// | outcome | answer |
 /// |---|---|
 /// | claimed, the handler answered below 500 | its answer; the key is marked done |
-/// | claimed, the handler failed, panicked, answered 500 or more, or the request was dropped | the key is released, so the provider's retry is processed |
+/// | claimed, the handler failed, panicked or answered 500 or more | the key is released: the retry is processed |
+/// | claimed, then the request was dropped | `handler`: released; `router`: as its handler's outcome (below) |
 /// | duplicate | 200 `{"status":"duplicate","idempotency_key":…}`, nothing runs |
 /// | in progress on another worker | 503 `{"error":"in_progress"}`, `Retry-After` (the lease time left) |
 /// | the store cannot be reached | 503 `{"error":"store_unavailable"}`, `Retry-After: 5`, nothing runs |
@@ -34,6 +35,10 @@ use hookseal_store::{ClaimOutcome, Store, StoreError};
 /// A handler's answer of "nothing" (`()`, `Ok(())`, `StatusCode::OK`: a 200 without a body or `Content-Type`) is
 /// answered 200 `{"status":"processed","event_type":…,"idempotency_key":…}`, as in every language. The store's
 /// calls run on tokio's blocking pool (`spawn_blocking`), never on the runtime's threads.
+///
+/// A request dropped after its claim was won: under [`Webhook::handler`] the async handler stops where it was and
+/// the key is released. Under [`Webhook::router`] the router's (synchronous) handler cannot be stopped: it runs on to
+/// its end on the blocking pool, and the key is marked done or released by its outcome, as if the answer had gone out.
 pub struct Webhook {
     verifier: Arc<Verifier>,
     #[cfg(feature = "store")]

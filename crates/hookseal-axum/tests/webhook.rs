@@ -299,6 +299,102 @@ async fn a_panicking_handler_releases_its_claim() {
     }
 }
 
+/// Sends `delivery` until it is not answered 503 in_progress (a release on its way), at most 3 s.
+async fn once_released(addr: std::net::SocketAddr, path: &str, delivery: &[u8]) -> Answer {
+    let headers = signed("elmed", ELMED_SECRET, delivery);
+    let mut answer = send(addr, path, delivery, &headers).await;
+    for _ in 0..30 {
+        if answer.body != r#"{"error":"in_progress"}"# {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        answer = send(addr, path, delivery, &headers).await;
+    }
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_dropped_mid_claim_or_mid_handler_releases_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dedupe.db");
+    let store = Store::open(&format!("sqlite://{}", path.display()), &StoreOptions::new()).unwrap();
+    let (started, finished) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (s, f) = (Arc::clone(&started), Arc::clone(&finished));
+    let endpoint = Webhook::new(elmed()).store(store).namespace(namespace()).unwrap().handler(move |event| {
+        let (s, f) = (Arc::clone(&s), Arc::clone(&f));
+        async move {
+            // The first run of the "slow" delivery outlasts its client; every other run is quick.
+            if event.data().contains("slow") && s.fetch_add(1, Ordering::SeqCst) == 0 {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+            f.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let addr = serve(axum::Router::new().route("/webhooks/async", endpoint)).await;
+    let impatient = reqwest::Client::builder().timeout(Duration::from_millis(500)).build().unwrap();
+    let post = |delivery: &[u8]| {
+        let request = impatient.post(format!("http://{addr}/webhooks/async")).body(delivery.to_vec());
+        signed("elmed", ELMED_SECRET, delivery).iter().fold(request, |r, (n, v)| r.header(n, v)).send()
+    };
+
+    // Mid-claim: another connection holds the SQLite file's write lock, so the claim waits (the store's busy
+    // timeout is 2 s); the client gives up first, and the claim won after it left is given back.
+    let quick = body("order.status_changed", &unique());
+    let lock = rusqlite::Connection::open(&path).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    assert!(post(&quick).await.is_err(), "the client gave up while the claim waited");
+    lock.execute_batch("ROLLBACK").unwrap();
+    let answer = once_released(addr, "/webhooks/async", &quick).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains(r#""status":"processed""#), "{}", answer.body);
+    assert_eq!(count(&finished), 1, "the handler ran once: for the copy after the release");
+
+    // Mid-handler: the client goes away while the handler sleeps; hyper drops the request's future.
+    let slow = body("order.status_changed", &format!("slow-{}", unique()));
+    assert!(post(&slow).await.is_err(), "the client gave up while the handler slept");
+    let answer = once_released(addr, "/webhooks/async", &slow).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains(r#""status":"processed""#), "{}", answer.body);
+    assert_eq!((count(&started), count(&finished)), (2, 2), "the first run was dropped, the copy ran to its end");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(count(&finished), 2, "the dropped run never finished");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_that_fails_after_the_router_ran_is_logged_as_every_helper_logs_it() {
+    capture_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dedupe.db");
+    let store = Store::open(&format!("sqlite://{}", path.display()), &StoreOptions::new()).unwrap();
+    let mut router = Router::<'static, (), String>::new();
+    let lock_path = path.clone();
+    router
+        .on("*", move |_| {
+            // The handler's work is done; then another connection holds the file's write lock for longer than the
+            // store's busy timeout (2 s), so marking the key done fails.
+            let lock = rusqlite::Connection::open(&lock_path).unwrap();
+            lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(2600));
+                lock.execute_batch("ROLLBACK").unwrap();
+            });
+            Ok(())
+        })
+        .unwrap();
+    let ns = namespace();
+    let endpoint = Webhook::new(elmed()).store(store).namespace(ns.as_str()).unwrap().router(router).unwrap();
+    let addr = serve(axum::Router::new().route("/webhooks/elmed", endpoint)).await;
+    let delivery = body("order.status_changed", &unique());
+    let key =
+        elmed().verify(&delivery, &signed("elmed", ELMED_SECRET, &delivery)).unwrap().idempotency_key().to_owned();
+    let answer = elmed_delivery(addr, &delivery).await;
+    // The work was done: its answer goes out (a 5xx would have the provider send it again).
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains(r#""status":"processed""#), "{}", answer.body);
+    let lines = wait_logged(&format!("the delivery {key} from {ns} was processed but not marked done (")).await;
+    assert!(lines.iter().all(|l| l.contains("ERROR") && l.ends_with("): a retry may be processed again")), "{lines:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_async_handler_runs_once_and_an_answer_of_500_releases() {
     for (store, _dir) in stores() {

@@ -73,6 +73,20 @@ pub async fn raw(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
     (status, answer)
 }
 
+/// As [`raw`], then closes the sending half at once (a client that stopped mid-body): `(status, whole answer)`, status
+/// 0 when the server closed without answering.
+pub async fn raw_cut(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let _ = stream.write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes()).await;
+    let _ = stream.write_all(body).await;
+    let _ = stream.shutdown().await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut answer)).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, answer)
+}
+
 /// A chunked request: each chunk framed, then the last chunk (`finish`) or nothing (a body that keeps going).
 pub fn chunked(chunks: &[&[u8]], finish: bool) -> Vec<u8> {
     let mut out = Vec::new();
