@@ -144,7 +144,8 @@ final class Webhook
             return self::refused($verifier, $request, $e);
         }
         return self::once($verifier, $event, static fn (Event $event): Answer => self::answer($handler($event)),
-            static fn (Answer $answer): int => $answer->status, $store, $namespace, $request);
+            static fn (Answer $answer): ?string => $answer->status >= 500 ? "answered {$answer->status}" : null,
+            $store, $namespace, $request);
     }
 
     /**
@@ -155,14 +156,15 @@ final class Webhook
      * @internal
      * @template R
      * @param callable(Event): R $handler
-     * @param callable(R): int $statusOf the HTTP status of what the handler returned (>= 500: released)
+     * @param callable(R): ?string $failureOf why what the handler returned is a failure, for the log ("answered 503",
+     *     "raised …"): the claim is released; null: a success, completed
      * @return R|Answer
      */
     public static function once(
         Verifier $verifier,
         Event $event,
         callable $handler,
-        callable $statusOf,
+        callable $failureOf,
         ?Store $store,
         ?string $namespace,
         ?string $request,
@@ -188,7 +190,7 @@ final class Webhook
         }
         try {
             $answer = $handler($event);
-            $status = $statusOf($answer);
+            $failure = $failureOf($answer);
         } catch (\Throwable $e) {
             try {
                 $store->release($claim);
@@ -201,7 +203,7 @@ final class Webhook
             throw $e;
         }
         // A handler's own 5xx releases the key, like a throw: the provider retries a 5xx, and the retry must run.
-        $done = $status < 500;
+        $done = $failure === null;
         try {
             if (!($done ? $store->complete($claim) : $store->release($claim))) {
                 error_log("hookseal: a {$claim->namespace} claim was no longer held when it was settled (its lease ran "
@@ -210,7 +212,7 @@ final class Webhook
         } catch (StoreException $e) {
             error_log($done
                 ? "hookseal: the handler ran but its key could not be marked done: {$e->getMessage()}"
-                : "hookseal: releasing a claim the handler answered {$status}: {$e->getMessage()}");
+                : "hookseal: releasing a claim the handler {$failure}: {$e->getMessage()}");
         }
         return $answer;
     }

@@ -333,7 +333,110 @@ final class FrameworkTest extends TestCase
         self::assertSame(200, $server->post('/webhooks/elmed', $body, self::signed($body))[0]);
     }
 
-    /** Completed below 500, released otherwise (thrown, 503, a Router's reject), as Webhook settles a claim. */
+    /**
+     * A middleware after `hookseal:` that answers without the controller (throttle's 429, auth's 401) leaves the
+     * delivery unprocessed: released, so the retry runs the controller. The controller's VerifyWebhook::event() is
+     * the sign that it ran; with `hookseal:` last, no sign is needed.
+     */
+    public function testLaravelReleasesADeliveryAMiddlewareAfterItAnsweredAlone(): void
+    {
+        $server = $this->start('laravel fixture');
+        $body = '{"event":"order.status_changed","data":{"order_number":"ORD-GUARDED"}}';
+        $key = 'sha256:' . hash('sha256', $body);
+        self::assertSame([429, ['error' => 'too_many_requests']],
+            $server->post('/fixture/guarded', $body, self::signed($body) + ['X-Guard' => '429']));
+        self::assertStringNotContainsString("fixture: controller ran for $key", $server->output());
+        self::assertSame([200, ['status' => 'processed', 'idempotency_key' => $key]],
+            $server->post('/fixture/guarded', $body, self::signed($body)));
+        self::assertStringContainsString('hookseal: the controller of POST /fixture/guarded did not read '
+            . "VerifyWebhook::event() behind hookseal:elmed (Guard after it; answered 429): the claim on $key is "
+            . 'released', $server->output());
+        self::assertSame([200, ['status' => 'duplicate', 'idempotency_key' => $key]],
+            $server->post('/fixture/guarded', $body, self::signed($body)));
+        self::assertSame(1, substr_count($server->output(), "fixture: controller ran for $key"), $server->output());
+
+        // hookseal: last, a controller that reads the attribute: completed (nothing after it can answer alone).
+        $last = '{"event":"order.status_changed","data":{"order_number":"ORD-LAST"}}';
+        self::assertSame('processed', $server->post('/fixture/attribute', $last, self::signed($last))[1]['status']);
+        self::assertSame('duplicate', $server->post('/fixture/attribute', $last, self::signed($last))[1]['status']);
+
+        // Not last, and the controller gave no sign: released (at least once, never lost), and the log says why.
+        $unsure = '{"event":"order.status_changed","data":{"order_number":"ORD-UNSURE"}}';
+        foreach ([1, 2] as $attempt) {
+            self::assertSame('processed', $server->post('/fixture/attribute-guarded', $unsure,
+                self::signed($unsure))[1]['status'], "attempt $attempt");
+        }
+        self::assertSame(2, substr_count($server->output(), 'hookseal: the controller of POST /fixture/attribute-guarded '
+            . 'did not read VerifyWebhook::event()'), $server->output());
+        self::assertStringContainsString("Put 'hookseal:elmed' last in the route's middleware", $server->output());
+    }
+
+    /**
+     * A body a middleware read as a resource first (getContent(true): Symfony then holds `false`, and hookseal reads
+     * php://input, which PHP lets every reader read whole): verified. Laravel reads a JSON body itself, so the
+     * delivery is sent as text/plain, which Laravel leaves unread.
+     */
+    public function testLaravelVerifiesABodyReadAsAResourceBeforeIt(): void
+    {
+        $server = $this->start('laravel fixture');
+        $body = '{"event":"order.status_changed","data":{"order_number":"ORD-RESOURCE"}}';
+        $headers = ['Content-Type' => 'text/plain'] + self::signed($body);
+        self::assertSame([200, 'processed'], array_map(static fn ($v) => $v['status'] ?? $v,
+            $server->post('/fixture/resource', $body, $headers)));
+        self::assertStringContainsString('fixture: read ' . strlen($body) . ' bytes', $server->output());
+        self::assertSame([200, 'duplicate'], array_map(static fn ($v) => $v['status'] ?? $v,
+            $server->post('/fixture/resource', $body, $headers, chunked: true)));
+    }
+
+    /**
+     * In process: a Request whose content is a stream (Request::create() with a resource, or a stream a middleware
+     * put there) is read from its start, within the limit; a Request whose getContent(true) was called has handed
+     * out php://input, which the CLI has empty: the bytes announced are gone, and the helper says so.
+     */
+    public function testSymfonyRequestBodiesHeldAsResources(): void
+    {
+        require_once '/usr/share/php/Symfony/Component/HttpFoundation/autoload.php';
+        $verifier = new \Hookseal\Verifier('elmed', ['secret' => self::ELMED_SECRET, 'max_body_bytes' => self::LIMIT]);
+        $stream = static function (string $bytes) {
+            $resource = fopen('php://temp', 'r+');
+            fwrite($resource, $bytes);
+            return $resource;   // left at its end, as a writer leaves it
+        };
+        $body = '{"event":"order.status_changed","data":{"order_number":"ORD-STREAM"}}';
+        $request = \Symfony\Component\HttpFoundation\Request::create('/webhooks/elmed', 'POST', content: $stream($body));
+        $request->headers->add(self::signed($body));
+        self::assertSame('sha256:' . hash('sha256', $body), $verifier->verifyRequest($request)->idempotencyKey);
+        self::assertSame($body, $request->getContent(), 'the Request keeps its stream');
+
+        $big = self::ofSize(self::LIMIT + 1);
+        $request = \Symfony\Component\HttpFoundation\Request::create('/webhooks/elmed', 'POST', content: $stream($big));
+        $request->headers->add(self::signed($big));
+        $request->headers->remove('Content-Length');
+        try {
+            $verifier->verifyRequest($request);
+            self::fail('an oversize stream verified');
+        } catch (\Hookseal\VerificationException $e) {
+            self::assertSame(['payload_too_large', 'the body is over the limit of ' . self::LIMIT . ' bytes'],
+                [$e->errorCode, $e->detail]);
+        }
+
+        $request = new \Symfony\Component\HttpFoundation\Request(server: ['REQUEST_METHOD' => 'POST',
+            'REQUEST_URI' => '/webhooks/elmed', 'CONTENT_LENGTH' => (string) strlen($body)]);
+        $request->headers->add(self::signed($body));
+        self::assertSame('', stream_get_contents($request->getContent(true)), 'php://input is empty in the CLI');
+        try {
+            $verifier->verifyRequest($request);
+            self::fail('a body that is gone verified');
+        } catch (\LogicException $e) {
+            self::assertStringStartsWith('hookseal: the raw body of this delivery is gone: the request announced a body '
+                . 'of ' . strlen($body) . " bytes, but the Request's content holds 0 bytes", $e->getMessage());
+        }
+    }
+
+    /**
+     * Completed below 500, released otherwise (thrown, 503, a Router's reject), as Webhook settles a claim; an exception
+     * is released whatever status Laravel rendered it with.
+     */
     public function testLaravelSettlesTheClaimByTheControllersAnswer(): void
     {
         $server = $this->start('laravel fixture');
@@ -343,12 +446,16 @@ final class FrameworkTest extends TestCase
             $server->post('/fixture/fails', $body, self::signed($body) + ['X-Fail' => 'throw']));
         self::assertSame([503, ['error' => 'busy']],
             $server->post('/fixture/fails', $body, self::signed($body) + ['X-Fail' => '503']));
+        // An exception Laravel renders below 500 (abort(404), findOrFail() before the order row exists) is a failure
+        // too: its 404 goes out, and the retry runs the handler again.
+        self::assertSame([404, ['error' => 'not_found']],
+            $server->post('/fixture/fails', $body, self::signed($body) + ['X-Fail' => '404']));
         self::assertSame([200, ['status' => 'processed', 'idempotency_key' => $key]],
             $server->post('/fixture/fails', $body, self::signed($body)));
         self::assertSame([200, ['status' => 'duplicate', 'idempotency_key' => $key]],
             $server->post('/fixture/fails', $body, self::signed($body) + ['X-Fail' => 'throw']));
         $log = $server->output();
-        self::assertSame(3, substr_count($log, "fixture: handler ran for $key"), $log);
+        self::assertSame(4, substr_count($log, "fixture: handler ran for $key"), $log);
         self::assertStringContainsString('RuntimeException(code: 0): the handler failed', $log);
 
         // A Router's reject: 501 and released, so that the retry is offered again (501 again, not a duplicate).

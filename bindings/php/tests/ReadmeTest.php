@@ -8,8 +8,8 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * bindings/php/README.md's PHP scripts (the blocks that start with `<?php`; the others are fragments of a Laravel app,
- * which FrameworkTest serves whole) and the top README's Laravel and Symfony block, run as written from the repository
- * root: documentation that cannot drift.
+ * which FrameworkTest serves whole, and whose config/hookseal.php runs here behind the middleware) and the top
+ * README's Laravel and Symfony block, run as written from the repository root: documentation that cannot drift.
  */
 final class ReadmeTest extends TestCase
 {
@@ -64,5 +64,40 @@ final class ReadmeTest extends TestCase
     public function testTheExactlyOnceSnippetRuns(): void
     {
         self::assertSame("200 processed\n200 duplicate\n", self::runSnippet(self::snippets()[1]));
+    }
+
+    /**
+     * bindings/php/README.md's Laravel config/hookseal.php, as written, behind the middleware, with the environment a
+     * `.env` gives when a setting is left empty (`NOVAMED_CLINIC_ID=`: env() returns ''), as for a clinic not yet set
+     * up: both webhooks still verify (an empty clinic_id is no clinic_id, not a ConfigException on every delivery).
+     */
+    public function testTheLaravelConfigOfTheReadmeWorksWithAnEmptySetting(): void
+    {
+        $readme = (string) file_get_contents(dirname(__DIR__) . '/README.md');
+        self::assertSame(1, preg_match('/## Laravel\n.*?```php\n\/\/ config\/hookseal\.php.*?\n(return \[\n.*?\n\];)\n/s',
+            $readme, $config));
+        $script = '<?php' . "\n"
+            . "require_once 'Illuminate/autoload.php';\n"
+            . "require_once 'bindings/php/autoload.php';\n"
+            // putenv: proc_open() leaves out a variable whose value is empty.
+            . "putenv('ELMED_WEBHOOK_SECRET=elmed_whsk_readme'); putenv('NOVAMED_WEBHOOK_SECRET=nm_key_readme');\n"
+            . "putenv('NOVAMED_CLINIC_ID='); putenv('HOOKSEAL_STORE');\n"
+            . '$config = (static function (): array { ' . $config[1] . " })();\n"
+            . <<<'PHP'
+            $middleware = new Hookseal\Laravel\VerifyWebhook(new Illuminate\Config\Repository(['hookseal' => $config]));
+            $deliveries = [
+                'elmed' => ['{"event":"order.status_changed","data":{"order_number":"ORD-7"}}', 'elmed_whsk_readme'],
+                'novamed' => [(string) file_get_contents('tests/samples/novamed/order.shipped.json'), 'nm_key_readme'],
+            ];
+            foreach ($deliveries as $name => [$body, $secret]) {
+                $request = Illuminate\Http\Request::create("/webhooks/$name", 'POST', content: $body);
+                $request->headers->add(Hookseal\sign($name, $body, ['secret' => $secret]));
+                $response = $middleware->handle($request, static fn ($request) => new Illuminate\Http\JsonResponse(
+                    ['event_type' => Hookseal\Laravel\VerifyWebhook::event($request)->eventType]), $name);
+                echo $name, ' ', $response->getStatusCode(), ' ', $response->getContent(), "\n";
+            }
+            PHP;
+        self::assertSame("elmed 200 {\"event_type\":\"order.status_changed\"}\nnovamed 200 {\"event_type\":\"order:shipped\"}\n",
+            self::runSnippet($script));
     }
 }

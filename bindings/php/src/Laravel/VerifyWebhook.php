@@ -17,6 +17,7 @@ use Hookseal\VerificationException;
 use Hookseal\Verifier;
 use Hookseal\Webhook;
 use Illuminate\Contracts\Config\Repository;
+use Illuminate\Routing\Router as LaravelRouter;
 
 /**
  * Laravel (8, as Debian 12 ships it; the Symfony HttpFoundation 5.4 underneath): a route middleware that verifies a
@@ -49,9 +50,14 @@ use Illuminate\Contracts\Config\Repository;
  * (`$request->attributes->get('hookseal.event')`, or `VerifyWebhook::event($request)`). With a store, its key is
  * claimed before the controller runs: a duplicate is answered 200 `{"status": "duplicate", "idempotency_key": …}`, a
  * copy in progress elsewhere 503 `{"error": "in_progress"}` with Retry-After, a store down 503
- * `{"error": "store_unavailable"}` with `Retry-After: 5`; the claim is completed when the controller's response is
- * below 500 and released otherwise (an exception Laravel rendered is a 500). A Router's UnhandledEventException
- * (`unhandled: 'reject'`) is answered 501 `{"error": "unhandled_event"}` and released, as `Webhook` answers it.
+ * `{"error": "store_unavailable"}` with `Retry-After: 5`. The claim is completed when the controller answered below
+ * 500 and released otherwise; an exception is a failure whatever status Laravel renders it with (abort(404),
+ * findOrFail()'s 404, a ValidationException's 422, an AuthorizationException's 403: that answer goes out, and the
+ * provider's retry runs the controller again). A Router's UnhandledEventException (`unhandled: 'reject'`) is
+ * answered 501 `{"error": "unhandled_event"}` and released, as `Webhook` answers it. Put `hookseal:<name>` last in
+ * the route's middleware: a middleware after it (throttle, auth) may answer without running the controller, so then
+ * the claim is completed only when the controller read the event through `VerifyWebhook::event()`, and released
+ * (with a log line saying so) when it did not.
  *
  * The raw body: the middleware reads `$request`'s own bytes (RawBody): Laravel keeps them when it parses JSON, so
  * `$request->all()`, TrimStrings and ConvertEmptyStringsToNull before it change nothing here. What breaks a signature
@@ -67,11 +73,17 @@ final class VerifyWebhook
     /** The request attribute that holds the verified Event. */
     public const ATTRIBUTE = 'hookseal.event';
 
-    public function __construct(private readonly Repository $config)
+    /** Set by event(): the controller ran (see handle()). */
+    private const READ = 'hookseal.event_read';
+
+    public function __construct(private readonly Repository $config, private readonly ?LaravelRouter $router = null)
     {
     }
 
-    /** The event this middleware verified for `$request`. */
+    /**
+     * The event this middleware verified for `$request`. Reading it through here also tells the middleware that the
+     * controller ran, which it needs when other middleware follow it on the route (see handle()).
+     */
     public static function event(object $request): Event
     {
         $event = $request->attributes->get(self::ATTRIBUTE);
@@ -79,6 +91,7 @@ final class VerifyWebhook
             throw new \LogicException('hookseal: this request has no verified event: the route needs the middleware, '
                 . "->middleware(\\Hookseal\\Laravel\\VerifyWebhook::class . ':<name>')");
         }
+        $request->attributes->set(self::READ, true);
         return $event;
     }
 
@@ -103,15 +116,67 @@ final class VerifyWebhook
         }
         $result = Webhook::once($verifier, $event, static function (Event $event) use ($request, $next): mixed {
             $request->attributes->set(self::ATTRIBUTE, $event);
+            $request->attributes->remove(self::READ);
             $response = $next($request);
-            // Laravel renders a controller's exception into a 500 before the middleware sees it, and keeps it on the
+            // Laravel renders an exception into a response before the middleware sees it, and keeps it on the
             // response: a Router's reject is answered 501, as Webhook answers it.
             if (($response->exception ?? null) instanceof UnhandledEventException) {
                 throw $response->exception;
             }
             return $response;
-        }, static fn (mixed $response): int => $response->getStatusCode(), $store, $namespace, $line);
+        }, function (mixed $response) use ($request, $line, $name, $event): ?string {
+            $status = $response->getStatusCode();
+            $thrown = $response->exception ?? null;
+            if ($thrown instanceof \Throwable) {
+                // Whatever status Laravel rendered: abort(404), findOrFail()'s ModelNotFoundException (404), a
+                // ValidationException (422) or an AuthorizationException (403) is a handler that failed, and the
+                // provider's retry must run it again. The rendered answer still goes out.
+                return 'raised ' . get_class($thrown) . " (answered $status)";
+            }
+            // A middleware after this one (throttle, auth) may answer without running the controller: the delivery
+            // is not done. The controller's call to event() is the sign that it ran; with nothing after this
+            // middleware, $next was the controller.
+            if ($request->attributes->get(self::READ) !== true && ($after = $this->after($request, $name)) !== []) {
+                $who = $after === null ? 'the rest of the route' : implode(', ', $after);
+                error_log("hookseal: the controller of $line did not read VerifyWebhook::event() behind "
+                    . "hookseal:$name ($who after it; answered $status): the claim on {$event->idempotencyKey} is "
+                    . "released, as for a delivery not processed. Put 'hookseal:$name' last in the route's middleware, "
+                    . 'or read the event with VerifyWebhook::event($request)');
+                return "did not run the controller (answered $status)";
+            }
+            return $status >= 500 ? "answered $status" : null;
+        }, $store, $namespace, $line);
         return $result instanceof Answer ? AnswerResponse::from($result) : $result;
+    }
+
+    /**
+     * The middleware that run after this one on the request's route, in the order Laravel runs them (the route's,
+     * its group's and its controller's, sorted by priority: Router::gatherRouteMiddleware(), the list Laravel's
+     * pipeline is built from); null when that cannot be known (no route, no router, this middleware not found in it).
+     *
+     * @return list<string>|null
+     */
+    private function after(object $request, string $name): ?array
+    {
+        $route = method_exists($request, 'route') ? $request->route() : null;
+        if ($this->router === null || !is_object($route)) {
+            return null;
+        }
+        $stack = array_values($this->router->gatherRouteMiddleware($route));
+        $mine = null;
+        foreach ($stack as $index => $middleware) {
+            if (is_string($middleware)) {
+                [$class, $parameters] = array_pad(explode(':', $middleware, 2), 2, '');
+                if (ltrim($class, '\\') === self::class && explode(',', $parameters)[0] === $name) {
+                    $mine = $index;
+                }
+            }
+        }
+        if ($mine === null) {
+            return null;
+        }
+        return array_map(static fn (mixed $m): string => is_string($m) ? $m : get_debug_type($m),
+            array_slice($stack, $mine + 1));
     }
 
     /** @return array{Verifier, ?Store, ?string} */
