@@ -5,7 +5,9 @@ import type {
   FastifyReply,
   FastifyRequest,
   RouteHandlerMethod,
+  onRequestHookHandler,
   onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
   preValidationAsyncHookHandler,
 } from 'fastify';
 import type { ClaimResult, DedupeStore, Event, JsonValue, Router, StoreError, VerificationError, Verifier } from './index';
@@ -14,9 +16,9 @@ declare module 'fastify' {
   interface FastifyRequest {
     /**
      * The verified delivery, set by hookseal's plugin (or `webhookRoute()`) before the handler runs; null on the
-     * other routes of its scope. `request.body` is then the event's data.
+     * other routes of a scope that keeps raw bodies, undefined outside one. `request.body` is then the event's data.
      */
-    webhook: import('./index').Event | null;
+    webhook?: import('./index').Event | null;
   }
 }
 
@@ -47,7 +49,11 @@ export interface WebhookRouteOptions<C extends ClaimResult = ClaimResult> {
   onError?: WebhookErrorHandler | null;
 }
 
-/** A Router for the plugin: its handlers get `(event, request, reply)`. */
+/**
+ * A Router for the plugin: its handlers get `(event, request, reply)`. What an async handler resolves to is the
+ * answer (nothing: 200 processed); a synchronous handler's value only when it is plain data, else it answers for
+ * itself with `reply.send()`.
+ */
 export type FastifyRouter = Router<any, [FastifyRequest, FastifyReply], any>;
 
 interface PluginBase<C extends ClaimResult> extends WebhookRouteOptions<C> {
@@ -85,16 +91,27 @@ export const webhook: FastifyPluginCallback<WebhookPluginOptions<any>>;
  */
 export const rawBody: FastifyPluginCallback<{ verifier: Verifier; bodyLimit?: number } | { verifier?: Verifier; bodyLimit: number }>;
 
-/** Route options to spread into a webhook route's options, in a scope that keeps raw bodies. */
+/**
+ * Route options to spread into a webhook route's options, in a scope that keeps raw bodies. The hooks are arrays: a
+ * hook of the route's own of the same kind replaces hookseal's, so merge them (`preValidation:
+ * [...route.preValidation, mine]`, `preHandler: [mine, ...route.preHandler]`: hookseal's preHandler stays last).
+ */
 export interface WebhookRoute {
   bodyLimit: number;
+  /** Sets a Content-Type Fastify would refuse as malformed aside while the raw body is read (put back after). */
+  onRequest: onRequestHookHandler[];
   /**
    * Verifies the raw body and sets `request.webhook` and `request.body` (the event's data); refuses with `{"error":
-   * code}`; with a store, claims the key. Throws an Error (a 500) when a content-type parser already parsed the body.
+   * code}`. Throws an Error (a 500) when a content-type parser already parsed the body.
    */
-  preValidation: preValidationAsyncHookHandler;
-  /** With a store: settles the claim before the answer is written. */
-  onSend?: onSendAsyncHookHandler<unknown>;
+  preValidation: preValidationAsyncHookHandler[];
+  /**
+   * With a store, claims the key: after the body schema and the scope's preHandlers, so that a delivery they refuse
+   * claims nothing. Throws an Error (a 500) when the route's preValidation replaced hookseal's (nothing verified).
+   */
+  preHandler: preHandlerAsyncHookHandler[];
+  /** With a store: settles the claim before the answer is written (completed only if the handler ran, below 500). */
+  onSend?: onSendAsyncHookHandler<unknown>[];
 }
 
 /** The plugin's route options for a route of your own: `scope.post(path, webhookRoute(verifier, { store }), handler)`. */

@@ -27,6 +27,16 @@
 //       scope.post('/webhooks/elmed', webhookRoute(elmed, { store }), async (request) => ...);
 //     });
 //
+// `webhookRoute()` gives the route its own hooks, as arrays (onRequest, preValidation, preHandler, onSend): a hook of
+// yours of the same kind replaces hookseal's (`{ ...route, preValidation: mine }` verifies nothing and is refused with
+// an Error at the first delivery), so merge instead: `preValidation: [...route.preValidation, mine]`, `preHandler:
+// [mine, ...route.preHandler]` (hookseal's preHandler, which claims the key, stays the last one: the handler runs
+// right after it). In a rawBody scope the route reads any Content-Type, even one Fastify refuses as malformed (`""`,
+// `json`): the header is set aside while the body is read (verification reads the headers as sent) and put back
+// for the hooks and the handler. A route of that scope without `webhookRoute()` gets the raw Buffer as its body, and a
+// body over the limit is a 413 error (code FST_ERR_CTP_BODY_TOO_LARGE, as Fastify's own parsers raise it) for the
+// app's error handler.
+//
 // The signature covers the exact bytes sent, so no parser may have run first. A `webhookRoute()` on a route where
 // Fastify's own JSON (or text) parser parsed the body (a route outside the plugin, or a scope without `rawBody`)
 // throws an Error saying so, answered 500 by Fastify: never a 401 from a re-serialised body.
@@ -35,21 +45,27 @@
 // `options.namespace`, default the preset's name) before the handler runs. A duplicate is answered 200 `{"status":
 // "duplicate", "idempotency_key": ...}`, a copy another worker holds 503 `{"error": "in_progress"}` with
 // Retry-After, an unreachable store 503 `{"error": "store_unavailable"}` with `Retry-After: 5`; none reaches the
-// handler. The claim is settled in the route's onSend hook, before the answer goes out: completed below 500,
-// released at 500 and above (a handler that threw: Fastify's error handler answers 500), so the provider's retry is
-// processed. A client that leaves before the answer releases nothing (the handler is still running); if no answer
-// ever comes, the lease runs out.
+// handler. The key is claimed in the route's own preHandler, after the body schema's validation and the scope's
+// preHandler hooks, so that a delivery they refuse (Fastify's 400 for a body the schema rejects, an auth hook's 403)
+// claims nothing and its retry is processed. The claim is settled in the route's onSend hook, before the answer goes
+// out: completed below 500 if the handler ran, released otherwise and at 500 and above (a handler that threw:
+// Fastify's error handler answers 500), so the provider's retry is processed. A client that leaves before the answer
+// releases nothing (the handler is still running); if no answer ever comes, the lease runs out.
 //
 // A Router (docs/api.md, "The router") in `options.router` is the route handler: the event's one handler runs with
-// (event, request, reply) and answers as a Fastify handler does: what it returns (or its Promise resolves to) is the
-// answer, `reply` when it answered with `reply.send()` itself (Fastify's "return reply"); nothing: 200
-// `{"status": "processed", "event_type": ..., "idempotency_key": ...}`. An event no pattern matches: 200 `{"status":
+// (event, request, reply) and answers as a Fastify handler does: what its Promise resolves to is the answer, `reply`
+// when it answered with `reply.send()` itself (Fastify's "return reply"), nothing: 200 `{"status": "processed",
+// "event_type": ..., "idempotency_key": ...}`. A synchronous handler's value is the answer only when it is plain data
+// (an object literal, an array), as hookseal/express has it: one that returns nothing (or a Timeout...) answers for
+// itself, with `reply.send()` later, and the claim is settled by that answer. An event no pattern matches: 200 `{"status":
 // "unhandled", ...}` (completed) with `unhandled: 'accept'`, 501 `{"error": "unhandled_event"}` (released) with
 // `'reject'`. A router bound to another provider than the verifier's is a ConfigError when the plugin is registered
 // (app.ready() / listen() reject), as is any bad option.
 //
 // Fastify is not required here: these are plain plugin functions and hooks, so `require('hookseal/fastify')` works
 // wherever the package is installed, with or without Fastify (a peer dependency).
+
+const diagnostics = require('node:diagnostics_channel');
 
 const { UnhandledEventError, VerificationError } = require('./index.js');
 const { debug, unhandledLine } = require('./log.js');
@@ -63,10 +79,23 @@ const CONSUMED_MESSAGE =
   'or declare it in a scope of its own that registers the rawBody plugin first ' +
   '(app.register(async (scope) => { scope.register(rawBody, { verifier }); scope.post(path, webhookRoute(verifier), handler); })).';
 
+const REPLACED_MESSAGE =
+  "hookseal/fastify: the route's preValidation hook did not verify the delivery: a preValidation of the route's own " +
+  "options replaced webhookRoute()'s ({ ...webhookRoute(verifier), preValidation: mine }). Merge the hooks instead: " +
+  'preValidation: [...route.preValidation, mine].';
+
 // Set by the raw-body parser when a body passes the limit (declared or streamed): refused by the hook, answered as
 // every refusal is (logged, onError, {"error": "payload_too_large"}), not through Fastify's error handler.
 const TOO_LARGE = Symbol('hookseal.tooLarge');
 const kClaim = Symbol('hookseal.claim');
+const kRan = Symbol('hookseal.handlerRan'); // the route's handler started: only then may its answer complete a claim
+const kEvent = Symbol('hookseal.event'); // set by webhookRoute()'s preValidation
+const kRoute = Symbol('hookseal.route'); // set by webhookRoute()'s onRequest: the raw parser refuses for the route
+const kContentType = Symbol('hookseal.contentType'); // the header set aside while the body is read
+const kKeepsRaw = Symbol('hookseal.keepsRawBodies'); // on a scope whose parser is hookseal's
+// Fastify publishes each handler's start here (its documented diagnostics channel): how webhookRoute() knows that the
+// handler of a route of the app's own ran, without wrapping it.
+const HANDLER_START = 'tracing:fastify.request.handler:start';
 const SKIP_OVERRIDE = Symbol.for('skip-override'); // what fastify-plugin sets: the plugin runs in the caller's scope
 const OPTIONS = ['verifier', 'path', 'router', 'handler', 'store', 'namespace', 'onError'];
 
@@ -93,9 +122,17 @@ function errorBody(error) {
   return { error: error.code };
 }
 
-/** The raw-body content-type parser: a Buffer of at most `limit` bytes, or TOO_LARGE (the rest left unread). */
+/**
+ * The raw-body content-type parser: a Buffer of at most `limit` bytes, or TOO_LARGE (the rest left unread) for a
+ * webhookRoute() to refuse; on a route of the scope without it, an oversize body is a 413 error, as Fastify's own.
+ */
 function rawParser(limit) {
-  return function hooksealRawBody(request, payload, done) {
+  return function hooksealRawBody(request, payload, callback) {
+    restoreContentType(request);
+    const done = (error, body) => {
+      if (body === TOO_LARGE && request[kRoute] !== true) callback(bodyTooLarge(limit));
+      else callback(error, body);
+    };
     const declared = request.headers['content-length'];
     if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) {
       done(null, TOO_LARGE); // not read at all: the answer closes the connection
@@ -138,6 +175,34 @@ function rawParser(limit) {
   };
 }
 
+/** What Fastify's own parsers raise for a body over the route's bodyLimit (answered by the app's error handler). */
+function bodyTooLarge(limit) {
+  const error = new Error(`Request body is too large (over ${limit} bytes)`);
+  error.code = 'FST_ERR_CTP_BODY_TOO_LARGE';
+  error.statusCode = 413;
+  error.headers = { connection: 'close' }; // the rest is left unread: close rather than drain it
+  return error;
+}
+
+/** Puts back the Content-Type that webhookRoute()'s onRequest set aside (the raw parser has been chosen). */
+function restoreContentType(request) {
+  const type = request[kContentType];
+  if (type !== undefined) {
+    request[kContentType] = undefined;
+    request.raw.headers['content-type'] = type;
+  }
+}
+
+let hearingHandlers = false;
+function hearHandlerStarts() {
+  if (hearingHandlers) return;
+  hearingHandlers = true;
+  diagnostics.subscribe(HANDLER_START, (message) => {
+    const request = message && message.request;
+    if (request && request[kClaim]) request[kRan] = true;
+  });
+}
+
 function aborted() {
   const error = new Error('hookseal/fastify: the request was aborted before its body was complete');
   error.code = 'ECONNABORTED';
@@ -149,6 +214,7 @@ function aborted() {
 function keepRawBodies(scope, limit) {
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', rawParser(limit));
+  scope[kKeepsRaw] = true;
   if (!scope.hasRequestDecorator('webhook')) scope.decorateRequest('webhook', null);
 }
 
@@ -180,9 +246,11 @@ rawBody[Symbol.for('fastify.display-name')] = 'hookseal-raw-body';
 
 /**
  * Route options for a webhook route in a scope that keeps raw bodies (the plugin's, or one with `rawBody`):
- * `{ bodyLimit, preValidation, onSend }`, to spread into the route's options. preValidation verifies the raw body
- * and sets `request.webhook` and `request.body` (the event's data, which a body schema then validates); with a
- * store it claims the key, and onSend settles it. `options`: `store`, `namespace`, `onError`.
+ * `{ bodyLimit, onRequest, preValidation, preHandler, onSend }` (the hooks as arrays, to merge with yours), to spread
+ * into the route's options. onRequest sets the Content-Type aside while the raw parser reads the body; preValidation
+ * verifies the raw body and sets `request.webhook` and `request.body` (the event's data, which a body schema then
+ * validates); with a store, preHandler (after the schema and the scope's preHandlers) claims the key and onSend
+ * settles it. `options`: `store`, `namespace`, `onError`.
  */
 function webhookRoute(verifier, options) {
   checkVerifier(verifier, 'webhookRoute(verifier, options)');
@@ -233,7 +301,20 @@ function webhookRoute(verifier, options) {
     throw new Error(CONSUMED_MESSAGE);
   }
 
+  // Fastify refuses a Content-Type it cannot parse (`""`, `json`, `a/b , c/d`) with 415 before any parser; the raw
+  // parser reads every type, so the header is set aside until it has run (verification reads rawHeaders, as sent).
+  function onRequest(request, reply, done) {
+    request[kRoute] = true;
+    const headers = request.raw.headers;
+    if (this && this[kKeepsRaw] === true && headers['content-type'] !== undefined) {
+      request[kContentType] = headers['content-type'];
+      delete headers['content-type'];
+    }
+    done();
+  }
+
   async function preValidation(request, reply) {
+    restoreContentType(request); // a body-less request: no parser ran
     if (request.body === TOO_LARGE) return refuse(tooLarge(verifier.maxBodyBytes), request, reply);
     const body = bodyOf(request);
     let event;
@@ -243,8 +324,17 @@ function webhookRoute(verifier, options) {
       if (error instanceof VerificationError) return refuse(error, request, reply);
       throw error;
     }
+    request[kEvent] = event;
     request.webhook = event;
     request.body = event.data;
+    return undefined;
+  }
+
+  // The route's own preHandler, after the body schema and the scope's preHandlers (route hooks run after the
+  // scope's): a delivery any of them refuses claims nothing. The last preHandler: the handler runs next.
+  async function preHandler(request, reply) {
+    const event = request[kEvent];
+    if (event === undefined) throw new Error(REPLACED_MESSAGE);
     if (!dedupe) return undefined;
     const { claim, answer, error } = await claimEvent(dedupe, event.idempotencyKey);
     if (answer) {
@@ -262,38 +352,70 @@ function webhookRoute(verifier, options) {
     return undefined;
   }
 
-  // Settled before the answer is written, so that a retry right after it finds the key done.
+  // Settled before the answer is written, so that a retry right after it finds the key done. Completed only if the
+  // handler ran: a hook after hookseal's preHandler that answered instead did not process the event.
   async function onSend(request, reply, payload) {
     const claim = request[kClaim];
     if (claim) {
       request[kClaim] = null;
-      await settle(dedupe, claim, reply.statusCode < 500 ? 'complete' : 'release');
+      await settle(dedupe, claim, request[kRan] === true && reply.statusCode < 500 ? 'complete' : 'release');
     }
     return payload;
   }
 
-  const route = { bodyLimit: verifier.maxBodyBytes, preValidation };
-  if (dedupe) route.onSend = onSend;
+  const route = { bodyLimit: verifier.maxBodyBytes, onRequest: [onRequest], preValidation: [preValidation], preHandler: [preHandler] };
+  if (dedupe) {
+    hearHandlerStarts();
+    route.onSend = [onSend];
+  }
   return route;
 }
 
-/** A Fastify handler answering with a router's one handler for `request.webhook`. */
+/**
+ * A Fastify handler answering with a router's one handler for `request.webhook`. As hookseal/express: what a Promise
+ * resolves to is the answer (nothing: processed); a synchronous handler's value only when it is plain data, else it
+ * answers for itself (`return reply`: Fastify waits for its reply.send()).
+ */
 function routedHandler(router) {
-  return async function hooksealRouted(request, reply) {
+  return function hooksealRouted(request, reply) {
     const event = request.webhook;
     const handled = router.match(event.eventType) !== null;
-    let result;
-    try {
-      result = await router.dispatch(event, request, reply);
-    } catch (error) {
+    const unrouted = (error) => {
       if (!(error instanceof UnhandledEventError) || reply.sent) throw error;
       debug(`${unhandledLine(event)}: refused 501 unhandled_event`);
       return reply.code(501).send({ error: 'unhandled_event' });
+    };
+    let result;
+    try {
+      result = router.dispatch(event, request, reply);
+    } catch (error) {
+      return unrouted(error);
     }
     if (!handled) return result; // unhandled, accepted: the router's answer
     if (result === reply || reply.sent) return reply;
-    if (result === undefined) return processedBody(event);
-    return result;
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+      return Promise.resolve(result).then((value) => {
+        if (value === reply || reply.sent) return reply;
+        return value === undefined ? processedBody(event) : value;
+      }, unrouted);
+    }
+    // A callback-style handler returns nothing (or whatever its call gave: a Timeout, an emitter) and answers later.
+    return isPlainData(result) ? result : reply;
+  };
+}
+
+function isPlainData(value) {
+  if (Array.isArray(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The plugin's handler, marking that it ran (the claim may be completed by its answer). */
+function marked(handler) {
+  return function hooksealHandler(request, reply) {
+    request[kRan] = true;
+    return handler.call(this, request, reply);
   };
 }
 
@@ -323,7 +445,7 @@ function webhook(scope, options, done) {
     }
     const route = webhookRoute(verifier, given);
     keepRawBodies(scope, verifier.maxBodyBytes);
-    scope.post(path, route, router === null ? handler : routedHandler(router));
+    scope.post(path, route, marked(router === null ? handler : routedHandler(router)));
   } catch (error) {
     done(error);
     return;

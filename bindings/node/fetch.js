@@ -230,4 +230,4 @@ function webhookHandler(verifier, handler, options) {
   };
 }
 
-module.exports = { verifyRequest, errorResponse, webhookHandler, refusalLine };
+module.exports = { verifyRequest, errorResponse, webhookHandler, refusalLine, isResponse };

@@ -24,7 +24,7 @@ export interface WebhookOptions<C extends ClaimResult = ClaimResult> {
    * Exactly once: the event's idempotency key is claimed before the handler runs; a duplicate is answered 200
    * `{"status": "duplicate", "idempotency_key": ...}`, a copy being processed elsewhere 503 `in_progress` with
    * Retry-After, an unreachable store 503 `store_unavailable` (`Retry-After: 5`). Completed when the handler answers
-   * below 500, released when it throws or answers 500 and above.
+   * below 500, released when it throws, answers 500 and above, or returns no Response (Hono answers 500).
    */
   store?: DedupeStore<C> | null;
   /** The store's namespace for this route (default: the preset's name, `verifier.provider`). Needs `store`. */
@@ -52,7 +52,8 @@ export interface ErrorBody {
 /**
  * Hono middleware: reads the raw body (at most `verifier.maxBodyBytes`) with hookseal/fetch's `verifyRequest`,
  * verifies it and sets `c.get('webhook')`; a refused delivery is answered `{"error": code}` with 401, 413 or 400 and
- * never reaches the handler. Throws a TypeError (a 500) when an earlier middleware read the body as text or JSON.
+ * never reaches the handler. Throws a TypeError (a 500) when an earlier middleware read the body as text or JSON
+ * (bytes kept by `c.req.arrayBuffer()` or `c.req.blob()` are verified as they are).
  */
 export function webhook<Data = JsonValue, C extends ClaimResult = ClaimResult>(
   verifier: Verifier,

@@ -19,15 +19,17 @@
 // The signature covers the exact bytes sent. The body is read once: a middleware or validator before webhook() that
 // read it as text or JSON (`c.req.json()`, `c.req.text()`, `c.req.parseBody()`, `validator('json', ...)`) leaves a
 // decoded copy, not the bytes, and webhook() throws a TypeError saying so (Hono's onError answers 500): never a 401
-// from a re-encoded body. Bytes read with `c.req.arrayBuffer()` (Hono keeps them) are verified as they are. After
-// webhook() the body is consumed: read the event's data (`c.get('webhook').data`), not `c.req.json()`.
+// from a re-encoded body. Bytes read with `c.req.arrayBuffer()` or `c.req.blob()` (Hono keeps them) are verified as
+// they are. After webhook() the body is consumed: read the event's data (`c.get('webhook').data`), not
+// `c.req.json()`.
 //
 // Exactly once (docs/exactly-once.md): with `{ store }` the event's idempotency key is claimed (in
 // `options.namespace`, default the preset's name) before the handler runs. A duplicate is answered 200 `{"status":
 // "duplicate", "idempotency_key": ...}`, a copy another worker holds 503 `{"error": "in_progress"}` with
 // Retry-After, an unreachable store 503 `{"error": "store_unavailable"}` with `Retry-After: 5`; none reaches the
 // handler. The claim is settled once the handler has answered: completed below 500, released when it threw (Hono's
-// onError answers) or answered 500 and above, so the provider's retry is processed.
+// onError answers), answered 500 and above, or returned no Response (Hono answers 500), so the provider's retry is
+// processed.
 //
 // A Router (docs/api.md, "The router") in `options.router` ends the route: the event's one handler runs with
 // (event, c), and what it returns (or its Promise resolves to) is the answer: a Response as is; nothing, 200
@@ -41,15 +43,15 @@
 const { UnhandledEventError, VerificationError } = require('./index.js');
 const { debug, unhandledLine } = require('./log.js');
 const { claimEvent, dedupeOptions, processedBody, routerOption, settle } = require('./once.js');
-const { refusalLine, verifyRequest } = require('./fetch.js');
+const { isResponse, refusalLine, verifyRequest } = require('./fetch.js');
 const { wireValue } = require('./wire.js');
 
 const CONSUMED_MESSAGE =
   'hookseal/hono: the request body was already read by a middleware or validator before webhook() (c.req.json(), ' +
   "c.req.text(), c.req.parseBody() or validator('json', ...)), which keeps a decoded copy, not the raw bytes the " +
   "signature covers. Put webhook() first on the route and use c.get('webhook').data instead of c.req.json(); to " +
-  'read the body yourself before webhook(), read it with c.req.arrayBuffer() (Hono keeps those bytes and webhook() ' +
-  'verifies them).';
+  'read the body yourself before webhook(), read it with c.req.arrayBuffer() or c.req.blob() (Hono keeps those bytes ' +
+  'and webhook() verifies them).';
 
 function describe(value) {
   if (value === null) return 'null';
@@ -59,12 +61,6 @@ function describe(value) {
 /** The answer to a refused delivery: only the code (the detail is for logs). */
 function errorBody(error) {
   return { error: error.code };
-}
-
-function isResponse(value) {
-  if (typeof Response === 'function' && value instanceof Response) return true;
-  return value !== null && typeof value === 'object' && typeof value.status === 'number' && value.headers !== null &&
-    typeof value.headers === 'object' && typeof value.headers.get === 'function' && typeof value.arrayBuffer === 'function';
 }
 
 /**
@@ -104,7 +100,9 @@ function webhook(verifier, options) {
 
   async function verified(c) {
     const { raw, bodyCache } = c.req;
-    const kept = bodyCache.arrayBuffer; // c.req.arrayBuffer() (or Hono's form validator) before webhook(): the bytes
+    // c.req.arrayBuffer() (or Hono's form validator) or c.req.blob() before webhook(): the bytes as sent.
+    let kept = bodyCache.arrayBuffer;
+    if (kept === undefined && bodyCache.blob !== undefined) kept = Promise.resolve(bodyCache.blob).then((blob) => blob.arrayBuffer());
     if (kept !== undefined) {
       const pairs = [];
       raw.headers.forEach((value, name) => pairs.push([name, wireValue(value)]));
@@ -161,7 +159,9 @@ function webhook(verifier, options) {
       await settle(dedupe, claim, 'release');
       throw thrown;
     }
-    const status = response !== undefined ? response.status : c.res.status;
+    // A next handler that returned nothing leaves c.res a placeholder (200) and Hono answers 500 "Context is not
+    // finalized": release, so that the retry is processed.
+    const status = response !== undefined ? response.status : c.finalized ? c.res.status : 500;
     await settle(dedupe, claim, c.error !== undefined || status >= 500 ? 'release' : 'complete');
     return response;
   };

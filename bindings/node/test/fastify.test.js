@@ -19,14 +19,19 @@ exampleSuite('examples/fastify/app.js', {
   fixed: 'a scope of its own with the rawBody plugin',
 });
 
-/** Runs `fn(port, seen)` against a Fastify app built by `setup(app, seen)`, listening on a free loopback port. */
-async function withApp(setup, fn, options = {}) {
+/**
+ * Runs `fn(port, seen)` against a Fastify app built by `setup(app, seen)`, listening on a free loopback port. Its error
+ * handler answers 500 with the message, unless `defaultErrorHandler` (Fastify's own: 400 for a validation error...).
+ */
+async function withApp(setup, fn, options = {}, { defaultErrorHandler = false } = {}) {
   const app = Fastify(options);
   const seen = { errors: [], refusals: [] };
-  app.setErrorHandler((error, request, reply) => {
-    seen.errors.push(error);
-    return reply.code(500).send({ message: error.message });
-  });
+  if (!defaultErrorHandler) {
+    app.setErrorHandler((error, request, reply) => {
+      seen.errors.push(error);
+      return reply.code(500).send({ message: error.message });
+    });
+  }
   setup(app, seen);
   await app.listen({ port: 0, host: '127.0.0.1' });
   try {
@@ -248,6 +253,178 @@ describe('hookseal/fastify in-process', () => {
         const res = await send(port, '/h', { headers: elmedHeaders(body), body });
         assert.deepEqual([res.status, res.json, res.headers['retry-after']], [503, { error: 'store_unavailable' }, '5']);
         assert.deepEqual(seen.refusals, ['store_unavailable']);
+      },
+    );
+  });
+
+  // Review findings (issue 17): each test below fails without its fix.
+
+  it("Fastify's own 400 for a body the schema rejects claims nothing: the retry (the schema fixed) is processed, not a duplicate", async () => {
+    const store = new Store('memory:'); // shared by both deployments, as a real store is
+    const body = small();
+    const post = (port) => send(port, '/h', { headers: elmedHeaders(body), body });
+    const deploy = (required) => (app) => app.register(async (scope) => {
+      scope.register(rawBody, { verifier: elmed });
+      scope.post('/h', { ...webhookRoute(elmed, { store }), schema: { body: { type: 'object', required } } }, echo);
+    });
+    await withApp(deploy(['order_id']), async (port) => {
+      const refused = await post(port);
+      assert.deepEqual([refused.status, refused.json.code], [400, 'FST_ERR_VALIDATION'], refused.text);
+    }, {}, { defaultErrorHandler: true });
+    await withApp(deploy(['nonce']), async (port) => {
+      const retry = await post(port);
+      assert.deepEqual([retry.status, retry.json.key], [200, sha256(body)], retry.text);
+      assert.equal((await post(port)).json.status, 'duplicate');
+    }, {}, { defaultErrorHandler: true });
+  });
+
+  it("a scope's or the app's preHandler answering 403 claims nothing: the retry with credentials is processed", async () => {
+    const store = new Store('memory:');
+    const auth = async (request, reply) => {
+      if (request.headers['x-auth'] !== 'ok') return reply.code(403).send({ error: 'forbidden' });
+      return undefined;
+    };
+    let ran = 0;
+    const handler = async (request) => { ran += 1; return { key: request.webhook.idempotencyKey }; };
+    await withApp(
+      (app) => {
+        app.register(async (scope) => { // the plugin, under an app-level auth hook
+          scope.addHook('preHandler', auth);
+          scope.register(webhook, { verifier: elmed, path: '/plugin', store, handler });
+        });
+        app.register(async (scope) => { // a route of the app's own, with the scope's auth hook
+          scope.register(rawBody, { verifier: elmed });
+          scope.addHook('preHandler', auth);
+          scope.post('/own', webhookRoute(elmed, { store, namespace: 'own' }), handler);
+        });
+      },
+      async (port) => {
+        for (const route of ['/plugin', '/own']) {
+          const body = small();
+          const post = (headers = {}) => send(port, route, { headers: { ...elmedHeaders(body), ...headers }, body });
+          assert.equal((await post()).status, 403, route);
+          const retry = await post({ 'X-Auth': 'ok' });
+          assert.deepEqual([retry.status, retry.json], [200, { key: sha256(body) }], `${route}: ${retry.text}`);
+          assert.equal((await post({ 'X-Auth': 'ok' })).json.status, 'duplicate', route);
+        }
+        assert.equal(ran, 2);
+      },
+      {}, { defaultErrorHandler: true },
+    );
+  });
+
+  it("a claim taken, then a hook after hookseal's preHandler answering instead of the handler: released, the retry processed", async () => {
+    const store = new Store('memory:');
+    let deny = true;
+    const gate = async (request, reply) => (deny ? reply.code(409).send({ error: 'not yet' }) : undefined);
+    await withApp(
+      (app) => app.register(async (scope) => {
+        scope.register(rawBody, { verifier: elmed });
+        const route = webhookRoute(elmed, { store });
+        scope.post('/h', { ...route, preHandler: [...route.preHandler, gate] }, echo);
+      }),
+      async (port) => {
+        const body = small();
+        const post = () => send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal((await post()).status, 409);
+        deny = false;
+        assert.deepEqual((await post()).json.key, sha256(body)); // released: processed
+        assert.equal((await post()).json.status, 'duplicate');
+      },
+    );
+  });
+
+  it('a Content-Type Fastify refuses as malformed ("", "json", a list): a genuine delivery is verified, a tampered one 401', async () => {
+    const handler = async (request) => ({ key: request.webhook.idempotencyKey, type: request.headers['content-type'] ?? null });
+    await withApp(
+      (app) => {
+        app.register(webhook, { verifier: elmed, path: '/plugin', handler });
+        app.register(async (scope) => {
+          scope.register(rawBody, { verifier: elmed });
+          scope.post('/own', webhookRoute(elmed), handler);
+        });
+      },
+      async (port) => {
+        for (const route of ['/plugin', '/own']) {
+          for (const type of ['', 'json', 'application/json , text/plain']) {
+            const body = small();
+            const headers = { ...elmedHeaders(body), 'Content-Type': type };
+            const res = await send(port, route, { headers, body });
+            assert.deepEqual([res.status, res.json], [200, { key: sha256(body), type }], `${route} ${JSON.stringify(type)}: ${res.text}`);
+            const tampered = Buffer.from(body.toString().replace('claim', 'clam'));
+            const bad = await send(port, route, { headers, body: tampered });
+            assert.deepEqual([bad.status, bad.json], [401, { error: 'signature_mismatch' }], `${route} ${JSON.stringify(type)}`);
+          }
+        }
+      },
+      {}, { defaultErrorHandler: true },
+    );
+  });
+
+  it("a callback-style router handler (returns nothing, reply.send() later) is answered by its own reply, settled by its status", async () => {
+    const store = new Store('memory:');
+    let status = 503;
+    let calls = 0;
+    const router = new Router({ provider: 'elmed' })
+      .on('claim.decision', (event, request, reply) => {
+        calls += 1;
+        setTimeout(() => reply.code(status).send({ late: status }), 20);
+      })
+      .on('order.status_changed', () => ({ plain: true })) // a synchronous handler's plain data is its answer
+      .on('referral.created', (event, request, reply) => setTimeout(() => reply.code(202).send({ timer: true }), 5));
+    await withApp(
+      (app) => app.register(webhook, { verifier: elmed, path: '/h', store, router }),
+      async (port) => {
+        const post = (body) => send(port, '/h', { headers: elmedHeaders(body), body });
+        const body = small();
+        assert.deepEqual(await post(body).then((r) => [r.status, r.json]), [503, { late: 503 }]);
+        status = 201;
+        assert.deepEqual(await post(body).then((r) => [r.status, r.json]), [201, { late: 201 }]); // released: ran again
+        assert.equal((await post(body)).json.status, 'duplicate');
+        assert.equal(calls, 2);
+        assert.deepEqual(await post(small('order.status_changed')).then((r) => [r.status, r.json]), [200, { plain: true }]);
+        const timer = small('referral.created');
+        assert.deepEqual(await post(timer).then((r) => [r.status, r.json]), [202, { timer: true }]);
+        assert.equal((await post(timer)).json.status, 'duplicate');
+      },
+    );
+  });
+
+  it("a rawBody scope's route without webhookRoute(): the raw Buffer, and over the limit a 413 error, never a Symbol body", async () => {
+    await withApp(
+      (app) => app.register(async (scope) => {
+        scope.register(rawBody, { verifier: elmed });
+        scope.post('/plain', async (request) => ({ buffer: Buffer.isBuffer(request.body), type: typeof request.body }));
+      }),
+      async (port) => {
+        const fine = await send(port, '/plain', { headers: { 'Content-Type': 'application/json' }, body: Buffer.from('{}') });
+        assert.deepEqual([fine.status, fine.json], [200, { buffer: true, type: 'object' }]);
+        const declared = await send(port, '/plain', { headers: { 'Content-Type': 'application/json' }, declaredLength: 5000, partial: Buffer.from('{') });
+        assert.deepEqual([declared.status, declared.json.code, declared.headers.connection], [413, 'FST_ERR_CTP_BODY_TOO_LARGE', 'close']);
+        const streamed = await send(port, '/plain', { headers: {}, stream: { chunk: 256, intervalMs: 2, maxBytes: 1024 * 1024 } });
+        assert.deepEqual([streamed.status, streamed.json.code], [413, 'FST_ERR_CTP_BODY_TOO_LARGE']);
+      },
+      {}, { defaultErrorHandler: true },
+    );
+  });
+
+  it("webhookRoute()'s hooks merge with the route's own (arrays); a preValidation that replaces hookseal's is an Error, never unverified", async () => {
+    const mine = async (request) => { request.seenByMine = request.webhook ? request.webhook.eventType : 'unverified'; };
+    await withApp(
+      (app) => app.register(async (scope) => {
+        scope.register(rawBody, { verifier: elmed });
+        const route = webhookRoute(elmed);
+        scope.post('/merged', { ...route, preValidation: [...route.preValidation, mine] }, async (request) => ({ mine: request.seenByMine }));
+        scope.post('/replaced', { ...route, preValidation: mine }, async (request) => ({ mine: request.seenByMine }));
+      }),
+      async (port, seen) => {
+        const body = small();
+        const merged = await send(port, '/merged', { headers: elmedHeaders(body), body });
+        assert.deepEqual([merged.status, merged.json], [200, { mine: 'claim.decision' }]);
+        const replaced = await send(port, '/replaced', { headers: elmedHeaders(body), body });
+        assert.equal(replaced.status, 500);
+        assert.match(replaced.json.message, /preValidation hook did not verify the delivery.*preValidation: \[\.\.\.route\.preValidation, mine\]/);
+        assert.equal(seen.errors.length, 1);
       },
     );
   });

@@ -201,4 +201,54 @@ describe('hookseal/hono in-process', () => {
       },
     );
   });
+
+  // Review findings (issue 17): each test below fails without its fix.
+
+  it('with a store, a next handler that returns no Response (Hono answers 500 "not finalized"): released, the retry processed', async () => {
+    const store = new Store('memory:');
+    let forget = true;
+    await withApp(
+      (app) => app.post('/h', webhook(elmed, { store }), (c) => (forget ? undefined : c.json({ key: c.get('webhook').idempotencyKey }))),
+      async (port, seen) => {
+        const body = small();
+        const post = () => send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal((await post()).status, 500);
+        assert.match(seen.errors[0].message, /Context is not finalized/);
+        forget = false;
+        assert.deepEqual(await post().then((r) => [r.status, r.json]), [200, { key: sha256(body) }]); // released
+        assert.equal((await post()).json.status, 'duplicate');
+      },
+    );
+  });
+
+  it('the bytes kept by c.req.blob() are verified as they are; a tampered body is 401', async () => {
+    await withApp(
+      (app) => app.post('/h', async (c, next) => { await c.req.blob(); await next(); }, webhook(elmed), echo),
+      async (port) => {
+        const body = Buffer.from(`{ "event" : "claim.decision",\n "data": {"nonce": "${randomUUID()}"} }`);
+        const res = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.deepEqual([res.status, res.json], [200, { eventType: 'claim.decision', key: sha256(body) }], res.text);
+        const tampered = Buffer.from(body.toString().replace('claim', 'clam'));
+        assert.deepEqual((await send(port, '/h', { headers: elmedHeaders(body), body: tampered })).json, { error: 'signature_mismatch' });
+      },
+    );
+  });
+
+  it("reuses hookseal/fetch's isResponse: a Response-like object of another realm is answered as it is", async () => {
+    const { isResponse } = require('hookseal/fetch');
+    assert.equal(isResponse(new Response('x')), true);
+    assert.equal(isResponse({ status: 200 }), false);
+    const router = new Router({ provider: 'elmed' }).on('claim.decision', () => {
+      const real = new Response('{"foreign":true}', { status: 202, headers: { 'content-type': 'application/json' } });
+      return { status: real.status, headers: real.headers, body: real.body, arrayBuffer: () => real.arrayBuffer() };
+    });
+    await withApp(
+      (app) => app.post('/h', webhook(elmed, { router })),
+      async (port) => {
+        const body = small();
+        const res = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal(res.status, 202, res.text);
+      },
+    );
+  });
 });

@@ -5,6 +5,8 @@ import { Router, Store, Verifier, type Event, type StoreError, type Verification
 import { errorBody, rawBody, webhook, webhookRoute, type ErrorBody, type WebhookRoute } from 'hookseal/fastify';
 
 const app = Fastify();
+// @ts-expect-error: request.webhook is undefined outside a scope that keeps raw bodies, not only null.
+app.get('/other', async (request) => { const event: Event | null = request.webhook; return { event: event !== null }; });
 const elmed = new Verifier('elmed', { secret: 'whsk_example' });
 const store = new Store('memory:');
 
@@ -16,7 +18,7 @@ app.register(webhook, {
   namespace: 'elmed-main',
   onError: (error: VerificationError | StoreError, request: FastifyRequest) => console.log(error.code, request.url),
   handler: async (request) => {
-    const event: Event | null = request.webhook;
+    const event: Event | null | undefined = request.webhook;
     return { type: event?.eventType ?? null };
   },
 });
@@ -41,6 +43,12 @@ app.register(async (scope) => {
   scope.post('/webhooks/own', { ...route, schema: { body: { type: 'object' } } }, async (request) => {
     return { key: request.webhook?.idempotencyKey };
   });
+  // Hooks of the route's own, merged with hookseal's (arrays): its preHandler stays the last one.
+  scope.post('/webhooks/merged', {
+    ...route,
+    preValidation: [...route.preValidation, async (request: FastifyRequest) => { request.log.info(request.webhook?.eventType); }],
+    preHandler: [async () => undefined, ...route.preHandler],
+  }, async () => ({}));
 });
 app.register(rawBody, { bodyLimit: 4096 });
 // @ts-expect-error: rawBody needs a verifier or a bodyLimit.
