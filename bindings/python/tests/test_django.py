@@ -1,6 +1,8 @@
-"""hookseal.django: the example project under gunicorn for what only Django has (the DRF trap, CSRF, 405, start-up),
-and the helper through Django's test client for the rest of its surface (every provider's headers, the exact header
-bytes, DATA_UPLOAD_MAX_MEMORY_SIZE, chunked bodies, the store's answers, routers, async views, set-up errors).
+"""hookseal.django: the example project under gunicorn for what only Django has (the DRF trap, CSRF, 405, start-up,
+a middleware that read the chunked body's empty view first), and the helper through Django's test clients and its
+ASGI handler for the rest of its surface (every provider's headers, the exact header bytes, DATA_UPLOAD_MAX_MEMORY_SIZE,
+chunked bodies on servers that decode them and on servers that do not, a malformed Content-Length, the store's answers,
+answers rendered after the view, routers, async views on a real event loop, set-up errors).
 
 Every delivery test shared with Flask and FastAPI (genuine, tampered, wrong key, missing header, non-JSON, duplicate,
 oversize with and without Content-Length, at the limit, in progress, store down; SQLite and Redis) runs against the
@@ -18,20 +20,24 @@ import re
 import runpy
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import django
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
-from django.test import Client, RequestFactory, override_settings
+from django.template.response import SimpleTemplateResponse
+from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.urls import path
 
 import hookseal
@@ -43,6 +49,10 @@ from test_servers import (
     body_key,
     elmed_body,
     elmed_signed,
+    fresh_event_id,
+    novamed_body,
+    novamed_signed,
+    NOVAMED_SAMPLES,
     post,
     start,
 )
@@ -80,7 +90,14 @@ def configure_django() -> None:
 
 configure_django()
 
-from hookseal.django import BodyAlreadyReadError, WebhookView, verify_request, webhook  # noqa: E402 (settings first)
+from hookseal.django import (  # noqa: E402 (settings first)
+    BodyAlreadyReadError,
+    ChunkedBodyUnsupportedError,
+    WebhookMixin,
+    WebhookView,
+    verify_request,
+    webhook,
+)
 
 
 @contextmanager
@@ -180,9 +197,62 @@ def test_drf_verified_first_keeps_the_bytes_for_request_data(example: Server, ch
 
 @pytest.mark.parametrize("url", ["/webhooks/elmed", "/webhooks/novamed"])
 def test_other_methods_are_405(example: Server, url: str) -> None:
+    before = len(example.output())
     status, headers, _ = raw_exchange(example, "GET", url, b"", {})
     assert status == 405 and "POST" in headers["allow"]
-    assert "processing" not in example.output()
+    # A POST to the same route after it does reach the handler (which logs "processing <key>"), so the log from the
+    # GET on holds exactly that one line: the GET's, had its handler run, would come before it (a worker logs, then
+    # answers).
+    if url == "/webhooks/elmed":
+        body = elmed_body(ELMED_SAMPLES[0])
+        key, sent = body_key(body), post(example, url, body, elmed_signed(body))
+    else:
+        key = fresh_event_id()
+        body = novamed_body(NOVAMED_SAMPLES[0], key)
+        sent = post(example, url, body, novamed_signed(body))
+    assert sent[0] == 200 and sent[1]["status"] == "processed", sent
+    wait_for(example, re.escape(f"processing {key}"), 1)
+    assert re.findall(r"processing \S+", example.output()[before:]) == [f"processing {key}"]
+
+
+BODY_LOGGING_SETTINGS = '''
+"""The example's settings with a middleware before everything that logs the size of request.body (tests only)."""
+import logging
+
+from receiver.settings import *  # noqa: F401,F403
+
+MIDDLEWARE = ["hookseal_body_logging_settings.log_body_size", *MIDDLEWARE]  # noqa: F405
+
+
+def log_body_size(get_response):
+    def middleware(request):
+        logging.getLogger("webhooks").info("the middleware read %d bytes of request.body", len(request.body))
+        return get_response(request)
+
+    return middleware
+'''
+
+
+def test_a_chunked_delivery_after_a_middleware_read_request_body(tmp_path: Path) -> None:
+    # Django's view of a chunked body is 0 bytes (it reads Content-Length bytes, and there is none): a middleware that
+    # logs request.body reads b"" and Django keeps it. The delivery's bytes are still in gunicorn's wsgi.input.
+    (tmp_path / "hookseal_body_logging_settings.py").write_text(BODY_LOGGING_SETTINGS)
+    python_path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    for server in start("django", f"sqlite://{tmp_path / 'dedupe.db'}", tmp_path, PYTHONPATH=python_path,
+                        DJANGO_SETTINGS_MODULE="hookseal_body_logging_settings"):
+        body = elmed_body(ELMED_SAMPLES[0])
+        for chunk_size in (100, None):
+            sent = body if chunk_size else elmed_body(ELMED_SAMPLES[0])
+            status, answer = post(server, "/webhooks/elmed", sent, elmed_signed(sent), chunk_size=chunk_size)
+            assert (status, answer["status"], answer["idempotency_key"]) == (200, "processed", body_key(sent))
+        assert post(server, "/webhooks/elmed", body, elmed_signed(body), chunk_size=100) == (
+            200, {"status": "duplicate", "idempotency_key": body_key(body)})
+        tampered = body.replace(b"{", b'{"x": 1,', 1)
+        assert post(server, "/webhooks/elmed", tampered, elmed_signed(body), chunk_size=100) == (
+            401, {"error": "signature_mismatch"})
+        wait_for(server, "the middleware read 0 bytes of request.body", 3)  # the chunked ones
+        wait_for(server, r"the middleware read [1-9]\d* bytes of request.body", 1)  # the one with Content-Length
+        assert f"processing {body_key(body)}" in server.output()
 
 
 def test_headers_reach_verify_whatever_their_case(example: Server) -> None:
@@ -490,3 +560,352 @@ def test_async_views() -> None:
         assert deliver(client, "/routed", body, headers)[1]["status"] == "processed"  # an async handler, sync view
         assert client.get("/hook").status_code == 405
     assert runs == [body_key(body), "cbv", "router"]
+
+
+# --- chunked bodies, Content-Length, what reads the body first ----------------------------------------------------
+
+
+def chunked_post(client: Client, url: str, body: bytes, headers: Mapping[str, str], *, terminated: bool = True,
+                 content_type: str = "application/json") -> Any:
+    """POSTs ``body`` through the test client as a WSGI server hands a chunked upload over: no Content-Length (Django
+    reads 0 bytes of it), ``Transfer-Encoding: chunked``, and the decoded body in wsgi.input, ended at its end and
+    saying so with wsgi.input_terminated as gunicorn does (``terminated``), or not, as runserver and uWSGI do."""
+    extra: Dict[str, Any] = {"CONTENT_LENGTH": "", "HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO(body)}
+    if terminated:
+        extra["wsgi.input_terminated"] = True
+    return client.post(url, data=body, content_type=content_type, headers=without_content_type(headers), **extra)
+
+
+_middleware_saw: List[Any] = []
+
+
+def body_reading_middleware(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[..., HttpResponse]:
+    """A middleware that logs request.body before the view, as many do."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        _middleware_saw.append(request.body)
+        return get_response(request)
+
+    return middleware
+
+
+def post_reading_middleware(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[..., HttpResponse]:
+    """A middleware that reads request.POST (a form-aware one: a language switcher, an audit log)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        _middleware_saw.append(dict(request.POST))
+        return get_response(request)
+
+    return middleware
+
+
+def test_a_chunked_body_read_as_empty_by_a_middleware_is_still_verified() -> None:
+    def view(request: HttpRequest, event: hookseal.Event) -> Dict[str, Any]:
+        return {"key": event.idempotency_key, "body": request.body.decode(), "post": list(request.POST)}
+
+    for middleware in ("body_reading_middleware", "post_reading_middleware"):
+        _middleware_saw.clear()
+        with override_settings(MIDDLEWARE=[f"test_django.{middleware}", *settings.MIDDLEWARE]), \
+                serving(path("hook", webhook(ELMED)(view))) as client:
+            body, headers = unique_elmed()
+            # As a form, so that request.POST parses it (its one field is the whole JSON text).
+            answer = chunked_post(client, "/hook", body, headers, content_type="application/x-www-form-urlencoded")
+            assert (answer.status_code, answer.json()) == (200, {
+                "key": body_key(body), "body": body.decode(), "post": [body.decode()]}), middleware  # fmt: skip
+            # What the middleware saw: Django's empty view of it (its own problem; the delivery is verified).
+            assert _middleware_saw == [b""] if middleware == "body_reading_middleware" else [{}]
+            tampered = chunked_post(client, "/hook", body + b" ", headers)
+            assert (tampered.status_code, tampered.json()) == (401, {"error": "signature_mismatch"})
+
+
+def test_verify_request_twice_on_a_chunked_body_and_a_replaced_stream_read_first() -> None:
+    body, _ = unique_elmed()
+    request = chunked_request(body)
+    assert request.body == b""
+    assert verify_request(ELMED, request).idempotency_key == body_key(body)
+    assert verify_request(ELMED, request).idempotency_key == body_key(body)  # the kept bytes, not wsgi.input's end
+    # Django's stream replaced (by a middleware) and read: what it held is gone, whatever wsgi.input still has.
+    request = chunked_request(body)
+    request._stream = io.BytesIO(body)
+    request.read()
+    with pytest.raises(BodyAlreadyReadError, match="already read as a stream"):
+        verify_request(ELMED, request)
+
+
+def test_a_chunked_body_on_a_server_that_does_not_decode_it_is_a_500_that_names_the_fix() -> None:
+    calls: list = []
+    with serving(path("hook", webhook(ELMED)(lambda request, event: calls.append(event) or {}))) as client:
+        body, headers = unique_elmed()
+        with pytest.raises(ChunkedBodyUnsupportedError) as raised:
+            chunked_post(client, "/hook", body, headers, terminated=False)
+        message = str(raised.value)
+        assert "this request (POST /hook) has a chunked body" in message
+        assert "does not decode chunked bodies" in message and "Serve the webhooks with gunicorn" in message
+        client.raise_request_exception = False
+        answer = chunked_post(client, "/hook", body, headers, terminated=False)
+        assert answer.status_code == 500 and b"signature_mismatch" not in answer.content
+        # The same server, a request with no body and no Transfer-Encoding: an ordinary refusal.
+        empty = client.post("/hook", headers=without_content_type(headers))
+        assert (empty.status_code, empty.json()) == (401, {"error": "signature_mismatch"})
+    assert calls == []
+
+
+@pytest.mark.parametrize("declared", ["12abc", "-1", "1e3", "\u0661\u0662"])
+def test_a_malformed_content_length_is_djangos_400(caplog: pytest.LogCaptureFixture, declared: str) -> None:
+    calls: list = []
+    with serving(path("hook", webhook(ELMED)(lambda request, event: calls.append(event) or {}))) as client:
+        body, headers = unique_elmed()
+        client.raise_request_exception = False
+        answer = client.post("/hook", data=body, content_type="application/json",
+                             headers=without_content_type(headers), CONTENT_LENGTH=declared)
+    assert answer.status_code == 400 and b"signature_mismatch" not in answer.content
+    assert "hookseal.django: the request's Content-Length is not a number of bytes" in caplog.text
+    assert calls == []
+
+
+def test_a_chunked_body_over_data_upload_max_memory_size_is_413() -> None:
+    verifier = hookseal.Verifier("elmed", secret=ELMED_SECRET, max_body_bytes=10_000)
+    body = json.dumps({"event": "order.status_changed", "padding": "x" * 400}).encode()
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=300), serving(path("hook", webhook(verifier)(summary))) as c:
+        answer = chunked_post(c, "/hook", body, elmed_signed(body))
+        assert (answer.status_code, answer.json()) == (413, {"error": "payload_too_large"})
+    exact = override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=len(body))
+    with exact, serving(path("hook", webhook(verifier)(summary))) as c:
+        _sent.append(body)
+        answer = chunked_post(c, "/hook", body, elmed_signed(body))  # exactly the limit: passes
+        assert (answer.status_code, answer.json()["body_kept"]) == (200, True)
+
+
+class CountingFile(tempfile.SpooledTemporaryFile):  # type: ignore[type-arg]
+    """What Django's ASGI handler buffers a body in, counting how much of it is read."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__(max_size=1024 * 1024, mode="w+b")
+        self.write(body)
+        self.seek(0)
+        self.reads: List[int] = []
+
+    def read(self, *args: Any) -> bytes:
+        data: bytes = super().read(*args)
+        self.reads.append(len(data))
+        return data
+
+
+def asgi_request(body_file: Any, headers: Mapping[str, str], content_length: Optional[int] = None) -> ASGIRequest:
+    """The request Django's ASGI handler builds for a chunked upload (no content-length) or one with it."""
+    raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    if content_length is not None:
+        raw.append((b"content-length", str(content_length).encode()))
+    scope = {"type": "http", "method": "POST", "path": "/hook", "query_string": b"", "headers": raw}
+    return ASGIRequest(scope, body_file)
+
+
+def test_an_asgi_body_without_content_length_is_read_bounded() -> None:
+    verifier = hookseal.Verifier("elmed", secret=ELMED_SECRET, max_body_bytes=1000)
+    big = json.dumps({"event": "order.status_changed", "padding": "x" * 500_000}).encode()
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=None):
+        big_file = CountingFile(big)
+        with pytest.raises(hookseal.VerificationError) as refused:
+            verify_request(verifier, asgi_request(big_file, elmed_signed(big)))
+        assert refused.value.code == "payload_too_large"
+        assert sum(big_file.reads) <= 1001, big_file.reads  # never the whole body in memory
+        # Under the limit: verified, and kept for request.body and request.POST.
+        body, headers = unique_elmed()
+        request = asgi_request(CountingFile(body), headers)
+        assert verify_request(verifier, request).idempotency_key == body_key(body) and request.body == body
+        # A Content-Length under the limit that understates the body does not let the rest through either.
+        with pytest.raises(hookseal.VerificationError, match="over the limit"):
+            request = asgi_request(CountingFile(big), elmed_signed(big), content_length=len(body))
+            request.body  # a middleware read it whole: Django reads an ASGI body to its end
+            verify_request(verifier, request)
+
+
+def asgi_post(url: str, body: bytes, headers: Mapping[str, str], chunk: int = 1000) -> Tuple[int, Any]:
+    """Django's ASGI handler, sent a chunked upload as an ASGI server sends it (no content-length, several messages)."""
+    messages = [{"type": "http.request", "body": body[i : i + chunk], "more_body": i + chunk < len(body)}
+                for i in range(0, len(body), chunk)]
+    sent: list = []
+
+    async def receive() -> Dict[str, Any]:
+        if not messages:  # the client stays connected until the answer is sent (Django listens for a disconnect)
+            await asyncio.Event().wait()
+        return messages.pop(0)
+
+    async def send(message: Dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": url, "raw_path": url.encode(), "query_string": b"", "server": ("testserver", 80),
+             "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")] + [
+                 (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+                 if name.lower() != "content-type"]}  # fmt: skip
+    asyncio.run(ASGIHandler()(scope, receive, send))
+    start_message = next(m for m in sent if m["type"] == "http.response.start")
+    content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start_message["status"], json.loads(content)
+
+
+def test_chunked_bodies_through_djangos_asgi_handler() -> None:
+    verifier = hookseal.Verifier("elmed", secret=ELMED_SECRET, max_body_bytes=5000)
+    store = hookseal.Store("memory:")
+
+    async def view(request: HttpRequest, event: hookseal.Event) -> Dict[str, Any]:
+        return {"key": event.idempotency_key, "size": len(request.body)}
+
+    body = json.dumps({"event": "order.status_changed", "nonce": uuid.uuid4().hex, "padding": "x" * 3000}).encode()
+    over = json.dumps({"event": "order.status_changed", "padding": "x" * 6000}).encode()
+    with override_settings(ROOT_URLCONF=urlconf(path("hook", webhook(verifier, store=store)(view)))):
+        assert asgi_post("/hook", body, elmed_signed(body)) == (200, {"key": body_key(body), "size": len(body)})
+        assert asgi_post("/hook", body, elmed_signed(body)) == (200, {"status": "duplicate",
+                                                                      "idempotency_key": body_key(body)})
+        with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=None):
+            assert asgi_post("/hook", over, elmed_signed(over)) == (413, {"error": "payload_too_large"})
+        with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=2000):  # lower than the verifier's: the limit
+            assert asgi_post("/hook", body, elmed_signed(body)) == (413, {"error": "payload_too_large"})
+
+
+# --- answers rendered after the view, DRF -------------------------------------------------------------------------
+
+
+class FlakyTemplate:
+    """A template whose first rendering fails (a missing variable under string_if_invalid, a bug in a tag)."""
+
+    def __init__(self) -> None:
+        self.renders = 0
+
+    def render(self, context: Any = None, request: Any = None) -> str:
+        self.renders += 1
+        if self.renders == 1:
+            raise ValueError("the template failed")
+        return '{"status": "rendered"}'
+
+
+def test_an_answer_whose_rendering_fails_releases_the_key() -> None:
+    from rest_framework.decorators import api_view
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+
+    store = hookseal.Store("memory:")
+    runs: list = []
+    template = FlakyTemplate()
+
+    @api_view(["POST"])
+    @webhook(ELMED, store=store, namespace="drf")
+    def drf(request: Request, event: hookseal.Event) -> Response:
+        runs.append("drf")
+        # The first answer cannot be rendered as JSON (DRF renders it after the view): a 500 after the view ran.
+        return Response({"when": object()} if len(runs) == 1 else {"key": event.idempotency_key})
+
+    @webhook(ELMED, store=store, namespace="template")
+    def templated(request: HttpRequest, event: hookseal.Event) -> SimpleTemplateResponse:
+        runs.append("template")
+        return SimpleTemplateResponse(template, content_type="application/json")
+
+    @webhook(ELMED, store=store, namespace="async")
+    async def async_templated(request: HttpRequest, event: hookseal.Event) -> SimpleTemplateResponse:
+        runs.append("async")
+        return SimpleTemplateResponse(async_template, content_type="application/json")
+
+    async_template = FlakyTemplate()
+    with serving(path("drf", drf), path("template", templated), path("async", async_templated)) as client:
+        client.raise_request_exception = False
+        body, headers = unique_elmed()
+        key = body_key(body)
+        for url, second in (("/drf", {"key": key}), ("/template", {"status": "rendered"})):
+            runs.clear()
+            failed = client.post(url, data=body, content_type="application/json", headers=without_content_type(headers))
+            assert failed.status_code == 500
+            # Released: the provider's retry is processed, not answered "duplicate" (that would lose the delivery).
+            assert deliver(client, url, body, headers) == (200, second)
+            assert deliver(client, url, body, headers) == (200, {"status": "duplicate", "idempotency_key": key})
+            assert runs == [url[1:]] * 2
+
+    async def through_the_async_handler() -> List[Tuple[int, bytes]]:
+        with override_settings(ROOT_URLCONF=urlconf(path("async", async_templated))):
+            client = AsyncClient(raise_request_exception=False)
+            answers = []
+            for _ in range(3):
+                answer = await client.post("/async", data=body, content_type="application/json",
+                                           headers=without_content_type(headers))
+                answers.append((answer.status_code, answer.content))
+            return answers
+
+    runs.clear()
+    answers = asyncio.run(through_the_async_handler())
+    assert [status for status, _ in answers] == [500, 200, 200]
+    assert json.loads(answers[1][1]) == {"status": "rendered"}
+    assert json.loads(answers[2][1]) == {"status": "duplicate", "idempotency_key": key}
+    assert runs == ["async", "async"]
+
+
+def test_webhook_mixin_on_a_drf_api_view_is_refused_at_start_up() -> None:
+    from rest_framework.views import APIView
+
+    class Mixed(WebhookMixin, APIView):
+        verifier = ELMED
+        router = hookseal.Router("elmed")
+
+    with pytest.raises(ImproperlyConfigured) as refused:
+        Mixed.as_view()
+    message = str(refused.value)
+    assert "Mixed: hookseal.django.WebhookMixin is for Django's View, not a Django REST Framework APIView" in message
+    assert '@api_view(["POST"]) over @hookseal.django.webhook(verifier)' in message
+    assert "hookseal.django.verify_request(verifier, request) first" in message
+
+
+def test_set_up_errors_never_show_a_secret() -> None:
+    url = "redis://:hunter2@db.internal:6379/0"
+    for make in (lambda: webhook(ELMED, store=url),  # type: ignore[arg-type]
+                 lambda: WebhookView.as_view(verifier=ELMED, store=url, router=hookseal.Router("elmed"))):
+        with pytest.raises(ImproperlyConfigured) as refused:
+            make()
+        assert "hunter2" not in str(refused.value) and "hunter2" not in repr(refused.value)
+        assert "not a str: open it with hookseal.Store(url)" in str(refused.value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        webhook("whsk_live_the_secret")  # type: ignore[arg-type]
+    assert "the_secret" not in str(refused.value) and "not a str" in str(refused.value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        WebhookView.as_view(verifier=ELMED, router="whsk_live_the_secret")
+    assert "the_secret" not in str(refused.value)
+
+
+# --- async views on a real event loop -----------------------------------------------------------------------------
+
+
+def test_an_async_view_with_a_store_through_the_async_client(tmp_path: Path) -> None:
+    store = hookseal.Store(f"sqlite://{tmp_path / 'async.db'}")
+    seen: list = []
+
+    async def view(request: HttpRequest, event: hookseal.Event) -> Dict[str, Any]:
+        seen.append((asyncio.get_running_loop(), threading.get_ident()))
+        await asyncio.sleep(0.01)  # a real await: the loop runs other work meanwhile
+        if request.GET.get("fail"):
+            raise RuntimeError("the handler failed")
+        return {"status": "processed", "key": event.idempotency_key}
+
+    async def scenario() -> List[Tuple[int, Any]]:
+        loop = asyncio.get_running_loop()
+        client = AsyncClient(enforce_csrf_checks=True, raise_request_exception=False)
+        body, headers = unique_elmed()
+        answers = []
+        for url in ("/hook?fail=1", "/hook", "/hook"):
+            answer = await client.post(url, data=body, content_type="application/json",
+                                       headers=without_content_type(headers))
+            answers.append((answer.status_code, answer.content))
+        # Two copies at once on the one loop: the store lets one through, the other finds it done or in progress.
+        other, other_headers = unique_elmed()
+        both = await asyncio.gather(*(client.post("/hook", data=other, content_type="application/json",
+                                                  headers=without_content_type(other_headers)) for _ in range(2)))
+        answers += [(answer.status_code, answer.content) for answer in both]
+        assert all(seen_loop is loop for seen_loop, _ in seen)  # the view ran on this loop, not in a thread's own
+        return [(status, json.loads(content) if status != 500 else None) for status, content in answers] + [
+            (0, body_key(body)), (0, body_key(other))]
+
+    with override_settings(ROOT_URLCONF=urlconf(path("hook", webhook(ELMED, store=store)(view)))):
+        *answers, (_, key), (_, other_key) = asyncio.run(scenario())
+    assert answers[:3] == [(500, None), (200, {"status": "processed", "key": key}),  # released, then processed
+                           (200, {"status": "duplicate", "idempotency_key": key})]
+    assert sorted(status for status, _ in answers[3:]) in ([200, 200], [200, 503])
+    assert [answer["status"] for _, answer in answers[3:] if "status" in answer].count("processed") == 1
+    assert len(seen) == 3 and len({ident for _, ident in seen}) == 1  # the failed, the retry, one of the copies

@@ -24,23 +24,37 @@ Both are exempt from Django's CSRF check (``csrf_exempt``; the class through ``a
 token and no cookie, so ``CsrfViewMiddleware`` would refuse every delivery with 403. The signature (or key) is what
 authenticates the request instead, so nothing else changes: leave the middleware on for the rest of the site.
 
-The decorator reads the raw body (``request.body``, at most ``max_body_bytes``: a larger Content-Length is refused
-before anything is read, and a chunked body is read from the server's stream, which gunicorn decodes, since Django
-itself reads nothing without a Content-Length), verifies it against the request's headers as the exact bytes sent,
-and only then calls the view. ``settings.DATA_UPLOAD_MAX_MEMORY_SIZE``, if lower than the verifier's limit, is the
-limit (its ``RequestDataTooBig`` is answered 413 ``payload_too_large``, not Django's 400). A refused delivery never
-reaches the view: it gets a JSON body ``{"error": "<code>"}`` with 401 (not genuine: signature or key), 413
-(``payload_too_large``) or 400 (anything else refused), and the reason is logged on the ``hookseal`` logger, one line
-(never a secret)::
+The decorator reads the raw body (at most ``max_body_bytes``, kept as ``request.body``: a larger Content-Length is
+refused before anything is read; a body without one is read a bounded piece at a time, never whole, and refused as
+soon as it passes the limit), verifies it against the request's headers as the exact bytes sent, and only then calls
+the view. ``settings.DATA_UPLOAD_MAX_MEMORY_SIZE``, if lower than the verifier's limit, is the limit (a body over it
+is answered 413 ``payload_too_large``, not Django's 400). A refused delivery never reaches the view: it gets a JSON body
+``{"error": "<code>"}`` with 401 (not genuine: signature or key), 413 (``payload_too_large``) or 400 (anything else
+refused), and the reason is logged on the ``hookseal`` logger, one line (never a secret)::
 
     refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: <why>
+
+A request whose Content-Length is not a number (``12abc``) is broken HTTP, not a delivery: gunicorn and uvicorn answer
+it 400 before Django; on a laxer server hookseal raises Django's ``BadRequest``, which Django answers 400 (logged on
+``django.request``), instead of the 500 Django's own ``int()`` would give. No contract code fits it (hookseal's codes
+are about deliveries), so the body is Django's 400 page, not JSON.
+
+Chunked bodies (``Transfer-Encoding: chunked``, no Content-Length): WSGI has no standard for them, and Django reads no
+body without a Content-Length. gunicorn decodes the chunks and ends ``wsgi.input`` at the body's end (saying so with
+``wsgi.input_terminated``): hookseal reads that stream, even when something read Django's empty view of the body first
+(a middleware logging ``request.body``, ``request.POST`` on a chunked form; ``request.POST`` is parsed again from the
+real bytes afterwards). A WSGI server that does not decode them (Django's ``runserver``, uWSGI without chunked input
+support) hands Django 0 bytes: hookseal raises :class:`ChunkedBodyUnsupportedError` (a ``RuntimeError``: 500, and the
+provider retries) naming the fix (gunicorn, or a proxy that buffers the body and sends its Content-Length, as nginx
+does), instead of a 401 that would blame the secret. Under ASGI, Django has buffered the body already.
 
 When something read the body as a stream before hookseal (Django REST Framework's ``request.data``, a parser, a
 middleware's ``request.read()``, ``request.POST`` on a multipart body), its bytes are gone and no signature can be
 checked on them: hookseal raises :class:`BodyAlreadyReadError` (a ``RuntimeError``, which Django answers 500, never a
 401 that would hide the bug) saying so and how to fix it. Under DRF, verify first: decorate a plain Django view (or
 ``@api_view`` over ``@webhook``, which hands the view DRF's request), or call :func:`verify_request` before anything
-reads ``request.data``.
+reads ``request.data``. :class:`WebhookMixin` is for Django's ``View``: on a DRF ``APIView`` it would replace DRF's
+``dispatch`` (no authentication, permissions or renderer), so ``as_view()`` refuses it (``ImproperlyConfigured``).
 
 With a store (``webhook(elmed, store=hookseal.Store(...))``, or ``store = ...`` on the class), the view runs once per
 event across every worker that shares the store (docs/exactly-once.md): the event's idempotency key is claimed in
@@ -48,7 +62,9 @@ event across every worker that shares the store (docs/exactly-once.md): the even
 
 - the view returned: the key is marked done and its answer goes out (a failing ``complete`` is logged, the answer
   still goes out: the work was done). An answer with a status of 500 or more releases the key instead, as an
-  exception does, since the provider will retry it;
+  exception does, since the provider will retry it. An answer Django renders after the view (a ``TemplateResponse``,
+  DRF's ``Response``) settles the key once rendered: one whose rendering fails (a 500) releases it, so that the retry
+  is processed rather than answered ``duplicate`` (one never rendered, replaced by a middleware, waits for its lease);
 - the view raised: the key is released (so the provider's retry is processed) and the exception propagates (500);
 - a duplicate (the key is done): 200 ``{"status": "duplicate", "idempotency_key": "..."}``, the view does not run;
 - in progress on another worker: 503 ``{"error": "in_progress"}`` with ``Retry-After`` (the lease time left);
@@ -92,9 +108,11 @@ from typing import overload  # Python 3.10+: Django 5 needs it
 try:
     from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
     from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
-    from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse, RawPostDataException
+    from django.core.exceptions import BadRequest, ImproperlyConfigured
+    from django.core.handlers.wsgi import LimitedStream
+    from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
     from django.http.response import HttpResponseBase
+    from django.template.response import SimpleTemplateResponse
     from django.views import View
     from django.views.decorators.csrf import csrf_exempt
 except ImportError as _missing:  # pragma: no cover - depends on what is installed
@@ -107,7 +125,15 @@ from ._router import Router, UnhandledEventError
 from ._store import AsyncStore
 
 
-__all__ = ["webhook", "WebhookMixin", "WebhookView", "verify_request", "error_response", "BodyAlreadyReadError"]
+__all__ = [
+    "webhook",
+    "WebhookMixin",
+    "WebhookView",
+    "verify_request",
+    "error_response",
+    "BodyAlreadyReadError",
+    "ChunkedBodyUnsupportedError",
+]
 
 _P = ParamSpec("_P")
 
@@ -115,14 +141,23 @@ logger = logging.getLogger("hookseal")
 
 # From this size on, an async view verifies in a worker thread instead of blocking the event loop (as hookseal.fastapi).
 THREAD_FROM_BYTES = 256 * 1024
-# How much of a chunked body is asked of the server's stream at a time.
+# How much of a body is asked of the stream at a time.
 _CHUNK = 64 * 1024
+# Set in the WSGI environ once hookseal has read a chunked body from wsgi.input (a second verify_request reuses it).
+_READ_WSGI_INPUT = "hookseal.read_wsgi_input"
 
 
 class BodyAlreadyReadError(RuntimeError):
     """The request's body was read as a stream before hookseal could read it (DRF's ``request.data``, a parser,
     ``request.read()``, ``request.POST`` on a multipart body): its raw bytes are gone, so no signature can be checked.
     A programming error, answered 500 by Django; the message says how to fix it."""
+
+
+class ChunkedBodyUnsupportedError(RuntimeError):
+    """A chunked request (no Content-Length) on a WSGI server that does not decode chunked bodies for the application
+    (it sets no ``wsgi.input_terminated``: Django's ``runserver``, uWSGI by default): Django sees 0 bytes, so no
+    signature can be checked. A deployment error, answered 500 by Django (the provider retries); the message says how
+    to fix it."""
 
 
 class _DRFRequest(Protocol):
@@ -159,31 +194,64 @@ def _limit(verifier: Verifier) -> int:
 
 def _read_body(request: HttpRequest, limit: int) -> bytes:
     declared = str(request.META.get("CONTENT_LENGTH") or "")
-    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+    if declared and not (declared.isascii() and declared.isdigit()):
+        # Broken HTTP (gunicorn and uvicorn answer it 400 before Django): 400 here too, not the ValueError (500) that
+        # Django's int() would raise in request.body.
+        raise BadRequest("hookseal.django: the request's Content-Length is not a number of bytes")
+    if declared and int(declared) > limit:
         raise payload_too_large(limit)  # refused unread
+    environ = getattr(request, "environ", None)
+    if not declared and isinstance(environ, dict):  # WSGI without a Content-Length: chunked, or no body at all
+        if environ.get("wsgi.input_terminated"):
+            return _read_wsgi_input(request, environ, limit)
+        if "chunked" in str(request.META.get("HTTP_TRANSFER_ENCODING", "")).lower():
+            raise _not_decoded(request)
     # Django's private state, stable for a decade: _body holds what request.body read; _read_started says a stream
     # read began without it (DRF's request.data, request.read(), a multipart POST): then the bytes are gone.
-    if not hasattr(request, "_body") and getattr(request, "_read_started", False):
+    if hasattr(request, "_body"):
+        body: bytes = request._body
+    elif getattr(request, "_read_started", False):
         raise _consumed(request)
-    environ = getattr(request, "environ", None)
-    if not declared and not hasattr(request, "_body") and isinstance(environ, dict):
-        if environ.get("wsgi.input_terminated"):
-            # A chunked body (no Content-Length). Django's WSGIRequest reads at most Content-Length bytes, so it
-            # would see b"" and the delivery would fail as a bad signature; gunicorn (and mod_wsgi) decode the
-            # chunks and end wsgi.input at the body's end, saying so with wsgi.input_terminated.
-            body = _read_at_most(environ["wsgi.input"], limit)
-            # Kept as request.body keeps a body it read, so that the view can still use request.body and POST.
-            request._body = body
-            request._stream = BytesIO(body)
-            return body
-    try:
-        body = request.body  # at most Content-Length bytes (checked above), or ASGI's buffered body
-    except RawPostDataException:
-        raise _consumed(request) from None
-    except RequestDataTooBig:  # settings changed since _limit, or an ASGI body past DATA_UPLOAD_MAX_MEMORY_SIZE
-        raise payload_too_large(limit) from None
+    else:
+        # Not request.body, which reads an ASGI body without a Content-Length (chunked) whole when
+        # DATA_UPLOAD_MAX_MEMORY_SIZE is None: read at most one byte past the limit.
+        body = _keep(request, _read_at_most(request, limit))
+    if len(body) > limit:  # read by request.body before hookseal (a middleware), with no Content-Length (ASGI)
+        raise payload_too_large(limit)
+    return body
+
+
+def _read_wsgi_input(request: HttpRequest, environ: dict[str, Any], limit: int) -> bytes:
+    """A chunked body under gunicorn (or mod_wsgi), which decodes the chunks and ends wsgi.input at the body's end.
+    Django's WSGIRequest reads at most Content-Length bytes, none here: the real bytes are still in wsgi.input even
+    when something read Django's empty view of them first (a middleware logging request.body, request.POST)."""
+    kept = getattr(request, "_body", b"")
+    if kept or environ.get(_READ_WSGI_INPUT):  # bytes read and kept (by hookseal, or a middleware that read them)
+        body: bytes = kept
+    elif not hasattr(request, "_body") and getattr(request, "_read_started", False) and not _empty_view(request):
+        raise _consumed(request)  # Django's stream was replaced, then read: what it held is gone
+    else:
+        body = _read_at_most(environ["wsgi.input"], limit)
+        environ[_READ_WSGI_INPUT] = True
+        _keep(request, body)
+        # A request.POST read before parsed the 0 bytes Django saw: let it parse the real ones.
+        request.__dict__.pop("_post", None)
+        request.__dict__.pop("_files", None)
     if len(body) > limit:
         raise payload_too_large(limit)
+    return body
+
+
+def _empty_view(request: HttpRequest) -> bool:
+    """Django's own stream of a request without Content-Length: 0 bytes of wsgi.input, so reading it took nothing."""
+    stream = getattr(request, "_stream", None)
+    return isinstance(stream, LimitedStream) and stream.limit == 0
+
+
+def _keep(request: HttpRequest, body: bytes) -> bytes:
+    """Keeps the bytes read as request.body keeps them, so that the view can still use request.body and POST."""
+    request._body = body
+    request._stream = BytesIO(body)
     return body
 
 
@@ -200,6 +268,16 @@ def _read_at_most(stream: Any, limit: int) -> bytes:
     if size > limit:
         raise payload_too_large(limit)
     return b"".join(chunks)
+
+
+def _not_decoded(request: HttpRequest) -> ChunkedBodyUnsupportedError:
+    return ChunkedBodyUnsupportedError(
+        f"hookseal.django: this request ({request.method} {request.path}) has a chunked body (Transfer-Encoding: "
+        "chunked, no Content-Length), and this WSGI server does not decode chunked bodies for the application (it "
+        "sets no wsgi.input_terminated; Django's runserver and uWSGI do not), so Django sees 0 bytes and no signature "
+        "can be checked on them. Serve the webhooks with gunicorn, which decodes chunked bodies, or behind a proxy "
+        "that buffers request bodies and sends their Content-Length (nginx does by default)."
+    )
 
 
 def _consumed(request: HttpRequest) -> BodyAlreadyReadError:
@@ -300,8 +378,36 @@ def _handle(
     except BaseException:  # also SystemExit: gunicorn's worker timeout aborts the view with it
         _finish(store, claim, key, done=False)
         raise
-    _finish(store, claim, key, done=_succeeded(answer))
+    _settle(answer, lambda done: _finish(store, claim, key, done=done))
     return answer
+
+
+def _settle(answer: Any, finish: Callable[[bool], None]) -> None:
+    """Settles the claim on the view's answer. Django renders a TemplateResponse (DRF's Response is one) after the
+    view returned, and its rendering may fail (a 500): such an answer settles once rendered, so that a failure
+    releases the key instead of marking done an event whose answer was a 500 (its retry would be a duplicate)."""
+    if not isinstance(answer, SimpleTemplateResponse) or answer.is_rendered:
+        finish(_succeeded(answer))
+        return
+    render = answer.render
+    settled = False
+
+    def render_then_settle() -> SimpleTemplateResponse:
+        nonlocal settled
+        try:
+            rendered = render()
+        except BaseException:
+            if not settled:
+                settled = True
+                finish(False)
+            raise
+        if not settled:
+            settled = True
+            finish(_succeeded(rendered))
+        return rendered
+
+    # Django's handler calls response.render() after the view and the template-response middleware.
+    answer.render = render_then_settle  # type: ignore[method-assign]
 
 
 def _finish(store: Store, claim: Claim, key: str, *, done: bool) -> None:
@@ -349,7 +455,12 @@ async def _handle_async(
     except BaseException:  # cancelled (the client went away): an await here would be cancelled too
         store._settle_soon(claim, done=False)
         raise
-    await _finish_async(store, claim, key, done=_succeeded(answer))
+    if isinstance(answer, SimpleTemplateResponse) and not answer.is_rendered:
+        # Rendered by Django's handler in a worker thread (sync_to_async): the sync store settles it there.
+        sync_store = store.store
+        _settle(answer, lambda done: _finish(sync_store, claim, key, done=done))
+    else:
+        await _finish_async(store, claim, key, done=_succeeded(answer))
     return answer
 
 
@@ -392,7 +503,11 @@ def _stores(store: Union[Store, AsyncStore, None]) -> tuple[Optional[Store], Opt
         return store.store, store
     if isinstance(store, Store):
         return store, AsyncStore(store)
-    raise ImproperlyConfigured(f"hookseal.django: store is a hookseal.Store or hookseal.AsyncStore, not {store!r}")
+    # The type only: a URL string would put its password in the traceback.
+    raise ImproperlyConfigured(
+        f"hookseal.django: store is a hookseal.Store or hookseal.AsyncStore, not a {type(store).__name__}"
+        + (": open it with hookseal.Store(url)" if isinstance(store, str) else "")
+    )
 
 
 # --- the decorator ------------------------------------------------------------------------------------------------
@@ -406,7 +521,10 @@ class _Decorator:
 
     def __init__(self, verifier: Verifier, store: Union[Store, AsyncStore, None], namespace: Optional[str]) -> None:
         if not isinstance(verifier, Verifier):
-            raise ImproperlyConfigured(f"hookseal.django.webhook: give it a hookseal.Verifier, not {verifier!r}")
+            # The type only: a string here may well be the secret.
+            raise ImproperlyConfigured(
+                f"hookseal.django.webhook: give it a hookseal.Verifier, not a {type(verifier).__name__}"
+            )
         self._verifier = verifier
         self._store, self._async_store = _stores(store)
         self._namespace = namespace
@@ -436,7 +554,7 @@ class _Decorator:
             dispatch.__wrapped__ = router  # type: ignore[attr-defined]
             return csrf_exempt(dispatch)
         if not callable(view):
-            raise ImproperlyConfigured(f"hookseal.django.webhook: {view!r} is not a view")
+            raise ImproperlyConfigured(f"hookseal.django.webhook: a {type(view).__name__} is not a view")
 
         if iscoroutinefunction(view):
 
@@ -486,6 +604,13 @@ class WebhookMixin:
     def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
         """Django's ``as_view()``, checked (a missing verifier, a router of another provider: errors at start-up,
         when the URLconf loads) and exempt from CSRF."""
+        if hasattr(cls, "initialize_request"):  # Django REST Framework's APIView (hookseal does not import DRF)
+            raise ImproperlyConfigured(
+                f"{cls.__qualname__}: hookseal.django.WebhookMixin is for Django's View, not a Django REST Framework "
+                "APIView: its dispatch would replace APIView's (no authentication, permissions or renderer). Use "
+                "@api_view([\"POST\"]) over @hookseal.django.webhook(verifier) on a function view, or call "
+                "hookseal.django.verify_request(verifier, request) first in the APIView's post()."
+            )
         verifier = initkwargs.get("verifier", cls.verifier)
         if not isinstance(verifier, Verifier):
             raise ImproperlyConfigured(
@@ -495,7 +620,9 @@ class WebhookMixin:
         router = initkwargs.get("router", cls.router)
         if router is not None:
             if not isinstance(router, Router):
-                raise ImproperlyConfigured(f"{cls.__qualname__}: router is a hookseal.Router, not {router!r}")
+                raise ImproperlyConfigured(
+                    f"{cls.__qualname__}: router is a hookseal.Router, not a {type(router).__name__}"
+                )
             router._check_verifier(verifier.provider, f"hookseal.django.WebhookMixin ({cls.__qualname__})")
         elif _inherited_post(cls):
             raise ImproperlyConfigured(
