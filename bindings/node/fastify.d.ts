@@ -5,8 +5,10 @@ import type {
   FastifyReply,
   FastifyRequest,
   RouteHandlerMethod,
-  onRequestHookHandler,
+  onErrorHookHandler,
+  onResponseHookHandler,
   onSendAsyncHookHandler,
+  preParsingAsyncHookHandler,
   preHandlerAsyncHookHandler,
   preValidationAsyncHookHandler,
 } from 'fastify';
@@ -35,7 +37,8 @@ export interface WebhookRouteOptions<C extends ClaimResult = ClaimResult> {
    * Exactly once: the event's idempotency key is claimed before the handler runs; a duplicate is answered 200
    * `{"status": "duplicate", "idempotency_key": ...}`, a copy being processed elsewhere 503 `in_progress` with
    * Retry-After, an unreachable store 503 `store_unavailable` (`Retry-After: 5`). Settled in the route's onSend hook:
-   * completed below 500, released at 500 and above. A hookseal `Store`, or any object with async claim / complete /
+   * completed below 500 if the handler ran and did not throw, released otherwise; after `reply.hijack()`, when the
+   * raw response finishes (below 500: completed) or closes unfinished (released). A hookseal `Store`, or any object with async claim / complete /
    * release.
    */
   store?: DedupeStore<C> | null;
@@ -98,8 +101,11 @@ export const rawBody: FastifyPluginCallback<{ verifier: Verifier; bodyLimit?: nu
  */
 export interface WebhookRoute {
   bodyLimit: number;
-  /** Sets a Content-Type Fastify would refuse as malformed aside while the raw body is read (put back after). */
-  onRequest: onRequestHookHandler[];
+  /**
+   * Sets the Content-Type aside (Fastify would refuse a malformed one) while the raw body is read; it is put back
+   * after the parser, or in onSend / onError / onResponse if no parser ran. Put preParsing hooks of yours first.
+   */
+  preParsing: preParsingAsyncHookHandler[];
   /**
    * Verifies the raw body and sets `request.webhook` and `request.body` (the event's data); refuses with `{"error":
    * code}`. Throws an Error (a 500) when a content-type parser already parsed the body.
@@ -110,8 +116,15 @@ export interface WebhookRoute {
    * claims nothing. Throws an Error (a 500) when the route's preValidation replaced hookseal's (nothing verified).
    */
   preHandler: preHandlerAsyncHookHandler[];
-  /** With a store: settles the claim before the answer is written (completed only if the handler ran, below 500). */
-  onSend?: onSendAsyncHookHandler<unknown>[];
+  /**
+   * With a store: settles the claim before the answer is written (completed only if the handler ran and did not
+   * throw, below 500). Also puts back the Content-Type if no parser ran. Merge: `onSend: [...route.onSend, mine]`.
+   */
+  onSend: onSendAsyncHookHandler<unknown>[];
+  /** Puts back the Content-Type for the error handler when no parser ran (a preParsing hook threw). */
+  onError: onErrorHookHandler[];
+  /** Puts back the Content-Type for the response log when no parser ran. */
+  onResponse: onResponseHookHandler[];
 }
 
 /** The plugin's route options for a route of your own: `scope.post(path, webhookRoute(verifier, { store }), handler)`. */

@@ -27,15 +27,17 @@
 //       scope.post('/webhooks/elmed', webhookRoute(elmed, { store }), async (request) => ...);
 //     });
 //
-// `webhookRoute()` gives the route its own hooks, as arrays (onRequest, preValidation, preHandler, onSend): a hook of
-// yours of the same kind replaces hookseal's (`{ ...route, preValidation: mine }` verifies nothing and is refused with
-// an Error at the first delivery), so merge instead: `preValidation: [...route.preValidation, mine]`, `preHandler:
-// [mine, ...route.preHandler]` (hookseal's preHandler, which claims the key, stays the last one: the handler runs
-// right after it). In a rawBody scope the route reads any Content-Type, even one Fastify refuses as malformed (`""`,
-// `json`): the header is set aside while the body is read (verification reads the headers as sent) and put back
-// for the hooks and the handler. A route of that scope without `webhookRoute()` gets the raw Buffer as its body, and a
-// body over the limit is a 413 error (code FST_ERR_CTP_BODY_TOO_LARGE, as Fastify's own parsers raise it) for the
-// app's error handler.
+// `webhookRoute()` gives the route its own hooks, as arrays (preParsing, preValidation, preHandler, onSend, onError,
+// onResponse): a hook of yours of the same kind replaces hookseal's (`{ ...route, preValidation: mine }` verifies
+// nothing and is refused with an Error at the first delivery), so merge instead: `preValidation:
+// [...route.preValidation, mine]`, `preHandler: [mine, ...route.preHandler]` (hookseal's preHandler, which claims the
+// key, stays the last one: the handler runs right after it). In a rawBody scope the route reads any Content-Type, even
+// one Fastify refuses as malformed (`""`, `json`): the header is set aside while the body is read (verification reads
+// the headers as sent) and put back for the hooks and the handler (it is set aside in the route's preParsing, the last
+// step before the parser; if a preParsing hook after hookseal's answers or throws, it is put back in onSend, onError
+// and onResponse, so the error handler and the response log see it). A route of that scope without `webhookRoute()`
+// gets the raw Buffer as its body, and a body over the limit is a 413 error (code FST_ERR_CTP_BODY_TOO_LARGE, as
+// Fastify's own parsers raise it) for the app's error handler.
 //
 // The signature covers the exact bytes sent, so no parser may have run first. A `webhookRoute()` on a route where
 // Fastify's own JSON (or text) parser parsed the body (a route outside the plugin, or a scope without `rawBody`)
@@ -48,9 +50,15 @@
 // handler. The key is claimed in the route's own preHandler, after the body schema's validation and the scope's
 // preHandler hooks, so that a delivery they refuse (Fastify's 400 for a body the schema rejects, an auth hook's 403)
 // claims nothing and its retry is processed. The claim is settled in the route's onSend hook, before the answer goes
-// out: completed below 500 if the handler ran, released otherwise and at 500 and above (a handler that threw:
-// Fastify's error handler answers 500), so the provider's retry is processed. A client that leaves before the answer
-// releases nothing (the handler is still running); if no answer ever comes, the lease runs out.
+// out: completed below 500 if the handler ran and did not throw, released otherwise (a hook after hookseal's
+// preHandler that answered or threw instead of the handler, a handler that threw, an answer at 500 and above), so the
+// provider's retry is processed. How it knows the handler ran: Fastify's tracing channel
+// (`tracing:fastify.request.handler:*`; the plugin's own handler is also marked directly). A client that leaves
+// before the answer releases nothing (the handler is still running, as with hookseal/express): an async handler that
+// then resolves without an answer (Fastify sends nothing to a closed socket, so no onSend) completes it when it
+// resolves; one that never answers leaves it to the lease. `reply.hijack()` (or writing to `reply.raw`) bypasses
+// onSend: the claim is then settled when the raw response finishes (below 500: completed) or closes unfinished
+// (released), after the answer went out.
 //
 // A Router (docs/api.md, "The router") in `options.router` is the route handler: the event's one handler runs with
 // (event, request, reply) and answers as a Fastify handler does: what its Promise resolves to is the answer, `reply`
@@ -90,12 +98,12 @@ const TOO_LARGE = Symbol('hookseal.tooLarge');
 const kClaim = Symbol('hookseal.claim');
 const kRan = Symbol('hookseal.handlerRan'); // the route's handler started: only then may its answer complete a claim
 const kEvent = Symbol('hookseal.event'); // set by webhookRoute()'s preValidation
-const kRoute = Symbol('hookseal.route'); // set by webhookRoute()'s onRequest: the raw parser refuses for the route
+const kRoute = Symbol('hookseal.route'); // set by webhookRoute()'s preParsing: the raw parser refuses for the route
 const kContentType = Symbol('hookseal.contentType'); // the header set aside while the body is read
 const kKeepsRaw = Symbol('hookseal.keepsRawBodies'); // on a scope whose parser is hookseal's
-// Fastify publishes each handler's start here (its documented diagnostics channel): how webhookRoute() knows that the
-// handler of a route of the app's own ran, without wrapping it.
-const HANDLER_START = 'tracing:fastify.request.handler:start';
+// Fastify's tracing channel for handlers (its documented diagnostics channel): how webhookRoute() knows that the
+// handler of a route of the app's own ran, without wrapping it (see hearHandlerStarts).
+const HANDLER = 'tracing:fastify.request.handler';
 const SKIP_OVERRIDE = Symbol.for('skip-override'); // what fastify-plugin sets: the plugin runs in the caller's scope
 const OPTIONS = ['verifier', 'path', 'router', 'handler', 'store', 'namespace', 'onError'];
 
@@ -184,7 +192,7 @@ function bodyTooLarge(limit) {
   return error;
 }
 
-/** Puts back the Content-Type that webhookRoute()'s onRequest set aside (the raw parser has been chosen). */
+/** Puts back the Content-Type that webhookRoute()'s preParsing set aside (idempotent: the parser, then any later hook). */
 function restoreContentType(request) {
   const type = request[kContentType];
   if (type !== undefined) {
@@ -194,12 +202,34 @@ function restoreContentType(request) {
 }
 
 let hearingHandlers = false;
+// Fastify's tracing channel (`tracing:fastify.request.handler:*`, documented): `start` is published just before the
+// handler is called, but also when a preHandler failed (handle-request.js publishes `start`, then `error`, and calls
+// no handler): so `error` undoes the mark (a handler that threw releases too, as hookseal/hono's does). `asyncEnd`:
+// an async handler resolved; Fastify sends nothing for `undefined` on a socket the client has closed, so no onSend
+// ever runs: the handler did the work, so the claim is settled here as its answer would have settled it.
+// (Not an onRoute hook wrapping each handler: Fastify runs onRoute hooks inside scope.post(), before the rawBody
+// plugin queued just above it in the same scope has loaded, so the routes it serves would never be wrapped.)
 function hearHandlerStarts() {
   if (hearingHandlers) return;
   hearingHandlers = true;
-  diagnostics.subscribe(HANDLER_START, (message) => {
+  diagnostics.subscribe(`${HANDLER}:start`, (message) => {
     const request = message && message.request;
     if (request && request[kClaim]) request[kRan] = true;
+  });
+  diagnostics.subscribe(`${HANDLER}:error`, (message) => {
+    const request = message && message.request;
+    if (request && request[kClaim]) request[kRan] = false;
+  });
+  diagnostics.subscribe(`${HANDLER}:asyncEnd`, (message) => {
+    const request = message && message.request;
+    const reply = message && message.reply;
+    const held = request && request[kClaim];
+    if (!held || !reply || message.error !== undefined || reply.sent) return;
+    const socket = request.raw.socket;
+    if (socket && !socket.destroyed && request.raw.aborted !== true) return; // an answer is on its way: onSend settles it
+    request[kClaim] = null;
+    const { dedupe, claim } = held;
+    settle(dedupe, claim, request[kRan] === true && reply.statusCode < 500 ? 'complete' : 'release');
   });
 }
 
@@ -246,11 +276,12 @@ rawBody[Symbol.for('fastify.display-name')] = 'hookseal-raw-body';
 
 /**
  * Route options for a webhook route in a scope that keeps raw bodies (the plugin's, or one with `rawBody`):
- * `{ bodyLimit, onRequest, preValidation, preHandler, onSend }` (the hooks as arrays, to merge with yours), to spread
- * into the route's options. onRequest sets the Content-Type aside while the raw parser reads the body; preValidation
- * verifies the raw body and sets `request.webhook` and `request.body` (the event's data, which a body schema then
- * validates); with a store, preHandler (after the schema and the scope's preHandlers) claims the key and onSend
- * settles it. `options`: `store`, `namespace`, `onError`.
+ * `{ bodyLimit, preParsing, preValidation, preHandler, onSend, onError, onResponse }` (the hooks as arrays, to merge
+ * with yours), to spread into the route's options. preParsing sets the Content-Type aside while the raw parser reads
+ * the body (onSend, onError and onResponse put it back if no parser ran); preValidation verifies the raw body and sets
+ * `request.webhook` and `request.body` (the event's data, which a body schema then validates); with a store, preHandler
+ * (after the schema and the scope's preHandlers) claims the key and onSend settles it (or the raw response, after
+ * reply.hijack()). `options`: `store`, `namespace`, `onError`.
  */
 function webhookRoute(verifier, options) {
   checkVerifier(verifier, 'webhookRoute(verifier, options)');
@@ -303,14 +334,15 @@ function webhookRoute(verifier, options) {
 
   // Fastify refuses a Content-Type it cannot parse (`""`, `json`, `a/b , c/d`) with 415 before any parser; the raw
   // parser reads every type, so the header is set aside until it has run (verification reads rawHeaders, as sent).
-  function onRequest(request, reply, done) {
+  // In preParsing, the last step before the parser: the onRequest hooks (and the scope's preParsing) see it as sent.
+  async function preParsing(request, reply, payload) {
     request[kRoute] = true;
     const headers = request.raw.headers;
     if (this && this[kKeepsRaw] === true && headers['content-type'] !== undefined) {
       request[kContentType] = headers['content-type'];
       delete headers['content-type'];
     }
-    done();
+    return payload;
   }
 
   async function preValidation(request, reply) {
@@ -348,26 +380,58 @@ function webhookRoute(verifier, options) {
       await settle(dedupe, claim, 'release');
       return reply.hijack(); // ends Fastify's handling of the request without writing to a closed socket
     }
-    request[kClaim] = claim;
+    const held = { dedupe, claim };
+    request[kClaim] = held;
+    // An answer that never reaches onSend: reply.hijack() (or reply.raw written to directly) is settled when the raw
+    // response finishes (by its status) or closes unfinished (released). Not a close while Fastify still owns the
+    // reply (`reply.sent` false): the handler is still running, and its answer (or its end, hearHandlerStarts)
+    // settles the claim; if neither ever comes, the lease runs out.
+    const raw = reply.raw;
+    const settleRaw = () => {
+      if (request[kClaim] !== held || !reply.sent) return;
+      request[kClaim] = null;
+      raw.removeListener('finish', settleRaw);
+      raw.removeListener('close', settleRaw);
+      const finished = raw.writableFinished === true;
+      settle(dedupe, claim, finished && request[kRan] === true && raw.statusCode < 500 ? 'complete' : 'release');
+    };
+    raw.once('finish', settleRaw);
+    raw.once('close', settleRaw);
     return undefined;
   }
 
   // Settled before the answer is written, so that a retry right after it finds the key done. Completed only if the
-  // handler ran: a hook after hookseal's preHandler that answered instead did not process the event.
+  // handler ran (and did not throw): a hook after hookseal's preHandler that answered or threw did not process it.
   async function onSend(request, reply, payload) {
-    const claim = request[kClaim];
-    if (claim) {
+    restoreContentType(request); // a preParsing hook after hookseal's answered (or threw) before the parser ran
+    const held = request[kClaim];
+    if (held) {
       request[kClaim] = null;
-      await settle(dedupe, claim, request[kRan] === true && reply.statusCode < 500 ? 'complete' : 'release');
+      await settle(held.dedupe, held.claim, request[kRan] === true && reply.statusCode < 500 ? 'complete' : 'release');
     }
     return payload;
   }
 
-  const route = { bodyLimit: verifier.maxBodyBytes, onRequest: [onRequest], preValidation: [preValidation], preHandler: [preHandler] };
-  if (dedupe) {
-    hearHandlerStarts();
-    route.onSend = [onSend];
+  // The Content-Type put back for the error handler (onError runs before it) and the response log, whatever answered.
+  function onErrorPutBack(request, reply, error, done) {
+    restoreContentType(request);
+    done();
   }
+  function onResponsePutBack(request, reply, done) {
+    restoreContentType(request);
+    done();
+  }
+
+  const route = {
+    bodyLimit: verifier.maxBodyBytes,
+    preParsing: [preParsing],
+    preValidation: [preValidation],
+    preHandler: [preHandler],
+    onSend: [onSend],
+    onError: [onErrorPutBack],
+    onResponse: [onResponsePutBack],
+  };
+  if (dedupe) hearHandlerStarts();
   return route;
 }
 

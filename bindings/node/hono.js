@@ -28,8 +28,10 @@
 // "duplicate", "idempotency_key": ...}`, a copy another worker holds 503 `{"error": "in_progress"}` with
 // Retry-After, an unreachable store 503 `{"error": "store_unavailable"}` with `Retry-After: 5`; none reaches the
 // handler. The claim is settled once the handler has answered: completed below 500, released when it threw (Hono's
-// onError answers), answered 500 and above, or returned no Response (Hono answers 500), so the provider's retry is
-// processed.
+// onError answers), answered 500 and above, or returned no Response (Hono answers 500), and when no handler came
+// after webhook() (`app.use(path, webhook(...))` alone: Hono's notFound answers), so the provider's retry is
+// processed. (Known from `c.req.routeIndex`: a middleware after webhook() that itself falls through to notFound
+// counts as a handler.)
 //
 // A Router (docs/api.md, "The router") in `options.router` ends the route: the event's one handler runs with
 // (event, c), and what it returns (or its Promise resolves to) is the answer: a Response as is; nothing, 200
@@ -130,11 +132,14 @@ function webhook(verifier, options) {
   }
 
   // The route's end: the router, or the next handler (whose answer Hono keeps in c.res; a throw there is caught by
-  // Hono and answered by its onError, leaving c.error set).
+  // Hono and answered by its onError, leaving c.error set). `reached`: false when no handler came after webhook()
+  // (`app.use(path, webhook(...))` alone): next() then ran Hono's notFound (its 404 processed nothing). Hono sets
+  // c.req.routeIndex to each handler it dispatches, so an unchanged index means none ran after this middleware.
   async function proceed(event, c, next) {
-    if (router !== null) return routed(event, c);
+    if (router !== null) return { response: await routed(event, c), reached: true };
+    const mine = c.req.routeIndex;
     await next();
-    return undefined;
+    return { response: undefined, reached: c.req.routeIndex !== mine };
   }
 
   return async function hooksealWebhook(c, next) {
@@ -146,23 +151,24 @@ function webhook(verifier, options) {
       return refused(error, c);
     }
     c.set('webhook', event);
-    if (!dedupe) return proceed(event, c, next);
+    if (!dedupe) return (await proceed(event, c, next)).response;
     const { claim, answer, error } = await claimEvent(dedupe, event.idempotencyKey);
     if (answer) {
       if (error) report(error, c);
       return c.json(answer.body, answer.status, answer.headers);
     }
-    let response;
+    let outcome;
     try {
-      response = await proceed(event, c, next);
+      outcome = await proceed(event, c, next);
     } catch (thrown) {
       await settle(dedupe, claim, 'release');
       throw thrown;
     }
+    const { response, reached } = outcome;
     // A next handler that returned nothing leaves c.res a placeholder (200) and Hono answers 500 "Context is not
-    // finalized": release, so that the retry is processed.
+    // finalized": release, so that the retry is processed. So is Hono's notFound (no handler after webhook()).
     const status = response !== undefined ? response.status : c.finalized ? c.res.status : 500;
-    await settle(dedupe, claim, c.error !== undefined || status >= 500 ? 'release' : 'complete');
+    await settle(dedupe, claim, !reached || c.error !== undefined || status >= 500 ? 'release' : 'complete');
     return response;
   };
 }

@@ -428,4 +428,169 @@ describe('hookseal/fastify in-process', () => {
       },
     );
   });
+  // Second review (issue 17).
+
+  /** Polls the store until the key is no longer held by a running handler: 'duplicate' (completed) or 'claimed' (released: the poll holds it now). */
+  async function settledAs(store, namespace, key) {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const { status } = await store.claim(namespace, key);
+      if (status !== 'in_progress') return status;
+      if (Date.now() > deadline) return 'in_progress';
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it("a preHandler after hookseal's that throws (Fastify's default error handler): released, the retry processed, not a duplicate", async () => {
+    const store = new Store('memory:');
+    let deny = true;
+    let ran = 0;
+    const forbid = async () => {
+      if (deny) throw Object.assign(new Error('forbidden'), { statusCode: 403 });
+    };
+    await withApp(
+      (app) => app.register(async (scope) => {
+        scope.register(rawBody, { verifier: elmed });
+        const route = webhookRoute(elmed, { store });
+        scope.post('/h', { ...route, preHandler: [...route.preHandler, forbid] }, async (request) => {
+          ran += 1;
+          return { key: request.webhook.idempotencyKey };
+        });
+      }),
+      async (port) => {
+        const body = small();
+        const post = () => send(port, '/h', { headers: elmedHeaders(body), body });
+        const refused = await post();
+        assert.equal(refused.status, 403, refused.text);
+        deny = false;
+        const retry = await post();
+        assert.deepEqual([retry.status, retry.json], [200, { key: sha256(body) }], retry.text);
+        assert.equal((await post()).json.status, 'duplicate');
+        assert.equal(ran, 1);
+      },
+      {}, { defaultErrorHandler: true },
+    );
+  });
+
+  it('an async handler that resolves with nothing after the client left: completed when it resolves (no onSend ever runs)', async () => {
+    const store = new Store('memory:');
+    let finish;
+    let ran = 0;
+    const handler = async (request, reply) => {
+      ran += 1;
+      if (ran === 1) await new Promise((resolve) => { finish = resolve; });
+      reply.code(200);
+      return ran === 1 ? undefined : { again: true };
+    };
+    await withApp(
+      (app) => app.register(webhook, { verifier: elmed, path: '/h', store, handler }),
+      async (port) => {
+        const body = small();
+        await new Promise((resolve) => {
+          const req = http.request({ host: '127.0.0.1', port, path: '/h', method: 'POST', agent: false, headers: elmedHeaders(body) });
+          req.on('error', () => {});
+          req.end(body);
+          const started = setInterval(() => {
+            if (finish) { clearInterval(started); req.destroy(); setTimeout(resolve, 50); }
+          }, 5);
+        });
+        const during = await send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal(during.json.error, 'in_progress'); // the handler is still running: nothing released
+        finish();
+        assert.equal(await settledAs(store, 'elmed', sha256(body)), 'duplicate'); // completed, not left to the lease
+        assert.equal((await send(port, '/h', { headers: elmedHeaders(body), body })).json.status, 'duplicate');
+        assert.equal(ran, 1);
+      },
+    );
+  });
+
+  it('reply.hijack(): settled by the raw response (finished below 500: completed; 5xx or closed unfinished: released)', async () => {
+    const store = new Store('memory:');
+    let mode = 'fail';
+    let ran = 0;
+    const handler = (request, reply) => {
+      ran += 1;
+      reply.hijack();
+      if (mode === 'close') {
+        reply.raw.socket.destroy();
+        return;
+      }
+      reply.raw.writeHead(mode === 'fail' ? 503 : 200, { 'content-type': 'application/json' });
+      reply.raw.end(JSON.stringify({ mode }));
+    };
+    await withApp(
+      (app) => app.register(webhook, { verifier: elmed, path: '/h', store, handler }),
+      async (port) => {
+        const body = small();
+        const post = () => send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.equal((await post()).status, 503);
+        mode = 'close';
+        await assert.rejects(post()); // released after the 503: run again, and the socket closed unanswered
+        assert.equal(await settledAs(store, 'elmed', sha256(body)), 'claimed'); // released again (the poll holds it now)
+        assert.equal(ran, 2);
+      },
+    );
+    const done = new Store('memory:'); // the claim above is held by the poll
+    await withApp(
+      (app) => app.register(webhook, { verifier: elmed, path: '/h', store: done, handler }),
+      async (port) => {
+        mode = 'ok';
+        const body = small();
+        const post = () => send(port, '/h', { headers: elmedHeaders(body), body });
+        assert.deepEqual(await post().then((r) => [r.status, r.json]), [200, { mode: 'ok' }]);
+        assert.equal(await settledAs(done, 'elmed', sha256(body)), 'duplicate'); // completed by the raw 'finish'
+        assert.equal(ran, 3);
+      },
+    );
+  });
+
+  it('a hook answering (or throwing) before the parser ran: the Content-Type is back for onSend, the error handler and the log', async () => {
+    const seenTypes = [];
+    const lines = [];
+    const stream = { write: (line) => lines.push(JSON.parse(line)) };
+    await withApp(
+      (app) => {
+        app.setErrorHandler((error, request, reply) => {
+          seenTypes.push(['error handler', request.headers['content-type'] ?? null]);
+          return reply.code(error.statusCode ?? 500).send({ message: error.message });
+        });
+        app.register(async (scope) => {
+          scope.register(rawBody, { verifier: elmed });
+          scope.addHook('onResponse', async (request) => {
+            request.log.info({ type: request.headers['content-type'] ?? null }, 'response type');
+          });
+          const route = webhookRoute(elmed);
+          const mine = async (request, reply, payload) => {
+            seenTypes.push(['onSend', request.headers['content-type'] ?? null]);
+            return payload;
+          };
+          const answer = async (request, reply) => reply.code(429).send({ error: 'slow down' });
+          const thrower = async () => { throw Object.assign(new Error('no'), { statusCode: 403 }); };
+          const onSend = [...route.onSend, mine];
+          scope.post('/onrequest', { ...route, onRequest: [answer], onSend }, echo);
+          scope.post('/answers', { ...route, preParsing: [...route.preParsing, answer], onSend }, echo);
+          scope.post('/throws', { ...route, preParsing: [...route.preParsing, thrower], onSend }, echo);
+        });
+      },
+      async (port) => {
+        const body = small();
+        const headers = { ...elmedHeaders(body), 'Content-Type': 'application/json' };
+        assert.equal((await send(port, '/onrequest', { headers, body })).status, 429);
+        assert.equal((await send(port, '/answers', { headers, body })).status, 429);
+        assert.equal((await send(port, '/throws', { headers, body })).status, 403);
+        assert.deepEqual(seenTypes, [
+          ['onSend', 'application/json'],
+          ['onSend', 'application/json'],
+          ['error handler', 'application/json'],
+          ['onSend', 'application/json'],
+        ]);
+        const logged = lines.filter((l) => l.msg === 'response type').map((l) => l.type);
+        assert.deepEqual(logged, ['application/json', 'application/json', 'application/json']);
+        const fine = await send(port, '/throws', { headers: { ...headers, 'Content-Type': 'json' }, body });
+        assert.equal(fine.status, 403); // a malformed type still reaches the hooks (not Fastify's 415)
+      },
+      { logger: { level: 'info', stream } },
+      { defaultErrorHandler: true },
+    );
+  });
 });

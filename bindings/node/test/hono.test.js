@@ -251,4 +251,32 @@ describe('hookseal/hono in-process', () => {
       },
     );
   });
+  it("with a store and no handler after webhook() (app.use alone, or app.post without one): Hono's 404 releases, the retry is processed", async () => {
+    const store = new Store('memory:'); // shared by both deployments, as a real store is
+    const body = small();
+    const post = (port, route) => send(port, route, { headers: elmedHeaders(body), body });
+    await withApp(
+      (app) => {
+        app.use('/h', webhook(elmed, { store })); // the route's handler not deployed yet
+        app.post('/alone', webhook(elmed, { store, namespace: 'alone' }));
+      },
+      async (port) => {
+        for (const route of ['/h', '/alone']) {
+          assert.equal((await post(port, route)).status, 404, route);
+          const again = await post(port, route); // released: not a duplicate of a delivery nobody processed
+          assert.equal(again.status, 404, `${route}: ${again.text}`);
+        }
+      },
+    );
+    await withApp(
+      (app) => {
+        app.use('/h', webhook(elmed, { store }));
+        app.post('/h', echo); // deployed: the retry is processed, then a duplicate
+      },
+      async (port) => {
+        assert.deepEqual(await post(port, '/h').then((r) => [r.status, r.json]), [200, { eventType: 'claim.decision', key: sha256(body) }]);
+        assert.equal((await post(port, '/h')).json.status, 'duplicate');
+      },
+    );
+  });
 });

@@ -49,6 +49,13 @@ app.register(async (scope) => {
     preValidation: [...route.preValidation, async (request: FastifyRequest) => { request.log.info(request.webhook?.eventType); }],
     preHandler: [async () => undefined, ...route.preHandler],
   }, async () => ({}));
+  // preParsing hooks of yours before hookseal's; onSend, onError, onResponse merged after (all arrays).
+  scope.post('/webhooks/hooks', {
+    ...route,
+    preParsing: [async (request: FastifyRequest, reply: FastifyReply, payload) => payload, ...route.preParsing],
+    onSend: [...route.onSend, async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => payload],
+    onResponse: [...route.onResponse],
+  }, async () => ({}));
 });
 app.register(rawBody, { bodyLimit: 4096 });
 // @ts-expect-error: rawBody needs a verifier or a bodyLimit.
