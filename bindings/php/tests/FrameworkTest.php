@@ -372,6 +372,46 @@ final class FrameworkTest extends TestCase
     }
 
     /**
+     * A controller taking a FormRequest gets a copy of the request (FormRequest::createFrom()): its
+     * VerifyWebhook::event() still tells the middleware, behind a middleware after `hookseal:`, that it ran, so the
+     * delivery is completed and its retry is a duplicate. Its failed validation (a ValidationException Laravel renders
+     * 422 before the middleware sees the response) is a failure: released, the retry validated again.
+     */
+    public function testLaravelCountsAFormRequestsReadOfTheEvent(): void
+    {
+        $server = $this->start('laravel fixture');
+        $body = '{"event":"order.status_changed","data":{"order_number":"ORD-FORM"}}';
+        $key = 'sha256:' . hash('sha256', $body);
+        self::assertSame([200, ['status' => 'processed', 'idempotency_key' => $key]],
+            $server->post('/fixture/form-guarded', $body, self::signed($body)));
+        self::assertSame([200, ['status' => 'duplicate', 'idempotency_key' => $key]],
+            $server->post('/fixture/form-guarded', $body, self::signed($body)));
+        $log = $server->output();
+        self::assertSame(1, substr_count($log, "fixture: form request controller ran for $key (OrderWebhookRequest)"),
+            $log);
+        self::assertStringNotContainsString('did not read VerifyWebhook::event()', $log);
+
+        // No order number: 422 from Laravel's validation, on either route, every time (released, never a duplicate).
+        $invalid = '{"event":"order.status_changed","data":{"status":"IN_TRANSIT"}}';
+        foreach (['/fixture/form-guarded', '/fixture/form'] as $path) {
+            foreach ([1, 2] as $attempt) {
+                [$status, $answer] = $server->post($path, $invalid,
+                    self::signed($invalid) + ['Accept' => 'application/json']);
+                self::assertSame(422, $status, "$path, attempt $attempt: " . json_encode($answer) . $server->output());
+                self::assertSame(['data.order_number'], array_keys($answer['errors'] ?? []), "$path, attempt $attempt");
+            }
+        }
+        $log = $server->output();
+        self::assertStringNotContainsString('fixture: form request controller ran for sha256:'
+            . hash('sha256', $invalid), $log);
+        self::assertStringNotContainsString('did not read VerifyWebhook::event()', $log, 'released as a failure');
+        // hookseal: last, a valid delivery through the FormRequest: completed, then a duplicate.
+        $fixed = '{"event":"order.status_changed","data":{"order_number":"ORD-FORM-LAST"}}';
+        self::assertSame('processed', $server->post('/fixture/form', $fixed, self::signed($fixed))[1]['status']);
+        self::assertSame('duplicate', $server->post('/fixture/form', $fixed, self::signed($fixed))[1]['status']);
+    }
+
+    /**
      * A body a middleware read as a resource first (getContent(true): Symfony then holds `false`, and hookseal reads
      * php://input, which PHP lets every reader read whole): verified. Laravel reads a JSON body itself, so the
      * delivery is sent as text/plain, which Laravel leaves unread.

@@ -56,8 +56,8 @@ use Illuminate\Routing\Router as LaravelRouter;
  * provider's retry runs the controller again). A Router's UnhandledEventException (`unhandled: 'reject'`) is
  * answered 501 `{"error": "unhandled_event"}` and released, as `Webhook` answers it. Put `hookseal:<name>` last in
  * the route's middleware: a middleware after it (throttle, auth) may answer without running the controller, so then
- * the claim is completed only when the controller read the event through `VerifyWebhook::event()`, and released
- * (with a log line saying so) when it did not.
+ * the claim is completed only when the controller read the event through `VerifyWebhook::event()` (given the request
+ * or the controller's FormRequest, Laravel's copy of it), and released (with a log line saying so) when it did not.
  *
  * The raw body: the middleware reads `$request`'s own bytes (RawBody): Laravel keeps them when it parses JSON, so
  * `$request->all()`, TrimStrings and ConvertEmptyStringsToNull before it change nothing here. What breaks a signature
@@ -73,8 +73,15 @@ final class VerifyWebhook
     /** The request attribute that holds the verified Event. */
     public const ATTRIBUTE = 'hookseal.event';
 
-    /** Set by event(): the controller ran (see handle()). */
-    private const READ = 'hookseal.event_read';
+    /**
+     * The events event() handed out: the sign that the controller ran (see handle()). Keyed by the Event, not a flag
+     * on the request: a controller's FormRequest is a copy of the request (FormRequest::createFrom() copies the
+     * attributes bag by value), and a flag set on the copy would never reach the middleware's request, while the
+     * Event object is the same in both. Weak: an entry goes with its event.
+     *
+     * @var \WeakMap<Event, true>|null
+     */
+    private static ?\WeakMap $read = null;
 
     public function __construct(private readonly Repository $config, private readonly ?LaravelRouter $router = null)
     {
@@ -91,7 +98,8 @@ final class VerifyWebhook
             throw new \LogicException('hookseal: this request has no verified event: the route needs the middleware, '
                 . "->middleware(\\Hookseal\\Laravel\\VerifyWebhook::class . ':<name>')");
         }
-        $request->attributes->set(self::READ, true);
+        self::$read ??= new \WeakMap();
+        self::$read[$event] = true;
         return $event;
     }
 
@@ -116,7 +124,6 @@ final class VerifyWebhook
         }
         $result = Webhook::once($verifier, $event, static function (Event $event) use ($request, $next): mixed {
             $request->attributes->set(self::ATTRIBUTE, $event);
-            $request->attributes->remove(self::READ);
             $response = $next($request);
             // Laravel renders an exception into a response before the middleware sees it, and keeps it on the
             // response: a Router's reject is answered 501, as Webhook answers it.
@@ -125,6 +132,10 @@ final class VerifyWebhook
             }
             return $response;
         }, function (mixed $response) use ($request, $line, $name, $event): ?string {
+            $read = self::$read !== null && isset(self::$read[$event]);
+            if ($read) {
+                unset(self::$read[$event]);
+            }
             $status = $response->getStatusCode();
             $thrown = $response->exception ?? null;
             if ($thrown instanceof \Throwable) {
@@ -136,7 +147,7 @@ final class VerifyWebhook
             // A middleware after this one (throttle, auth) may answer without running the controller: the delivery
             // is not done. The controller's call to event() is the sign that it ran; with nothing after this
             // middleware, $next was the controller.
-            if ($request->attributes->get(self::READ) !== true && ($after = $this->after($request, $name)) !== []) {
+            if (!$read && ($after = $this->after($request, $name)) !== []) {
                 $who = $after === null ? 'the rest of the route' : implode(', ', $after);
                 error_log("hookseal: the controller of $line did not read VerifyWebhook::event() behind "
                     . "hookseal:$name ($who after it; answered $status): the claim on {$event->idempotencyKey} is "
