@@ -23,8 +23,10 @@
 // (default: the preset's name). A duplicate is answered 200 `{"status": "duplicate", "idempotency_key": ...}`, a copy
 // another worker is processing 503 `{"error": "in_progress"}` with Retry-After, a store that cannot be reached 503
 // `{"error": "store_unavailable"}` with `Retry-After: 5`; none of them reaches the handler. A claimed key is
-// completed when the answer finishes with a status below 500, and released on 500 and above or when the connection
-// closes before an answer, so that the provider's retry is processed.
+// completed when the answer finishes with a status below 500, and released on 500 and above, when the router's
+// handler threw (whatever status the app's error handler then answers), or when the connection closes before an
+// answer, so that the provider's retry is processed. A route handler after webhook() that fails through Express's
+// next(error) is settled by the status the error handler answers: Express gives a middleware no sight of it.
 //
 // A Router (hookseal's; docs/api.md, "The router") in `options.router` takes the place of the route handler:
 //
@@ -57,6 +59,9 @@ const { claimEvent, dedupeOptions, processedBody, routerOption, settle } = requi
 const { tooLarge, wireValue } = require('./wire.js');
 
 const debug = debuglog('hookseal');
+
+// Set on the response when the router's handler threw: its claim is released whatever the error handler answers.
+const HANDLER_FAILED = Symbol('hookseal.handlerFailed');
 
 const CONSUMED_MESSAGE =
   'hookseal/express: the request body was already read by another middleware (an app-wide express.json() or ' +
@@ -182,13 +187,16 @@ function webhook(verifier, options) {
     return proto === Object.prototype || proto === null;
   }
 
-  // A handler's throw goes to the app's error handler (a 500, as a route handler's does); no handler and a router
-  // that rejects unhandled events is answered 501 unhandled_event, which releases the claim.
+  // A handler's throw goes to the app's error handler (a 500, as a route handler's does) and releases the claim,
+  // whatever status that handler answers (an error carrying 404 is still work not done: completing it would answer
+  // the retry "duplicate"); no handler and a router that rejects unhandled events is answered 501 unhandled_event,
+  // which releases the claim too.
   function unrouted(error, event, res, next) {
     if (error instanceof UnhandledEventError && !res.headersSent) {
       debug('%s', `${unhandledLine(event)}: refused 501 unhandled_event`);
       res.status(501).json({ error: 'unhandled_event' });
     } else {
+      res[HANDLER_FAILED] = true;
       next(error);
     }
   }
@@ -212,7 +220,7 @@ function webhook(verifier, options) {
       const end = res.end;
       res.end = function endAndSettle(...args) {
         res.end = end;
-        settle(dedupe, claim, res.statusCode < 500 ? 'complete' : 'release');
+        settle(dedupe, claim, res.statusCode < 500 && !res[HANDLER_FAILED] ? 'complete' : 'release');
         return end.apply(this, args);
       };
       proceed(event, req, res, next);

@@ -533,6 +533,37 @@ if (!WASM) {
         });
       });
 
+      it('a handler throwing an error the app answers below 500 (a 404) releases the key: the retry runs it', async () => {
+        const store = open();
+        const ns = namespace();
+        let runs = 0;
+        const router = new Router({ provider: 'elmed' }).on('order.status_changed', async (event, req, res) => {
+          runs += 1;
+          if (runs === 1) throw Object.assign(new Error('no such order yet'), { status: 404 });
+          res.status(201).json({ processed: event.idempotencyKey });
+        });
+        const app = express();
+        app.post('/h', webhook(elmed, { store, namespace: ns, router }));
+        app.use((error, req, res, next) => res.status(error.status || 500).json({ error: 'not_found' }));
+        const server = http.createServer(app);
+        await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+        try {
+          const d = delivery('order.status_changed');
+          const post = async () => {
+            const response = await fetch(`http://127.0.0.1:${server.address().port}/h`, { method: 'POST', body: d.body, headers: d.headers });
+            return { status: response.status, text: await response.text() };
+          };
+          assert.deepEqual(await post(), { status: 404, text: '{"error":"not_found"}' });
+          await until(async () => (await stateOf(store, ns, d.key)) === 'claimed', 'the key released');
+          assert.deepEqual(await post(), { status: 201, text: JSON.stringify({ processed: d.key }) });
+          await until(async () => (await stateOf(store, ns, d.key)) === 'duplicate', 'the key completed');
+          assert.equal(runs, 2);
+        } finally {
+          server.closeAllConnections();
+          await new Promise((resolve) => server.close(resolve));
+        }
+      });
+
       it('a returned value JSON cannot encode is a 500, released', async () => {
         const store = open();
         const ns = namespace();
