@@ -16,6 +16,7 @@ import http.client
 import io
 import json
 import os
+import pickle
 import re
 import runpy
 import subprocess
@@ -650,7 +651,8 @@ def test_a_chunked_body_on_a_server_that_does_not_decode_it_is_a_500_that_names_
     assert calls == []
 
 
-@pytest.mark.parametrize("declared", ["12abc", "-1", "1e3", "\u0661\u0662"])
+# "+12" and " " are Django's int()'s, not HTTP's (RFC 9110: 1*DIGIT): gunicorn and uvicorn answer both 400.
+@pytest.mark.parametrize("declared", ["12abc", "-1", "+12", "1e3", "1_2", " ", "\u0661\u0662"])
 def test_a_malformed_content_length_is_djangos_400(caplog: pytest.LogCaptureFixture, declared: str) -> None:
     calls: list = []
     with serving(path("hook", webhook(ELMED)(lambda request, event: calls.append(event) or {}))) as client:
@@ -661,6 +663,22 @@ def test_a_malformed_content_length_is_djangos_400(caplog: pytest.LogCaptureFixt
     assert answer.status_code == 400 and b"signature_mismatch" not in answer.content
     assert "hookseal.django: the request's Content-Length is not a number of bytes" in caplog.text
     assert calls == []
+
+
+@pytest.mark.parametrize("around", [(" ", ""), ("", " "), ("\t", "\t")], ids=["leading", "trailing", "tabs"])
+def test_whitespace_around_content_length_is_not_part_of_it(around: Tuple[str, str]) -> None:
+    verifier = hookseal.Verifier("elmed", secret=ELMED_SECRET, max_body_bytes=300)
+    with serving(path("hook", webhook(verifier)(summary))) as client:
+        body, headers = unique_elmed()
+        _sent.append(body)
+        answer = client.post("/hook", data=body, content_type="application/json", headers=without_content_type(headers),
+                             CONTENT_LENGTH=f"{around[0]}{len(body)}{around[1]}")
+        assert (answer.status_code, answer.json()["body_kept"]) == (200, True)
+        large = json.dumps({"event": "order.status_changed", "padding": "x" * 400}).encode()
+        answer = client.post("/hook", data=large, content_type="application/json",
+                             headers=without_content_type(elmed_signed(large)),
+                             CONTENT_LENGTH=f"{around[0]}{len(large)}{around[1]}")
+        assert (answer.status_code, answer.json()) == (413, {"error": "payload_too_large"})  # still read as a number
 
 
 def test_a_chunked_body_over_data_upload_max_memory_size_is_413() -> None:
@@ -837,6 +855,128 @@ def test_an_answer_whose_rendering_fails_releases_the_key() -> None:
     assert json.loads(answers[1][1]) == {"status": "rendered"}
     assert json.loads(answers[2][1]) == {"status": "duplicate", "idempotency_key": key}
     assert runs == ["async", "async"]
+
+
+class SwappingMiddleware:
+    """A process_template_response middleware that, asked to by the query, answers another response instead of the
+    view's (``?swap=replace``: as one reading DRF's response.data and answering its own) or raises (``?swap=raise``):
+    the view's answer is never rendered."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_template_response(self, request: HttpRequest,
+                                  response: SimpleTemplateResponse) -> SimpleTemplateResponse:
+        swap = request.GET.get("swap")
+        if swap == "replace":  # Django renders what this returns: another template response
+            return SimpleTemplateResponse(JsonTemplate('{"replaced": true}'), content_type="application/json")
+        if swap == "raise":
+            raise RuntimeError("the middleware failed")
+        return response
+
+
+class JsonTemplate:
+    def __init__(self, text: str = '{"status": "rendered"}') -> None:
+        self.text = text
+
+    def render(self, context: Any = None, request: Any = None) -> str:
+        return self.text
+
+
+def test_an_answer_never_rendered_is_settled_at_the_end_of_the_request() -> None:
+    from rest_framework.decorators import api_view
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+
+    store = hookseal.Store("memory:")
+    runs: list = []
+
+    @webhook(ELMED, store=store, namespace="template")
+    def templated(request: HttpRequest, event: hookseal.Event) -> SimpleTemplateResponse:
+        runs.append("template")
+        return SimpleTemplateResponse(JsonTemplate(), content_type="application/json")
+
+    @api_view(["POST"])
+    @webhook(ELMED, store=store, namespace="drf")
+    def drf(request: Request, event: hookseal.Event) -> Response:
+        runs.append("drf")
+        return Response({"status": "rendered"})
+
+    @webhook(ELMED, store=store, namespace="async")
+    async def async_templated(request: HttpRequest, event: hookseal.Event) -> SimpleTemplateResponse:
+        runs.append("async")
+        return SimpleTemplateResponse(JsonTemplate(), content_type="application/json")
+
+    urls = urlconf(path("template", templated), path("drf", drf), path("async", async_templated))
+    middleware = override_settings(MIDDLEWARE=[*settings.MIDDLEWARE, "test_django.SwappingMiddleware"])
+
+    def scenario(post: Callable[[str, bytes, Mapping[str, str]], Tuple[int, Any]], url: str) -> None:
+        body, headers = unique_elmed()
+        key = body_key(body)
+        runs.clear()
+        # Replaced: settled by the view's own 200 (done), so the retry is a duplicate, not 503 in_progress.
+        assert post(f"{url}?swap=replace", body, headers) == (200, {"replaced": True})
+        assert post(url, body, headers) == (200, {"status": "duplicate", "idempotency_key": key})
+        body, headers = unique_elmed()
+        key = body_key(body)
+        # Raised: Django answered 500, so the key is released and the retry processed.
+        assert post(f"{url}?swap=raise", body, headers) == (500, None)
+        assert post(url, body, headers) == (200, {"status": "rendered"})
+        assert post(url, body, headers) == (200, {"status": "duplicate", "idempotency_key": key})
+        assert runs == [url[1:]] * 3
+
+    def sync_post(url: str, body: bytes, headers: Mapping[str, str]) -> Tuple[int, Any]:
+        answer = Client(raise_request_exception=False).post(url, data=body, content_type="application/json",
+                                                             headers=without_content_type(headers))
+        return answer.status_code, answer.json() if answer.status_code != 500 else None
+
+    async def through_the_async_client(url: str) -> Tuple[str, str, List[Tuple[int, Any]]]:
+        """The scenario's five requests through AsyncClient (Django's async handler, middleware adapted to it)."""
+        client = AsyncClient(raise_request_exception=False)
+        (first, first_headers), (second, second_headers) = unique_elmed(), unique_elmed()
+        answers = []
+        for target, body, headers in ((f"{url}?swap=replace", first, first_headers), (url, first, first_headers),
+                                      (f"{url}?swap=raise", second, second_headers), (url, second, second_headers),
+                                      (url, second, second_headers)):
+            answer = await client.post(target, data=body, content_type="application/json",
+                                       headers=without_content_type(headers))
+            answers.append((answer.status_code, answer.json() if answer.status_code != 500 else None))
+        return body_key(first), body_key(second), answers
+
+    with middleware, override_settings(ROOT_URLCONF=urls):
+        for url in ("/template", "/drf", "/async"):
+            scenario(sync_post, url)
+        for url in ("/template", "/drf", "/async"):
+            runs.clear()
+            first, second, answers = asyncio.run(through_the_async_client(url))
+            assert answers == [(200, {"replaced": True}), (200, {"status": "duplicate", "idempotency_key": first}),
+                               (500, None), (200, {"status": "rendered"}),
+                               (200, {"status": "duplicate", "idempotency_key": second})], url
+            assert runs == [url[1:]] * 3
+
+
+def test_a_rendered_answer_is_settled_and_stays_picklable() -> None:
+    store = hookseal.Store("memory:")
+
+    @webhook(ELMED, store=store, namespace="pickled")
+    def templated(request: HttpRequest, event: hookseal.Event) -> SimpleTemplateResponse:
+        return SimpleTemplateResponse(JsonTemplate(), content_type="application/json")
+
+    body, headers = unique_elmed()
+    request = RequestFactory().post("/hook", data=body, content_type="application/json",
+                                    headers=without_content_type(headers))
+    answer = templated(request)
+    assert isinstance(answer, SimpleTemplateResponse) and not answer.is_rendered
+    assert store.claim("pickled", body_key(body)).status == "in_progress"  # settled only once rendered
+    answer.render()
+    assert store.claim("pickled", body_key(body)).status == "duplicate"
+    assert "render" not in answer.__dict__  # as Django's cache middleware pickles it, from a post-render callback
+    assert pickle.loads(pickle.dumps(answer)).content == b'{"status": "rendered"}'
+    request.close()  # the end of the request: already settled, nothing more happens
+    assert store.claim("pickled", body_key(body)).status == "duplicate"
 
 
 def test_webhook_mixin_on_a_drf_api_view_is_refused_at_start_up() -> None:

@@ -34,10 +34,11 @@ refused), and the reason is logged on the ``hookseal`` logger, one line (never a
 
     refused a delivery from elmed (POST /webhooks/elmed): signature_mismatch: <why>
 
-A request whose Content-Length is not a number (``12abc``) is broken HTTP, not a delivery: gunicorn and uvicorn answer
-it 400 before Django; on a laxer server hookseal raises Django's ``BadRequest``, which Django answers 400 (logged on
-``django.request``), instead of the 500 Django's own ``int()`` would give. No contract code fits it (hookseal's codes
-are about deliveries), so the body is Django's 400 page, not JSON.
+A request whose Content-Length is not a number of bytes (``12abc``, ``+12``; spaces or tabs around it are fine, as
+gunicorn and uvicorn take them) is broken HTTP, not a delivery: gunicorn and uvicorn answer it 400 before Django; on a
+laxer server hookseal raises Django's ``BadRequest``, which Django answers 400 (logged on ``django.request``), instead
+of the 500 Django's own ``int()`` would give on ``12abc``. No contract code fits it (hookseal's codes are about
+deliveries), so the body is Django's 400 page, not JSON.
 
 Chunked bodies (``Transfer-Encoding: chunked``, no Content-Length): WSGI has no standard for them, and Django reads no
 body without a Content-Length. gunicorn decodes the chunks and ends ``wsgi.input`` at the body's end (saying so with
@@ -64,7 +65,9 @@ event across every worker that shares the store (docs/exactly-once.md): the even
   still goes out: the work was done). An answer with a status of 500 or more releases the key instead, as an
   exception does, since the provider will retry it. An answer Django renders after the view (a ``TemplateResponse``,
   DRF's ``Response``) settles the key once rendered: one whose rendering fails (a 500) releases it, so that the retry
-  is processed rather than answered ``duplicate`` (one never rendered, replaced by a middleware, waits for its lease);
+  is processed rather than answered ``duplicate``. One never rendered is settled when the request ends: released if
+  an exception reached Django's handler (a ``process_template_response`` middleware raised: Django's 500), else by
+  the view's own status (a middleware answered another response instead);
 - the view raised: the key is released (so the provider's retry is processed) and the exception propagates (500);
 - a duplicate (the key is done): 200 ``{"status": "duplicate", "idempotency_key": "..."}``, the view does not run;
 - in progress on another worker: 503 ``{"error": "in_progress"}`` with ``Retry-After`` (the lease time left);
@@ -101,6 +104,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import threading
 from io import BytesIO
 from typing import Any, Awaitable, Callable, ClassVar, Concatenate, Coroutine, Optional, ParamSpec, Protocol, Union
 from typing import overload  # Python 3.10+: Django 5 needs it
@@ -110,6 +114,7 @@ try:
     from django.conf import settings
     from django.core.exceptions import BadRequest, ImproperlyConfigured
     from django.core.handlers.wsgi import LimitedStream
+    from django.core.signals import got_request_exception
     from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
     from django.http.response import HttpResponseBase
     from django.template.response import SimpleTemplateResponse
@@ -145,6 +150,8 @@ THREAD_FROM_BYTES = 256 * 1024
 _CHUNK = 64 * 1024
 # Set in the WSGI environ once hookseal has read a chunked body from wsgi.input (a second verify_request reuses it).
 _READ_WSGI_INPUT = "hookseal.read_wsgi_input"
+# On Django's request: the claims whose answers render after the view (settled at the end of the request at the latest).
+_PENDING = "_hookseal_pending"
 
 
 class BodyAlreadyReadError(RuntimeError):
@@ -193,8 +200,12 @@ def _limit(verifier: Verifier) -> int:
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes:
-    declared = str(request.META.get("CONTENT_LENGTH") or "")
-    if declared and not (declared.isascii() and declared.isdigit()):
+    sent = str(request.META.get("CONTENT_LENGTH") or "")
+    # HTTP's optional whitespace around the value (a server hands it over stripped, gunicorn and uvicorn do) is not
+    # part of the number; a sign is (Django's int() takes "+12", gunicorn and uvicorn refuse it 400, as RFC 9110's
+    # 1*DIGIT does).
+    declared = sent.strip(" \t")
+    if sent and not (declared.isascii() and declared.isdigit()):
         # Broken HTTP (gunicorn and uvicorn answer it 400 before Django): 400 here too, not the ValueError (500) that
         # Django's int() would raise in request.body.
         raise BadRequest("hookseal.django: the request's Content-Length is not a number of bytes")
@@ -378,36 +389,93 @@ def _handle(
     except BaseException:  # also SystemExit: gunicorn's worker timeout aborts the view with it
         _finish(store, claim, key, done=False)
         raise
-    _settle(answer, lambda done: _finish(store, claim, key, done=done))
+    _settle(request, answer, lambda done: _finish(store, claim, key, done=done))
     return answer
 
 
-def _settle(answer: Any, finish: Callable[[bool], None]) -> None:
+def _settle(request: HttpRequest, answer: Any, finish: Callable[[bool], None]) -> None:
     """Settles the claim on the view's answer. Django renders a TemplateResponse (DRF's Response is one) after the
     view returned, and its rendering may fail (a 500): such an answer settles once rendered, so that a failure
-    releases the key instead of marking done an event whose answer was a 500 (its retry would be a duplicate)."""
+    releases the key instead of marking done an event whose answer was a 500 (its retry would be a duplicate).
+
+    One that is never rendered (a process_template_response middleware returned another response, or raised) is
+    settled at the end of the request: released if an exception reached Django's handler, else by the view's own
+    status, so that the retry is never held off (503 in_progress) until the lease runs out."""
     if not isinstance(answer, SimpleTemplateResponse) or answer.is_rendered:
         finish(_succeeded(answer))
         return
-    render = answer.render
-    settled = False
+    pending = _Pending(answer, finish)
+    # Run inside render(), after the content was rendered (a callback is not kept when the response is pickled).
+    answer.add_post_render_callback(pending.rendered)
+    _catch_failed_render(answer, pending)
+    http = _django_request(request)
+    pendings: list[_Pending] = http.__dict__.setdefault(_PENDING, [])
+    pendings.append(pending)
+    if len(pendings) == 1:
+        # Django's handler adds request.close to the closers of the response that goes out (whichever it is), which
+        # the server calls once it sent it: the end of the request, under WSGI and ASGI alike.
+        close = http.close
 
-    def render_then_settle() -> SimpleTemplateResponse:
-        nonlocal settled
+        def close_then_settle() -> None:
+            try:
+                close()
+            finally:
+                for left in pendings:
+                    left.settle(_succeeded(left.answer))
+                pendings.clear()  # the answers are not kept past the request
+
+        http.close = close_then_settle  # type: ignore[method-assign]
+
+
+class _Pending:
+    """A claim waiting for its answer to render; settled once, whichever comes first."""
+
+    def __init__(self, answer: SimpleTemplateResponse, finish: Callable[[bool], None]) -> None:
+        self.answer = answer
+        self._finish = finish
+        self._lock = threading.Lock()
+        self._settled = False
+
+    def settle(self, done: bool) -> None:
+        with self._lock:
+            if self._settled:
+                return
+            self._settled = True
+        self._finish(done)
+
+    def rendered(self, response: HttpResponseBase) -> None:
+        self.settle(_succeeded(response))
+
+
+def _catch_failed_render(answer: SimpleTemplateResponse, pending: _Pending) -> None:
+    """Releases the claim when rendering fails, even if a process_exception middleware answers it (Django's
+    got_request_exception is not sent then). The wrapper removes itself first: a rendered response is left as it was
+    (picklable, for the cache middleware's post-render callback)."""
+    own = answer.__dict__.get("render")
+
+    def render_or_release() -> SimpleTemplateResponse:
+        if own is None:
+            answer.__dict__.pop("render", None)
+        else:
+            answer.render = own  # type: ignore[method-assign]
         try:
-            rendered = render()
+            return answer.render()
         except BaseException:
-            if not settled:
-                settled = True
-                finish(False)
+            pending.settle(False)
             raise
-        if not settled:
-            settled = True
-            finish(_succeeded(rendered))
-        return rendered
 
-    # Django's handler calls response.render() after the view and the template-response middleware.
-    answer.render = render_then_settle  # type: ignore[method-assign]
+    answer.render = render_or_release  # type: ignore[method-assign]
+
+
+def _release_on_exception(sender: Any, request: Any = None, **kwargs: Any) -> None:
+    """Django's got_request_exception: an exception reached the handler (a template-response middleware raised, the
+    rendering failed): the answer that goes out is Django's 500, so a claim still waiting is released."""
+    if request is not None:
+        for pending in getattr(_django_request(request), _PENDING, ()):
+            pending.settle(False)
+
+
+got_request_exception.connect(_release_on_exception, dispatch_uid="hookseal.django.release_on_exception")
 
 
 def _finish(store: Store, claim: Claim, key: str, *, done: bool) -> None:
@@ -458,7 +526,7 @@ async def _handle_async(
     if isinstance(answer, SimpleTemplateResponse) and not answer.is_rendered:
         # Rendered by Django's handler in a worker thread (sync_to_async): the sync store settles it there.
         sync_store = store.store
-        _settle(answer, lambda done: _finish(sync_store, claim, key, done=done))
+        _settle(request, answer, lambda done: _finish(sync_store, claim, key, done=done))
     else:
         await _finish_async(store, claim, key, done=_succeeded(answer))
     return answer
