@@ -176,7 +176,8 @@ test-dist: dist
 	./scripts/dist/test.sh
 
 ## Exactly once across processes and faults (tests/dedupe, pytest): every example as several processes (gunicorn -w 4,
-## two uvicorn, two node, php -S with 4 workers) on one SQLite file and on one Redis, 200 concurrent deliveries each;
+## two uvicorn, two node, php -S with 4 workers; Django, Fastify, Hono and Laravel too) on one SQLite file and on one
+## Redis, 200 concurrent deliveries each;
 ## a worker killed mid-handler; Redis stopped and paused mid-run; and `hookseal send` / `listen --forward-to` against
 ## the Flask, Express and PHP examples (test_local_loop.py). It starts (and stops) its own redis-servers.
 test-dedupe: python node php cli

@@ -7,6 +7,7 @@ whole process group (a gunicorn master and its workers, PHP's built-in server an
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import http.client
 import itertools
@@ -19,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -42,9 +44,12 @@ REQUEST_TIMEOUT = 15.0  # one HTTP exchange
 LOG_TAIL_LINES = 300  # of each captured log, in a failure report
 
 EXAMPLES = ("flask", "fastapi", "express", "php")
+# The framework helpers' examples (issue 17), in the storm: Django under gunicorn -w 4, Fastify and Hono as two
+# processes each, Laravel under PHP's built-in server with 4 workers.
+FRAMEWORK_EXAMPLES = ("django", "fastify", "hono", "laravel")
 # How many processes each example runs as: one process with workers behind one port (gunicorn -w 4, PHP's
 # built-in server with 4 workers), or two independent processes on two ports behind a "load balancer" (the client).
-PROCESSES = {"flask": 1, "fastapi": 2, "express": 2, "php": 1}
+PROCESSES = {"flask": 1, "fastapi": 2, "express": 2, "php": 1, "django": 1, "fastify": 2, "hono": 2, "laravel": 1}
 
 # A server's start command: port -> (argv, environment additions).
 Command = Callable[[int], Tuple[List[str], Mapping[str, str]]]
@@ -378,7 +383,7 @@ def ffi_library() -> Path:
 def example_ready(example: str) -> Optional[Ready]:
     """gunicorn listens once its first worker has booted; the Flask example is ready when all four have imported it
     (each logs its store). The other examples are one process per port."""
-    if example == "flask":
+    if example in ("flask", "django"):
         return re.compile(r"INFO webhooks: store: "), 4
     return None
 
@@ -397,10 +402,18 @@ def example_argv(example: str, port: int) -> List[str]:
             _venv_bin("uvicorn"), "--app-dir", str(ROOT / "examples" / "fastapi"), "app:app",
             "--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "3",
         ]  # fmt: skip
-    if example == "express":
-        return ["node", str(ROOT / "examples" / "express" / "app.js")]
+    if example == "django":
+        return [
+            _venv_bin("gunicorn"), "-w", "4", "--chdir", str(ROOT / "examples" / "django"), "receiver.wsgi",
+            "-b", f"127.0.0.1:{port}", "--graceful-timeout", "3", "--no-control-socket",
+        ]  # fmt: skip
+    if example in ("express", "fastify", "hono"):
+        return ["node", str(ROOT / "examples" / example / "app.js")]
     if example == "php":
         return ["php", "-d", "ffi.enable=1", "-S", f"127.0.0.1:{port}", "-t", str(ROOT / "examples" / "php")]
+    if example == "laravel":
+        public = ROOT / "examples" / "laravel" / "public"
+        return ["php", "-d", "ffi.enable=1", "-S", f"127.0.0.1:{port}", "-t", str(public), str(public / "index.php")]
     raise ValueError(example)
 
 
@@ -414,9 +427,15 @@ def example_env(example: str, port: int, store: str, delay_ms: int) -> Dict[str,
         "PYTHONUNBUFFERED": "1",
         "PORT": str(port),
     }
-    if example == "php":
+    if example in ("php", "laravel"):
         env["PHP_CLI_SERVER_WORKERS"] = "4"
         env["HOOKSEAL_FFI_LIB"] = str(ffi_library())
+    if example == "laravel":
+        # Laravel's provider manifests go to a folder of the run's, never into the checkout's bootstrap/cache.
+        scratch = Path(tempfile.mkdtemp(prefix="hookseal-laravel-"))
+        atexit.register(shutil.rmtree, scratch, True)
+        env["APP_SERVICES_CACHE"] = str(scratch / "services.php")
+        env["APP_PACKAGES_CACHE"] = str(scratch / "packages.php")
     return env
 
 

@@ -20,7 +20,7 @@ DELAY_MS = 50  # the handler's sleep: long enough that the copies of one event o
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "redis"])
-@pytest.mark.parametrize("example", support.EXAMPLES)
+@pytest.mark.parametrize("example", support.EXAMPLES + support.FRAMEWORK_EXAMPLES)
 def test_storm_processes_each_event_once(
     example: str,
     backend: str,
