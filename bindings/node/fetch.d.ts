@@ -18,12 +18,6 @@ export function errorResponse(error: VerificationError): Response;
  */
 export function refusalLine(provider: string, request: Request, error: VerificationError | StoreError): string;
 
-/**
- * Whether `value` is a WHATWG Response: this realm's, or another's (a polyfill's, a framework's own fetch
- * implementation): what a router's handler may return to answer as it is.
- */
-export function isResponse(value: unknown): value is Response;
-
 export interface WebhookHandlerOptions<C extends ClaimResult = ClaimResult> {
   /**
    * Exactly once: the event's idempotency key is claimed before the handler runs; a duplicate is answered 200

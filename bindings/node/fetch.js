@@ -46,7 +46,7 @@
 const { Router, UnhandledEventError, VerificationError } = require('./index.js');
 const { debug, unhandledLine } = require('./log.js');
 const { claimEvent, dedupeOptions, processedBody, routerOption, settle } = require('./once.js');
-const { tooLarge, wireValue } = require('./wire.js');
+const { isResponse, tooLarge, wireValue } = require('./wire.js');
 
 /** Reads `request`'s body (at most `verifier.maxBodyBytes`), verifies it and returns the event. */
 async function verifyRequest(verifier, request) {
@@ -133,13 +133,6 @@ function errorResponse(error) {
 
 function jsonResponse(status, body, headers) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
-}
-
-/** A WHATWG Response: this realm's, or another's (a polyfill's, a framework's own fetch implementation). */
-function isResponse(value) {
-  if (typeof Response === 'function' && value instanceof Response) return true;
-  return value !== null && typeof value === 'object' && typeof value.status === 'number' && value.headers !== null &&
-    typeof value.headers === 'object' && typeof value.headers.get === 'function' && typeof value.arrayBuffer === 'function';
 }
 
 /**
@@ -230,4 +223,4 @@ function webhookHandler(verifier, handler, options) {
   };
 }
 
-module.exports = { verifyRequest, errorResponse, webhookHandler, refusalLine, isResponse };
+module.exports = { verifyRequest, errorResponse, webhookHandler, refusalLine };

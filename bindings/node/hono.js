@@ -45,7 +45,8 @@
 const { UnhandledEventError, VerificationError } = require('./index.js');
 const { debug, unhandledLine } = require('./log.js');
 const { claimEvent, dedupeOptions, processedBody, routerOption, settle } = require('./once.js');
-const { isResponse, refusalLine, verifyRequest } = require('./fetch.js');
+const { refusalLine, verifyRequest } = require('./fetch.js');
+const { isResponse } = require('./wire.js');
 const { wireValue } = require('./wire.js');
 
 const CONSUMED_MESSAGE =

@@ -25,4 +25,11 @@ function tooLarge(limit) {
   return new VerificationError('payload_too_large', `the body is over the limit of ${limit} bytes`);
 }
 
-module.exports = { tooLarge, wireValue };
+/** A WHATWG Response: this realm's, or another's (a polyfill's, a framework's own fetch implementation). */
+function isResponse(value) {
+  if (typeof Response === 'function' && value instanceof Response) return true;
+  return value !== null && typeof value === 'object' && typeof value.status === 'number' && value.headers !== null &&
+    typeof value.headers === 'object' && typeof value.headers.get === 'function' && typeof value.arrayBuffer === 'function';
+}
+
+module.exports = { isResponse, tooLarge, wireValue };

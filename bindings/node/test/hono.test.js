@@ -234,10 +234,11 @@ describe('hookseal/hono in-process', () => {
     );
   });
 
-  it("reuses hookseal/fetch's isResponse: a Response-like object of another realm is answered as it is", async () => {
-    const { isResponse } = require('hookseal/fetch');
+  it("shares hookseal/fetch's test of a Response (wire.js): a Response-like object of another realm is answered as it is", async () => {
+    const { isResponse } = require('../wire.js');
     assert.equal(isResponse(new Response('x')), true);
     assert.equal(isResponse({ status: 200 }), false);
+    assert.equal('isResponse' in require('hookseal/fetch'), false, 'internal: not part of hookseal/fetch');
     const router = new Router({ provider: 'elmed' }).on('claim.decision', () => {
       const real = new Response('{"foreign":true}', { status: 202, headers: { 'content-type': 'application/json' } });
       return { status: real.status, headers: real.headers, body: real.body, arrayBuffer: () => real.arrayBuffer() };
