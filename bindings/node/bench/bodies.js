@@ -66,6 +66,29 @@ function sample(provider, name) {
 }
 
 const elmedBody = (target) => grow(sample('elmed', 'order.status_changed.json'), target);
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * The string-heavy shape: ELMED's sample with one attached document in `data.attachment` (a referral letter as
+ * base64, the way large webhook bodies usually get large), its text sized so that the body is exactly `target` bytes.
+ * Character i of the base64 text is BASE64[(i * 7919) % 64], as in the Rust benchmark (crates/hookseal/benches).
+ */
+function elmedStringBody(target) {
+  const envelope = sample('elmed', 'order.status_changed.json');
+  envelope.data.attachment = { filename: 'referral-letter.pdf', content_type: 'application/pdf', content_base64: '' };
+  const fill = target - Buffer.byteLength(pyDumps(envelope));
+  assert.ok(fill > 0, `no room for the attachment in ${target} bytes`);
+  let text = '';
+  for (let i = 0; i < fill; i++) text += BASE64[(i * 7919) % 64];
+  envelope.data.attachment.content_base64 = text;
+  const body = Buffer.from(pyDumps(envelope));
+  assert.strictEqual(body.length, target);
+  return body;
+}
 const novamedBody = (target) => grow(sample('novamed', 'order.shipped.json'), target);
 
-module.exports = { elmedBody, novamedBody, pyDumps };
+/** Both ELMED shapes, by name: `records` (line items: many small values) and `strings` (one large string). */
+const SHAPES = { records: elmedBody, strings: elmedStringBody };
+
+module.exports = { elmedBody, elmedStringBody, novamedBody, pyDumps, SHAPES };

@@ -105,7 +105,7 @@ fn invalid(message: impl Into<Cow<'static, str>>) -> VerifyError {
     VerifyError::new(ErrorCode::InvalidJson, message)
 }
 
-fn json_error(err: JiterError) -> VerifyError {
+fn json_error(err: JiterError, base: usize) -> VerifyError {
     use jiter::{JiterErrorType, JsonErrorType as E};
     // jiter's own messages (serde_json's), named here rather than through its `Display`, which quotes a duplicate key
     // with `{:?}` and so would put Debug's Unicode escaping tables into the WASM module for a case that never occurs
@@ -136,7 +136,7 @@ fn json_error(err: JiterError) -> VerifyError {
         },
         JiterErrorType::WrongType { .. } => "a value of an unexpected type",
     };
-    invalid(format!("the body is not valid JSON: {what} at index {}", err.index))
+    invalid(format!("the body is not valid JSON: {what} at index {}", base + err.index))
 }
 
 fn wrong_type(name: &str, expected: &str) -> VerifyError {
@@ -205,6 +205,8 @@ impl<'a> SeenKeys<'a> {
 
 struct Parser<'a> {
     body: &'a str,
+    /// Where `jiter`'s input starts in the body: it is restarted past each value `validate` steps over.
+    base: usize,
     jiter: Jiter<'a>,
 }
 
@@ -215,45 +217,66 @@ impl<'a> Parser<'a> {
 
     /// The first key of an object the caller has peeked.
     fn first_key(&mut self) -> Result<Option<Cow<'a, str>>, VerifyError> {
-        let key = self.jiter.known_object().map_err(json_error)?;
+        let key = self.jiter.known_object().map_err(|e| json_error(e, self.base))?;
         Ok(key.map(|k| borrow_or_own(self.body, k)))
     }
 
     fn next_key(&mut self) -> Result<Option<Cow<'a, str>>, VerifyError> {
-        let key = self.jiter.next_key().map_err(json_error)?;
+        let key = self.jiter.next_key().map_err(|e| json_error(e, self.base))?;
         Ok(key.map(|k| borrow_or_own(self.body, k)))
     }
 
     fn peek(&mut self) -> Result<Peek, VerifyError> {
-        self.jiter.peek().map_err(json_error)
+        self.jiter.peek().map_err(|e| json_error(e, self.base))
+    }
+
+    /// Where jiter stands, in the body.
+    fn pos(&self) -> usize {
+        self.base + self.jiter.current_index()
+    }
+
+    /// Steps over the value starting at the current position (its type peeked): by the fast scan when it is sure of
+    /// an object or array (the parser then restarts past it), otherwise by jiter, which names any error.
+    fn known_skip(&mut self, peek: Peek) -> Result<(), VerifyError> {
+        if matches!(peek, Peek::Object | Peek::Array) {
+            if let Some(end) = crate::validate::container_end(self.body.as_bytes(), self.pos()) {
+                if let Some(rest) = self.body.as_bytes().get(end..) {
+                    self.base = end;
+                    self.jiter = Jiter::new(rest);
+                    return Ok(());
+                }
+            }
+        }
+        self.jiter.known_skip(peek).map_err(|e| json_error(e, self.base))
     }
 
     fn skip(&mut self) -> Result<(), VerifyError> {
-        self.jiter.next_skip().map_err(json_error)
+        let peek = self.peek()?;
+        self.known_skip(peek)
     }
 
     fn raw_value(&mut self) -> Result<&'a str, VerifyError> {
         let peek = self.peek()?;
-        let start = self.jiter.current_index();
-        self.jiter.known_skip(peek).map_err(json_error)?;
-        let end = self.jiter.current_index();
+        let start = self.pos();
+        self.known_skip(peek)?;
+        let end = self.pos();
         self.body.get(start..end).ok_or_else(|| invalid("internal: a value is outside the body"))
     }
 
     fn scalar(&mut self, name: &str, kind: Kind) -> Result<Option<Cow<'a, str>>, VerifyError> {
         let peek = self.peek()?;
         if peek == Peek::Null {
-            self.jiter.known_null().map_err(json_error)?;
+            self.jiter.known_null().map_err(|e| json_error(e, self.base))?;
             return Ok(None);
         }
         if peek == Peek::String {
-            let decoded = self.jiter.known_str().map_err(json_error)?;
+            let decoded = self.jiter.known_str().map_err(|e| json_error(e, self.base))?;
             return Ok(Some(borrow_or_own(self.body, decoded)));
         }
         if kind == Kind::StrOrNum && peek.is_num() {
-            let start = self.jiter.current_index();
-            self.jiter.known_skip(peek).map_err(json_error)?;
-            let number = self.body.get(start..self.jiter.current_index());
+            let start = self.pos();
+            self.jiter.known_skip(peek).map_err(|e| json_error(e, self.base))?;
+            let number = self.body.get(start..self.pos());
             return Ok(Some(Cow::Borrowed(number.ok_or_else(|| invalid("internal: a number is outside the body"))?)));
         }
         Err(wrong_type(name, if kind == Kind::Str { "a string" } else { "a string or a number" }))
@@ -262,13 +285,13 @@ impl<'a> Parser<'a> {
     fn metadata(&mut self, full: bool) -> Result<Option<Metadata<'a>>, VerifyError> {
         let peek = self.peek()?;
         if peek == Peek::Null {
-            self.jiter.known_null().map_err(json_error)?;
+            self.jiter.known_null().map_err(|e| json_error(e, self.base))?;
             return Ok(None);
         }
         if peek != Peek::Object {
             return Err(wrong_type("metadata", "an object"));
         }
-        let start = self.jiter.current_index();
+        let start = self.pos();
         let mut meta = Metadata::default();
         let mut seen = SeenKeys::new();
         let mut key = self.first_key()?;
@@ -282,11 +305,11 @@ impl<'a> Parser<'a> {
                 "retry" if full => {
                     meta.retry = match self.peek()? {
                         Peek::Null => {
-                            self.jiter.known_null().map_err(json_error)?;
+                            self.jiter.known_null().map_err(|e| json_error(e, self.base))?;
                             None
                         }
                         peek @ (Peek::True | Peek::False) => {
-                            self.jiter.known_skip(peek).map_err(json_error)?;
+                            self.jiter.known_skip(peek).map_err(|e| json_error(e, self.base))?;
                             Some(peek == Peek::True)
                         }
                         _ => return Err(wrong_type("metadata.retry", "a boolean")),
@@ -294,16 +317,16 @@ impl<'a> Parser<'a> {
                 }
                 "webhook_key" if full => {
                     self.peek()?;
-                    let start = self.jiter.current_index();
+                    let start = self.pos();
                     meta.webhook_key = self.scalar("metadata.webhook_key", Kind::Str)?;
-                    let end = self.jiter.current_index();
+                    let end = self.pos();
                     meta.webhook_key_span = meta.webhook_key.as_ref().map(|_| (start, end));
                 }
                 _ => self.skip()?,
             }
             key = self.next_key()?;
         }
-        let end = self.jiter.current_index();
+        let end = self.pos();
         meta.raw = self.body.get(start..end).ok_or_else(|| invalid("internal: metadata is outside the body"))?;
         meta.start = start;
         Ok(Some(meta))
@@ -317,7 +340,7 @@ pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyErro
         let at = std::str::from_utf8(body).err().map_or(0, |e| e.valid_up_to());
         invalid(format!("the body is not valid UTF-8 (at byte {at})"))
     })?;
-    let mut p = Parser { body, jiter: Jiter::new(body.as_bytes()) };
+    let mut p = Parser { body, base: 0, jiter: Jiter::new(body.as_bytes()) };
     if p.peek()? != Peek::Object {
         return Err(invalid("the body must be a JSON object"));
     }
@@ -344,7 +367,7 @@ pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyErro
         }
         key = p.next_key()?;
     }
-    p.jiter.finish().map_err(json_error)?;
+    p.jiter.finish().map_err(|e| json_error(e, p.base))?;
     Ok(env)
 }
 

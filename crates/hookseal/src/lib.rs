@@ -42,6 +42,7 @@ mod provider;
 mod router;
 mod scheme;
 mod sign;
+mod validate;
 mod verifier;
 
 pub use clock::seconds_from_float;
