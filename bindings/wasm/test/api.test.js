@@ -28,9 +28,10 @@ const codeOf = (fn) => {
 };
 
 // The budget: 120 KB for verify and sign; the dedupe store's memory backend (issue 13) added about 30 KB (its map,
-// claim/complete/release, URL parsing and the classes' glue): see ../README.md, "Size".
-test('the module stays within its size budget (150 KB after wasm-opt -Oz)', () => {
-  assert.ok(MODULE_BYTES.length <= 150_000, `hookseal_wasm_bg.wasm is ${MODULE_BYTES.length} bytes`);
+// claim/complete/release, URL parsing and the classes' glue): see ../README.md, "Size". The fast JSON scan of the values
+// the envelope parser steps over (issue 18, crates/hookseal/src/validate.rs) added about 4 KB more: 152 KB.
+test('the module stays within its size budget (152 KB after wasm-opt -Oz)', () => {
+  assert.ok(MODULE_BYTES.length <= 152_000, `hookseal_wasm_bg.wasm is ${MODULE_BYTES.length} bytes`);
 });
 
 test('pkg-web is an ES module that refuses use before init(), then loads synchronously or not', async () => {
