@@ -805,6 +805,42 @@ static void test_verify_once(void) {
     EXPECT(hookseal_verify_once("elmed", ELMED_OPTIONS, ELMED_BODY, len, "a\0b\0c", 5, NULL, &event),
            HOOKSEAL_STATUS_INVALID_ARGUMENT);
     CHECK(event == B_SENTINEL, "a failed hookseal_verify_once wrote *event_json_out");
+    /* hookseal_verify_fields and hookseal_verify_once_fields: the same fields; NULL arguments refused; the text
+     * stays until the thread's next success, a failure leaves it and *fields_out as they were */
+    {
+        hookseal_event_fields a, b, untouched;
+        memset(&a, 0, sizeof a);
+        EXPECT(hookseal_verify_fields(v, ELMED_BODY, len, block, block_len, NULL, &a), HOOKSEAL_STATUS_OK);
+        char key[128] = "";
+        if (a.idempotency_key_len > 0 && a.idempotency_key_len < (int64_t)sizeof key && a.event_type_len >= 0)
+            memcpy(key, a.text + a.event_type_len, (size_t)a.idempotency_key_len);
+        CHECK(strncmp(key, "sha256:", 7) == 0 && strlen(key) == 71, "ELMED's key from the fields: %s", key);
+        CHECK(a.idempotency_key_source == HOOKSEAL_KEY_SOURCE_BODY_SHA256, "ELMED's key source %u",
+              (unsigned)a.idempotency_key_source);
+        CHECK(a.data_in_body && a.data_len == strlen("{\"prescription_id\": 42}") &&
+              memcmp(ELMED_BODY + a.data_offset, "{\"prescription_id\": 42}", a.data_len) == 0,
+              "ELMED's data in the body");
+        memset(&b, 0x5A, sizeof b);
+        memcpy(&untouched, &b, sizeof b);
+        EXPECT(hookseal_verify_once_fields("elmed", "{\"secret\": \"another\"}", ELMED_BODY, len, block, block_len,
+                                           NULL, &b), HOOKSEAL_STATUS_SIGNATURE_MISMATCH);
+        CHECK(memcmp(&b, &untouched, sizeof b) == 0, "a failed hookseal_verify_once_fields wrote *fields_out");
+        CHECK(a.idempotency_key_len == 71 && memcmp(a.text + a.event_type_len, key, 71) == 0,
+              "a failure changed the thread's text");
+        EXPECT(hookseal_verify_once_fields("elmed", ELMED_OPTIONS, ELMED_BODY, len, block, block_len, NULL, &b),
+               HOOKSEAL_STATUS_OK);
+        CHECK(b.text_len == a.text_len && b.data_offset == a.data_offset && b.data_len == a.data_len &&
+              b.is_test == a.is_test && b.is_retry == a.is_retry &&
+              b.idempotency_key_len == 71 && memcmp(b.text + b.event_type_len, key, 71) == 0,
+              "hookseal_verify_once_fields differs from hookseal_verify_fields");
+        EXPECT(hookseal_verify_fields(v, ELMED_BODY, len, block, block_len, NULL, NULL), HOOKSEAL_STATUS_NULL_PARAMETER);
+        EXPECT(hookseal_verify_fields(NULL, ELMED_BODY, len, block, block_len, NULL, &b), HOOKSEAL_STATUS_NULL_PARAMETER);
+        EXPECT(hookseal_verify_fields(v, NULL, len, block, block_len, NULL, &b), HOOKSEAL_STATUS_NULL_PARAMETER);
+        EXPECT(hookseal_verify_once_fields(NULL, ELMED_OPTIONS, ELMED_BODY, len, block, block_len, NULL, &b),
+               HOOKSEAL_STATUS_NULL_PARAMETER);
+        EXPECT(hookseal_verify_once_fields("elmed", ELMED_OPTIONS, ELMED_BODY, len, block, block_len, NULL, NULL),
+               HOOKSEAL_STATUS_NULL_PARAMETER);
+    }
     /* a configuration error names no secret */
     EXPECT(hookseal_verify_once("elmd", "{\"secret\": \"elmed_whsk_TOPSECRET\"}", ELMED_BODY, len, block, block_len,
                                 NULL, &event), HOOKSEAL_STATUS_UNKNOWN_PROVIDER);

@@ -10,6 +10,8 @@
  *     leave *out untouched;
  *   - `error`: hookseal_verify must return that code and leave *event_json_out untouched;
  *   - `event`: hookseal_verify must return HOOKSEAL_STATUS_OK and JSON equal to the expected event (json_equal).
+ * Each case also runs through hookseal_verify_fields: the same status, *fields_out untouched on failure, and on
+ * success every field (text, `data` in the body or in the text, the flags, the key's source) equal to the event's.
  * Every failure must also leave a non-empty hookseal_last_error_message that holds none of the case's secrets.
  *
  * --quick skips the cases whose body is over 64 KiB (for runs under valgrind, where a 1 MiB body is slow); the
@@ -260,6 +262,81 @@ static char *case_headers(const json_value *headers, size_t *len) {
 }
 
 /* Runs one case whose shape is checked; returns 1 when it passes. */
+/* A text field of hookseal_event_fields against the expected event's: a string, or null (-1). */
+static int field_is(ctx *c, const char *name, const uint8_t *text, size_t *at, int64_t len, const json_value *want) {
+    if (len < 0) {
+        if (want && want->type == JSON_NULL) return 1;
+        return bad(c, "hookseal_verify_fields: %s is null, expected %s", name, want ? json_type_name(want->type) : "none");
+    }
+    const char *got = (const char *)text + *at;
+    *at += (size_t)len;
+    if (!want || want->type != JSON_STRING || want->str_len != (size_t)len || memcmp(want->str, got, (size_t)len) != 0)
+        return bad(c, "hookseal_verify_fields: %s is \"%.*s\", differs from the event's", name, (int)(len > 200 ? 200 : len), got);
+    return 1;
+}
+
+/* The same case through hookseal_verify_fields: the same status as hookseal_verify (`want_st`), its fields untouched
+ * on failure, and on success every field equal to the expected event's (`expected`, which `event` kinds have). */
+static int run_fields(ctx *c, const hookseal_verifier *v, const char *body, size_t body_len, const char *block,
+                      size_t headers_len, const int64_t *now, hookseal_status want_st, const json_value *expected) {
+    static const char *const SOURCES[] = {"event_id", "request_id", "webhook_id", "body_sha256"};
+    hookseal_event_fields f, untouched;
+    memset(&f, 0xA5, sizeof f);
+    memcpy(&untouched, &f, sizeof f);
+    hookseal_status st = hookseal_verify_fields(v, body, body_len, block, headers_len, now, &f);
+    if (st != want_st)
+        return bad(c, "hookseal_verify_fields returned %s, hookseal_verify %s", hookseal_status_code(st),
+                   hookseal_status_code(want_st));
+    if (st != HOOKSEAL_STATUS_OK) {
+        if (memcmp(&f, &untouched, sizeof f) != 0) return bad(c, "hookseal_verify_fields failed but wrote *fields_out");
+        return 1;
+    }
+    if (!expected) return 1;
+    size_t at = 0;
+    int64_t total = 0;
+    const int64_t lens[] = {f.event_type_len, f.idempotency_key_len, f.timestamp_len, f.clinic_id_len, f.metadata_len};
+    for (size_t i = 0; i < COUNT(lens); i++) total += lens[i] > 0 ? lens[i] : 0;
+    if (!f.data_in_body) total += (int64_t)f.data_len;
+    if ((size_t)total != f.text_len) return bad(c, "hookseal_verify_fields: text_len %zu, the fields add up to %" PRId64, f.text_len, total);
+    if (f.text_len && !f.text) return bad(c, "hookseal_verify_fields: text is NULL");
+    if (!field_is(c, "event_type", f.text, &at, f.event_type_len, json_get(expected, "event_type"))) return 0;
+    if (!field_is(c, "idempotency_key", f.text, &at, f.idempotency_key_len, json_get(expected, "idempotency_key"))) return 0;
+    if (!field_is(c, "timestamp", f.text, &at, f.timestamp_len, json_get(expected, "timestamp"))) return 0;
+    if (!field_is(c, "clinic_id", f.text, &at, f.clinic_id_len, json_get(expected, "clinic_id"))) return 0;
+    char err[300];
+    const json_value *want_meta = json_get(expected, "metadata");
+    if (f.metadata_len < 0) {
+        if (!want_meta || want_meta->type != JSON_NULL) return bad(c, "hookseal_verify_fields: metadata is null");
+    } else {
+        json_value *meta = json_parse((const char *)f.text + at, (size_t)f.metadata_len, err, sizeof err);
+        int same = meta && want_meta && json_equal(meta, want_meta);
+        json_free(meta);
+        if (!same) return bad(c, "hookseal_verify_fields: metadata differs from the event's");
+        at += (size_t)f.metadata_len;
+    }
+    const char *data;
+    if (f.data_in_body) {
+        if (f.data_offset > body_len || f.data_len > body_len - f.data_offset)
+            return bad(c, "hookseal_verify_fields: data (%zu bytes at %zu) is outside the body", f.data_len, f.data_offset);
+        data = body + f.data_offset;
+    } else {
+        if (f.data_offset != at) return bad(c, "hookseal_verify_fields: data at %zu in text, expected %zu", f.data_offset, at);
+        data = (const char *)f.text + f.data_offset;
+    }
+    json_value *parsed = json_parse(data, f.data_len, err, sizeof err);
+    int same = parsed && json_equal(parsed, json_get(expected, "data"));
+    json_free(parsed);
+    if (!same) return bad(c, "hookseal_verify_fields: data differs from the event's");
+    const json_value *is_test = json_get(expected, "is_test"), *is_retry = json_get(expected, "is_retry");
+    if (!is_test || is_test->type != JSON_BOOL || is_test->boolean != (int)f.is_test) return bad(c, "hookseal_verify_fields: is_test");
+    if (!is_retry || is_retry->type != JSON_BOOL || is_retry->boolean != (int)f.is_retry) return bad(c, "hookseal_verify_fields: is_retry");
+    const json_value *source = json_get(expected, "idempotency_key_source");
+    if ((unsigned)f.idempotency_key_source >= COUNT(SOURCES) || !source || source->type != JSON_STRING ||
+        strcmp(source->str, SOURCES[f.idempotency_key_source]) != 0)
+        return bad(c, "hookseal_verify_fields: idempotency_key_source %u", (unsigned)f.idempotency_key_source);
+    return 1;
+}
+
 static int run_case(ctx *c, const json_value *cs, const char *kind, const json_value *expected, size_t body_len,
                     char *body) {
     const json_value *options = json_get(cs, "options");
@@ -305,6 +382,11 @@ static int run_case(ctx *c, const json_value *cs, const char *kind, const json_v
     hookseal_bytes *const untouched_b = (hookseal_bytes *)&untouched_b;
     hookseal_bytes *event = untouched_b;
     st = hookseal_verify(v, body, body_len, block, headers_len, now_v ? &now : NULL, &event);
+    if (!run_fields(c, v, body, body_len, block, headers_len, now_v ? &now : NULL, st,
+                    strcmp(kind, "event") == 0 ? expected : NULL)) {
+        if (st == HOOKSEAL_STATUS_OK && event != untouched_b) hookseal_bytes_free(event);
+        goto done;
+    }
     if (st != HOOKSEAL_STATUS_OK) {
         const char *code = hookseal_status_code(st);
         if (event != untouched_b) { bad(c, "hookseal_verify failed (%s) but wrote *event_json_out", code); goto done; }

@@ -139,6 +139,39 @@ typedef uint32_t hookseal_claim_status;
 #endif // __cplusplus
 
 /*
+ Where the idempotency key came from (`hookseal_event_fields.idempotency_key_source`). The numbers are stable.
+ */
+enum hookseal_key_source
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /*
+   `event_id`: the envelope's event id (or `id`, for `custom`).
+   */
+  HOOKSEAL_KEY_SOURCE_EVENT_ID = 0,
+  /*
+   `request_id`: Baremeds' `metadata.request_id`.
+   */
+  HOOKSEAL_KEY_SOURCE_REQUEST_ID = 1,
+  /*
+   `webhook_id`: the Standard Webhooks `webhook-id` header.
+   */
+  HOOKSEAL_KEY_SOURCE_WEBHOOK_ID = 2,
+  /*
+   `body_sha256`: `sha256:` and the hex SHA-256 of the body.
+   */
+  HOOKSEAL_KEY_SOURCE_BODY_SHA256 = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum hookseal_key_source hookseal_key_source;
+#else
+typedef uint32_t hookseal_key_source;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/*
  Bytes owned by hookseal. Read them with `hookseal_bytes_data` / `hookseal_bytes_len`; release them with
  `hookseal_bytes_free`, exactly once.
  */
@@ -159,6 +192,35 @@ typedef struct hookseal_store hookseal_store;
  released by `hookseal_verifier_free`.
  */
 typedef struct hookseal_verifier hookseal_verifier;
+
+/*
+ A verified event, field by field (docs/providers.md, "The verified event"; `provider` is the one the caller named).
+
+ The text fields lie one after another in `text` (`text_len` bytes, UTF-8, not NUL-terminated), in this order:
+ `event_type`, `idempotency_key`, `timestamp`, `clinic_id`, `metadata` (its JSON text, `webhook_key` redacted), then
+ `data`'s JSON text when it is not in the body. Each `*_len` is that field's length in `text`, or -1 for null.
+ `text` belongs to hookseal, one buffer per thread: it stays valid until the thread's next `hookseal_verify_fields`
+ or `hookseal_verify_once_fields` that succeeds, and must not be freed.
+
+ `data` (the envelope's `data`, or the whole body when it has none) is JSON text, validated: `data_len` bytes at
+ `data_offset` in the caller's body when `data_in_body` (the usual case: nothing is copied), else at `data_offset`
+ in `text` (a body whose copy needs a secret redacted).
+ */
+typedef struct {
+  const uint8_t *text;
+  size_t text_len;
+  int64_t event_type_len;
+  int64_t idempotency_key_len;
+  int64_t timestamp_len;
+  int64_t clinic_id_len;
+  int64_t metadata_len;
+  size_t data_offset;
+  size_t data_len;
+  bool data_in_body;
+  bool is_test;
+  bool is_retry;
+  hookseal_key_source idempotency_key_source;
+} hookseal_event_fields;
 
 #ifdef __cplusplus
 extern "C" {
@@ -407,6 +469,40 @@ hookseal_status hookseal_verify_once(const char *provider,
                                      size_t headers_len,
                                      const int64_t *now,
                                      hookseal_bytes **event_json_out);
+
+/*
+ `hookseal_verify`, with the event written to `*fields_out` as fields instead of JSON text (see
+ `hookseal_event_fields`): for a host that parses JSON itself faster than it parses it twice, or that pays for each
+ string it copies (PHP's FFI). Nothing to free: the text belongs to hookseal (this thread's buffer, valid until the
+ thread's next successful `hookseal_verify_fields` or `hookseal_verify_once_fields`), and `data` is found at
+ `data_offset` in `body` itself. Statuses, checks and messages are `hookseal_verify`'s; on failure `*fields_out`
+ and the thread's buffer are left untouched.
+
+ # Safety
+ As for `hookseal_verify`; `fields_out` must be valid for a write or NULL.
+ */
+hookseal_status hookseal_verify_fields(const hookseal_verifier *verifier,
+                                       const char *body,
+                                       size_t body_len,
+                                       const char *headers,
+                                       size_t headers_len,
+                                       const int64_t *now,
+                                       hookseal_event_fields *fields_out);
+
+/*
+ `hookseal_verify_once` with the event written as fields, as `hookseal_verify_fields` writes them.
+
+ # Safety
+ As for `hookseal_verify_once`; `fields_out` must be valid for a write or NULL.
+ */
+hookseal_status hookseal_verify_once_fields(const char *provider,
+                                            const char *options_json,
+                                            const char *body,
+                                            size_t body_len,
+                                            const char *headers,
+                                            size_t headers_len,
+                                            const int64_t *now,
+                                            hookseal_event_fields *fields_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -6,6 +6,7 @@ use hookseal::FieldCase;
 
 use crate::bytes::hookseal_bytes;
 use crate::error::{fail, guard, hookseal_status};
+use crate::event::{self, hookseal_event_fields};
 use crate::options;
 
 /// A verifier for one provider: opaque, immutable, safe to share between threads. Made by `hookseal_verifier_new`,
@@ -190,6 +191,93 @@ pub unsafe extern "C" fn hookseal_verify_once(
     })
 }
 
+/// `hookseal_verify`, with the event written to `*fields_out` as fields instead of JSON text (see
+/// `hookseal_event_fields`): for a host that parses JSON itself faster than it parses it twice, or that pays for each
+/// string it copies (PHP's FFI). Nothing to free: the text belongs to hookseal (this thread's buffer, valid until the
+/// thread's next successful `hookseal_verify_fields` or `hookseal_verify_once_fields`), and `data` is found at
+/// `data_offset` in `body` itself. Statuses, checks and messages are `hookseal_verify`'s; on failure `*fields_out`
+/// and the thread's buffer are left untouched.
+///
+/// # Safety
+/// As for `hookseal_verify`; `fields_out` must be valid for a write or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn hookseal_verify_fields(
+    verifier: *const hookseal_verifier,
+    body: *const c_char,
+    body_len: usize,
+    headers: *const c_char,
+    headers_len: usize,
+    now: *const i64,
+    fields_out: *mut hookseal_event_fields,
+) -> hookseal_status {
+    guard(|| {
+        // SAFETY: NULL or a live handle (the caller's promise).
+        let Some(verifier) = (unsafe { verifier.as_ref() }) else {
+            return fail(hookseal_status::NullParameter, "verifier is NULL");
+        };
+        // SAFETY: the caller's promises, forwarded.
+        unsafe { fields_into(Using::Handle(&verifier.inner), body, body_len, headers, headers_len, now, fields_out) }
+    })
+}
+
+/// `hookseal_verify_once` with the event written as fields, as `hookseal_verify_fields` writes them.
+///
+/// # Safety
+/// As for `hookseal_verify_once`; `fields_out` must be valid for a write or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn hookseal_verify_once_fields(
+    provider: *const c_char,
+    options_json: *const c_char,
+    body: *const c_char,
+    body_len: usize,
+    headers: *const c_char,
+    headers_len: usize,
+    now: *const i64,
+    fields_out: *mut hookseal_event_fields,
+) -> hookseal_status {
+    guard(|| {
+        let configured = (|| {
+            // SAFETY: the caller's promises, forwarded.
+            let provider = unsafe { name(provider, "provider") }?;
+            Ok::<_, hookseal_status>((provider, options::verifier_options(unsafe { options_text(options_json) }?)?))
+        })();
+        let (provider, options) = match configured {
+            Ok(configured) => configured,
+            Err(status) => return status,
+        };
+        let using = Using::Cached { provider, options: &options };
+        // SAFETY: the caller's promises, forwarded.
+        unsafe { fields_into(using, body, body_len, headers, headers_len, now, fields_out) }
+    })
+}
+
+/// What both fields calls share, as `verify_into` for JSON text.
+///
+/// # Safety
+/// As for `hookseal_verify_fields`' `body`, `headers`, `now` and `fields_out`.
+unsafe fn fields_into(
+    using: Using<'_>,
+    body: *const c_char,
+    body_len: usize,
+    headers: *const c_char,
+    headers_len: usize,
+    now: *const i64,
+    fields_out: *mut hookseal_event_fields,
+) -> hookseal_status {
+    if fields_out.is_null() {
+        return fail(hookseal_status::NullParameter, "fields_out is NULL");
+    }
+    // SAFETY: the caller's promises, forwarded.
+    match unsafe { verified(using, body, body_len, headers, headers_len, now, event::fields) } {
+        Ok(fields) => {
+            // SAFETY: `fields_out` is non-NULL and writable.
+            unsafe { fields_out.write(fields) };
+            hookseal_status::Ok
+        }
+        Err(status) => status,
+    }
+}
+
 /// Which verifier checks the delivery: a caller's handle, or the core's cached one for these options.
 enum Using<'a> {
     Handle(&'a hookseal::Verifier),
@@ -213,25 +301,11 @@ unsafe fn verify_into(
     if event_json_out.is_null() {
         return fail(hookseal_status::NullParameter, "event_json_out is NULL");
     }
-    let run = || -> Result<String, hookseal_status> {
-        // SAFETY: the caller's promises for `body` and `headers`, forwarded.
-        let body = unsafe { slice(body, body_len, "body") }?;
-        let block = unsafe { slice(headers, headers_len, "headers") }?;
-        let pairs = header_pairs(block)?;
-        // SAFETY: NULL or valid (the caller's promise).
-        let verified = match (using, unsafe { now.as_ref() }.copied()) {
-            (Using::Handle(verifier), Some(now)) => {
-                verifier.verify_at(body, &pairs, now).map_err(hookseal::Error::from)
-            }
-            (Using::Handle(verifier), None) => verifier.verify(body, &pairs).map_err(hookseal::Error::from),
-            (Using::Cached { provider, options }, Some(now)) => {
-                hookseal::verify_at(provider, body, &pairs, options, now)
-            }
-            (Using::Cached { provider, options }, None) => hookseal::verify(provider, body, &pairs, options),
-        };
-        verified.map(|event| event.to_json(FieldCase::Snake)).map_err(|e| fail(e.code().into(), e.message()))
+    // SAFETY: the caller's promises, forwarded.
+    let written = unsafe {
+        verified(using, body, body_len, headers, headers_len, now, |_, event| Ok(event.to_json(FieldCase::Snake)))
     };
-    match run() {
+    match written {
         Ok(json) => {
             // SAFETY: `event_json_out` is non-NULL and writable.
             unsafe { *event_json_out = hookseal_bytes::boxed(json) };
@@ -241,25 +315,349 @@ unsafe fn verify_into(
     }
 }
 
+/// Reads the arguments, verifies the delivery and hands the event (with the body it borrows from) to `write`.
+///
+/// # Safety
+/// As for `hookseal_verify`'s `body`, `headers` and `now`.
+unsafe fn verified<T>(
+    using: Using<'_>,
+    body: *const c_char,
+    body_len: usize,
+    headers: *const c_char,
+    headers_len: usize,
+    now: *const i64,
+    write: impl FnOnce(&[u8], &hookseal::Event<'_>) -> Result<T, hookseal_status>,
+) -> Result<T, hookseal_status> {
+    // SAFETY: the caller's promises for `body` and `headers`, forwarded.
+    let body = unsafe { slice(body, body_len, "body") }?;
+    let block = unsafe { slice(headers, headers_len, "headers") }?;
+    let pairs = header_pairs(block)?;
+    // SAFETY: NULL or valid (the caller's promise).
+    let verified = match (using, unsafe { now.as_ref() }.copied()) {
+        (Using::Handle(verifier), Some(now)) => verifier.verify_at(body, pairs, now).map_err(hookseal::Error::from),
+        (Using::Handle(verifier), None) => verifier.verify(body, pairs).map_err(hookseal::Error::from),
+        (Using::Cached { provider, options }, Some(now)) => hookseal::verify_at(provider, body, pairs, options, now),
+        (Using::Cached { provider, options }, None) => hookseal::verify(provider, body, pairs, options),
+    };
+    let event = verified.map_err(|e| fail(e.code().into(), e.message()))?;
+    write(body, &event)
+}
+
 /// One header: name and value as sent.
 type Pair<'a> = (&'a [u8], &'a [u8]);
 
-/// `name NUL value NUL …` as (name, value) pairs.
-fn header_pairs(block: &[u8]) -> Result<Vec<Pair<'_>>, hookseal_status> {
+/// The entries of a checked headers block, read in place (no allocation per delivery).
+struct Pairs<'a>(Option<Entries<'a>>);
+
+/// A block's names and values, in order.
+type Entries<'a> = std::slice::Split<'a, u8, fn(&u8) -> bool>;
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = Pair<'a>;
+
+    fn next(&mut self) -> Option<Pair<'a>> {
+        let parts = self.0.as_mut()?;
+        Some((parts.next()?, parts.next()?))
+    }
+}
+
+/// `name NUL value NUL …` as (name, value) pairs: a block is well formed when it is empty, or ends with NUL and has
+/// an even number of NULs (each entry two).
+fn header_pairs(block: &[u8]) -> Result<Pairs<'_>, hookseal_status> {
     let Some(entries) = block.strip_suffix(b"\0") else {
         return if block.is_empty() {
-            Ok(Vec::new())
+            Ok(Pairs(None))
         } else {
             Err(fail(hookseal_status::InvalidArgument, "the headers block does not end with NUL"))
         };
     };
-    let mut parts = entries.split(|&b| b == 0);
-    let mut pairs = Vec::new();
-    while let Some(name) = parts.next() {
-        let value = parts
-            .next()
-            .ok_or_else(|| fail(hookseal_status::InvalidArgument, "the headers block ends with a name and no value"))?;
-        pairs.push((name, value));
+    if block.iter().filter(|&&b| b == 0).count() % 2 != 0 {
+        return Err(fail(hookseal_status::InvalidArgument, "the headers block ends with a name and no value"));
     }
-    Ok(pairs)
+    let is_nul: fn(&u8) -> bool = |&b| b == 0;
+    Ok(Pairs(Some(entries.split(is_nul))))
+}
+
+#[cfg(test)]
+mod tests {
+    //! `hookseal_verify_fields` against `hookseal_verify`: the same event, field by field, and the same refusals.
+    use std::ffi::{c_char, CStr};
+    use std::ptr;
+
+    use jiter::JsonValue;
+
+    use super::*;
+    use crate::bytes::{hookseal_bytes_data, hookseal_bytes_free, hookseal_bytes_len};
+    use crate::event::hookseal_key_source;
+
+    const SECRET: &str = "whsec_fields_test_0123456789";
+    const ELMED: &CStr = c"elmed";
+
+    fn verifier(provider: &CStr, options: &CStr) -> *mut hookseal_verifier {
+        let mut out = ptr::null_mut();
+        // SAFETY: valid strings and out-pointer.
+        assert_eq!(
+            unsafe { hookseal_verifier_new(provider.as_ptr(), options.as_ptr(), &mut out) },
+            hookseal_status::Ok
+        );
+        out
+    }
+
+    fn block(headers: &[(&str, &str)]) -> Vec<u8> {
+        headers.iter().flat_map(|(n, v)| [n.as_bytes(), b"\0", v.as_bytes(), b"\0"].concat()).collect()
+    }
+
+    fn elmed_block(body: &[u8]) -> Vec<u8> {
+        let options = crate::options::verifier_options(Some(&format!("{{\"secret\":\"{SECRET}\"}}")));
+        let options = hookseal::SignOptions::new(options.unwrap_or_default());
+        let signed = hookseal::sign("elmed", body, &options).unwrap_or_default();
+        let pairs: Vec<(&str, &str)> = signed.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        block(&pairs)
+    }
+
+    fn fields(
+        v: *const hookseal_verifier,
+        body: &[u8],
+        block: &[u8],
+    ) -> Result<hookseal_event_fields, hookseal_status> {
+        let mut out = std::mem::MaybeUninit::<hookseal_event_fields>::uninit();
+        // SAFETY: valid pointers and lengths.
+        let status = unsafe {
+            hookseal_verify_fields(
+                v,
+                body.as_ptr().cast(),
+                body.len(),
+                block.as_ptr().cast(),
+                block.len(),
+                ptr::null(),
+                out.as_mut_ptr(),
+            )
+        };
+        // SAFETY: written on success.
+        (status == hookseal_status::Ok).then(|| unsafe { out.assume_init() }).ok_or(status)
+    }
+
+    fn json(v: *const hookseal_verifier, body: &[u8], block: &[u8]) -> Result<String, hookseal_status> {
+        let mut out = ptr::null_mut();
+        // SAFETY: valid pointers and lengths.
+        let status = unsafe {
+            hookseal_verify(
+                v,
+                body.as_ptr().cast(),
+                body.len(),
+                block.as_ptr().cast(),
+                block.len(),
+                ptr::null(),
+                &mut out,
+            )
+        };
+        if status != hookseal_status::Ok {
+            return Err(status);
+        }
+        // SAFETY: a live hookseal_bytes, freed once after the copy.
+        let text = unsafe { std::slice::from_raw_parts(hookseal_bytes_data(out), hookseal_bytes_len(out)) };
+        let text = String::from_utf8(text.to_vec()).unwrap_or_default();
+        unsafe { hookseal_bytes_free(out) };
+        Ok(text)
+    }
+
+    /// The JSON text of `hookseal_verify` rebuilt from the fields, for comparison.
+    fn as_json(provider: &str, body: &[u8], f: &hookseal_event_fields) -> String {
+        // SAFETY: the thread's buffer, valid until the next call.
+        let text = unsafe { std::slice::from_raw_parts(f.text, f.text_len) };
+        let mut at = 0;
+        let mut cut = |len: i64| {
+            let len = usize::try_from(len).ok()?;
+            let part = std::str::from_utf8(&text[at..at + len]).ok()?;
+            at += len;
+            Some(part)
+        };
+        let quoted = |s: Option<&str>| {
+            s.map_or("null".to_owned(), |s| {
+                let mut out = String::new();
+                hookseal_json_string(&mut out, s);
+                out
+            })
+        };
+        let event_type = quoted(cut(f.event_type_len));
+        let key = quoted(cut(f.idempotency_key_len));
+        let timestamp = quoted(cut(f.timestamp_len));
+        let clinic_id = quoted(cut(f.clinic_id_len));
+        let metadata = cut(f.metadata_len).unwrap_or("null").to_owned();
+        let from = if f.data_in_body { body } else { text };
+        let data = std::str::from_utf8(&from[f.data_offset..f.data_offset + f.data_len]).unwrap_or_default();
+        let source = ["event_id", "request_id", "webhook_id", "body_sha256"][f.idempotency_key_source as usize];
+        format!(
+            "{{\"provider\":\"{provider}\",\"event_type\":{event_type},\"idempotency_key\":{key},\
+             \"idempotency_key_source\":\"{source}\",\"timestamp\":{timestamp},\"data\":{data},\"is_test\":{},\
+             \"is_retry\":{},\"metadata\":{metadata},\"clinic_id\":{clinic_id}}}",
+            f.is_test, f.is_retry
+        )
+    }
+
+    /// JSON string escaping as the event's (quote, backslash, control characters).
+    fn hookseal_json_string(out: &mut String, s: &str) {
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c < ' ' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+
+    fn same_json(a: &str, b: &str) {
+        let (a, b) = (JsonValue::parse(a.as_bytes(), false), JsonValue::parse(b.as_bytes(), false));
+        assert!(a.is_ok() && a == b, "{a:?} != {b:?}");
+    }
+
+    #[test]
+    fn fields_are_the_json_events_fields() {
+        let elmed =
+            verifier(ELMED, &std::ffi::CString::new(format!("{{\"secret\":\"{SECRET}\"}}")).unwrap_or_default());
+        let bodies: [&[u8]; 4] = [
+            br#"{"event":"order.status_changed","timestamp":"2026-03-29T12:00:00","data":{"order_id":88,"n":"a\"b\u0001"}}"#,
+            br#"{"event":"order.status_changed","data":[1,2.5,{"k":null}],"timestamp":1711713600}"#,
+            br#"{"event":"order.status_changed"}"#,
+            br#" {"data" : "x\ty", "event":"order.status_changed"} "#,
+        ];
+        for body in bodies {
+            let block = elmed_block(body);
+            let f = fields(elmed, body, &block).map_err(|s| s as u32);
+            let expected = json(elmed, body, &block).map_err(|s| s as u32);
+            assert!(f.is_ok() && expected.is_ok(), "{f:?} {expected:?}");
+            let f = f.unwrap_or_else(|_| unreachable!());
+            assert!(f.data_in_body);
+            assert_eq!(f.idempotency_key_source, hookseal_key_source::BodySha256);
+            same_json(&as_json("elmed", body, &f), &expected.unwrap_or_default());
+        }
+        // Baremeds: metadata with its webhook_key redacted; without `data`, the redacted body is the data (copied).
+        let key = "bm_key_0123456789abcdef";
+        let baremeds =
+            verifier(c"baremeds", &std::ffi::CString::new(format!("{{\"secret\":\"{key}\"}}")).unwrap_or_default());
+        let block = block(&[("X-Webhook-Key", key), ("X-Webhook-Test", "true")]);
+        for (body, in_body) in [
+            (
+                format!(
+                    r#"{{"event":"order_changed","data":{{"a":1}},"metadata":{{"request_id":"r-1","retry":true,"webhook_key":"{key}"}}}}"#
+                ),
+                true,
+            ),
+            (format!(r#"{{"event":"order_changed","metadata":{{"retry":false,"webhook_key":"{key}"}}}}"#), false),
+        ] {
+            let f = fields(baremeds, body.as_bytes(), &block).map_err(|s| s as u32);
+            let expected = json(baremeds, body.as_bytes(), &block).unwrap_or_default();
+            let f = f.unwrap_or_else(|s| panic!("{s}"));
+            assert_eq!((f.data_in_body, f.is_test), (in_body, true));
+            let shown = as_json("baremeds", body.as_bytes(), &f);
+            assert!(!shown.contains(key), "{shown}");
+            same_json(&shown, &expected);
+        }
+        // SAFETY: live handles, freed once.
+        unsafe { hookseal_verifier_free(elmed) };
+        unsafe { hookseal_verifier_free(baremeds) };
+    }
+
+    #[test]
+    fn refusals_are_hookseal_verifys_and_write_nothing() {
+        let v = verifier(ELMED, &std::ffi::CString::new(format!("{{\"secret\":\"{SECRET}\"}}")).unwrap_or_default());
+        let body: &[u8] = br#"{"event":"order.status_changed","data":{}}"#;
+        let good = elmed_block(body);
+        let kept = fields(v, body, &good).unwrap_or_else(|s| panic!("{}", s as u32));
+        // SAFETY: the thread's buffer, valid until the next successful call.
+        let kept_text = unsafe { std::slice::from_raw_parts(kept.text, kept.text_len) }.to_vec();
+        let cases: [(&[u8], Vec<u8>); 5] = [
+            (b"{\"event\":\"order.status_changed\",\"data\":{}} ", good.clone()), // another body: signature_mismatch
+            (
+                br#"{"event":"order.status_changed","data":{]}"#,
+                elmed_block(br#"{"event":"order.status_changed","data":{]}"#),
+            ),
+            (body, block(&[("Content-Type", "application/json")])),
+            (body, good[..good.len() - 1].to_vec()),          // no final NUL
+            (body, [good.as_slice(), b"X-Extra\0"].concat()), // a name and no value
+        ];
+        for (body, block) in cases {
+            let mut out = std::mem::MaybeUninit::<hookseal_event_fields>::zeroed();
+            // SAFETY: valid pointers and lengths.
+            let status = unsafe {
+                hookseal_verify_fields(
+                    v,
+                    body.as_ptr().cast(),
+                    body.len(),
+                    block.as_ptr().cast(),
+                    block.len(),
+                    ptr::null(),
+                    out.as_mut_ptr(),
+                )
+            };
+            assert_ne!(status, hookseal_status::Ok);
+            assert_eq!(Err(status), json(v, body, &block).map(drop));
+            // SAFETY: zeroed, a valid bit pattern for the struct; untouched on failure.
+            assert!(unsafe { out.assume_init() }.text.is_null());
+            // SAFETY: the thread's buffer, kept by the failed calls.
+            assert_eq!(unsafe { std::slice::from_raw_parts(kept.text, kept.text_len) }, kept_text.as_slice());
+        }
+        // SAFETY: a live handle, freed once.
+        unsafe { hookseal_verifier_free(v) };
+    }
+
+    #[test]
+    fn null_arguments_are_null_parameter() {
+        let v = verifier(ELMED, &std::ffi::CString::new(format!("{{\"secret\":\"{SECRET}\"}}")).unwrap_or_default());
+        let body: &[u8] = br#"{"event":"order.status_changed","data":{}}"#;
+        let good = elmed_block(body);
+        let mut out = std::mem::MaybeUninit::<hookseal_event_fields>::zeroed();
+        let (b, bl, h, hl) = (body.as_ptr().cast::<c_char>(), body.len(), good.as_ptr().cast::<c_char>(), good.len());
+        // SAFETY: every pointer is valid or NULL.
+        unsafe {
+            let null = hookseal_status::NullParameter;
+            assert_eq!(hookseal_verify_fields(ptr::null(), b, bl, h, hl, ptr::null(), out.as_mut_ptr()), null);
+            assert_eq!(hookseal_verify_fields(v, b, bl, h, hl, ptr::null(), ptr::null_mut()), null);
+            assert_eq!(hookseal_verify_fields(v, ptr::null(), bl, h, hl, ptr::null(), out.as_mut_ptr()), null);
+            assert_eq!(hookseal_verify_fields(v, b, bl, ptr::null(), hl, ptr::null(), out.as_mut_ptr()), null);
+            assert_eq!(
+                hookseal_verify_fields(ptr::null(), ptr::null(), 0, ptr::null(), 0, ptr::null(), ptr::null_mut()),
+                null
+            );
+            let options = std::ffi::CString::new(format!("{{\"secret\":\"{SECRET}\"}}")).unwrap_or_default();
+            let o = options.as_ptr();
+            assert_eq!(hookseal_verify_once_fields(ptr::null(), o, b, bl, h, hl, ptr::null(), out.as_mut_ptr()), null);
+            assert_eq!(
+                hookseal_verify_once_fields(ELMED.as_ptr(), o, b, bl, h, hl, ptr::null(), ptr::null_mut()),
+                null
+            );
+            assert_eq!(
+                hookseal_verify_once_fields(ELMED.as_ptr(), o, ptr::null(), 1, h, hl, ptr::null(), out.as_mut_ptr()),
+                null
+            );
+            assert!(out.assume_init().text.is_null());
+            // Not written; and the once call's success is the handle's.
+            let now = 1_711_713_600_i64;
+            assert_eq!(
+                hookseal_verify_once_fields(ELMED.as_ptr(), o, b, bl, h, hl, &now, out.as_mut_ptr()),
+                hookseal_status::Ok
+            );
+            assert_eq!(out.assume_init().data_len, 2);
+            hookseal_verifier_free(v);
+        }
+    }
+
+    #[test]
+    fn headers_blocks() {
+        fn pairs(b: &[u8]) -> Result<Vec<Pair<'_>>, u32> {
+            header_pairs(b).map(|p| p.collect()).map_err(|s| s as u32)
+        }
+        assert_eq!(pairs(b""), Ok(vec![]));
+        assert_eq!(pairs(b"\0\0"), Ok(vec![(&b""[..], &b""[..])]));
+        assert_eq!(pairs(b"a\0b\0c\0\0"), Ok(vec![(&b"a"[..], &b"b"[..]), (&b"c"[..], &b""[..])]));
+        for bad in [&b"a"[..], b"a\0", b"a\0b", b"a\0b\0c\0", b"\0"] {
+            assert_eq!(pairs(bad), Err(hookseal_status::InvalidArgument as u32), "{bad:?}");
+        }
+    }
 }

@@ -44,25 +44,47 @@ final class Event
     ) {
     }
 
+    /** `hookseal_key_source`'s numbers (bindings/c/include/hookseal.h) as the contract's strings. */
+    private const KEY_SOURCES = ['event_id', 'request_id', 'webhook_id', 'body_sha256'];
+
     /**
-     * The event from the C ABI's JSON text (snake_case fields).
+     * The event from the C ABI's `hookseal_event_fields`, as `hookseal_verify_fields` wrote it for `$body`: its text
+     * fields cut from one copied string, `data` decoded from the body itself (the JSON text there, which the core
+     * validated), so the payload is parsed once, by json_decode (bigints as strings, as the class comment says).
      *
      * @internal
      */
-    public static function fromJson(string $json): self
+    public static function fromFields(string $provider, string $body, \FFI\CData $fields): self
     {
-        $fields = json_decode($json, true, self::JSON_DEPTH, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
+        $text = \FFI::string($fields->text, $fields->text_len);
+        $n = $fields->event_type_len;
+        $eventType = $n < 0 ? null : substr($text, 0, $n);
+        $at = $n < 0 ? 0 : $n;
+        $n = $fields->idempotency_key_len;
+        $key = substr($text, $at, $n);
+        $at += $n;
+        $n = $fields->timestamp_len;
+        $timestamp = $n < 0 ? null : substr($text, $at, $n);
+        $at += $n < 0 ? 0 : $n;
+        $n = $fields->clinic_id_len;
+        $clinicId = $n < 0 ? null : substr($text, $at, $n);
+        $at += $n < 0 ? 0 : $n;
+        $n = $fields->metadata_len;
+        $metadata = $n < 0 ? null
+            : json_decode(substr($text, $at, $n), true, self::JSON_DEPTH, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
+        // substr of the whole body is the body itself, not a copy.
+        $data = substr($fields->data_in_body ? $body : $text, $fields->data_offset, $fields->data_len);
         return new self(
-            $fields['provider'],
-            $fields['event_type'],
-            $fields['idempotency_key'],
-            $fields['idempotency_key_source'],
-            $fields['timestamp'],
-            $fields['data'],
-            $fields['is_test'],
-            $fields['is_retry'],
-            $fields['metadata'],
-            $fields['clinic_id'],
+            $provider,
+            $eventType,
+            $key,
+            self::KEY_SOURCES[$fields->idempotency_key_source],
+            $timestamp,
+            json_decode($data, true, self::JSON_DEPTH, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING),
+            $fields->is_test,
+            $fields->is_retry,
+            $metadata,
+            $clinicId,
         );
     }
 

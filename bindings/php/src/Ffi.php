@@ -193,13 +193,13 @@ final class Ffi
         }
     }
 
-    /** The bytes of a `hookseal_bytes*` as a PHP string, and the native buffer released. */
     /** The C type `hookseal_bytes*`, parsed once rather than on every call. */
     public static function bytesPointer(): \FFI\CType
     {
         return self::$bytesPointer ??= self::get()->type('hookseal_bytes*');
     }
 
+    /** The bytes of a `hookseal_bytes*` as a PHP string, and the native buffer released. */
     public static function take(\FFI\CData $bytes): string
     {
         $ffi = self::get();

@@ -127,8 +127,17 @@ final class Headers
         if ($headers instanceof self) {
             return $headers->block;
         }
+        // Name => string, the usual shape, is joined inline; the NUL check for those entries is one substr_count,
+        // made before any other entry (so the first bad entry, in order, still decides the error) and at the end.
         $block = '';
+        $joined = 0;
         foreach ($headers as $key => $value) {
+            if (is_string($value)) {
+                $block .= $key . "\0" . $value . "\0";
+                $joined++;
+                continue;
+            }
+            self::checkJoined($block, $joined);
             if (is_int($key) && is_array($value)) {
                 if (count($value) !== 2 || !array_is_list($value)) {
                     throw new \TypeError("hookseal: header entry $key must be a [name, value] pair");
@@ -138,15 +147,26 @@ final class Headers
                     throw new \TypeError('hookseal: a header name must be a string, not ' . get_debug_type($name));
                 }
                 $block .= self::entry($name, $one);
+                $joined++;
             } elseif (is_array($value)) {
                 foreach ($value as $one) {
                     $block .= self::entry((string) $key, $one);
+                    $joined++;
                 }
             } else {
                 $block .= self::entry((string) $key, $value);
             }
         }
+        self::checkJoined($block, $joined);
         return $block;
+    }
+
+    /** A block of $entries entries holds exactly two NULs each, or a name or value held one. */
+    private static function checkJoined(string $block, int $entries): void
+    {
+        if (substr_count($block, "\0") !== 2 * $entries) {
+            throw new \ValueError('hookseal: a header name or value contains a NUL byte');
+        }
     }
 
     private static function entry(string $name, mixed $value): string

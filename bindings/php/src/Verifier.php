@@ -30,6 +30,11 @@ final class Verifier
     /** The native verifier (`hookseal_verifier*`), freed by __destruct. */
     private ?\FFI\CData $handle = null;
 
+    /** The library, and the `hookseal_event_fields` each verify writes (and its address): made once, not per call. */
+    private \FFI $ffi;
+    private \FFI\CData $fields;
+    private \FFI\CData $fieldsOut;
+
     /**
      * @param array<string, mixed> $options
      * @throws ConfigException invalid_secret, insecure_default_key, unknown_provider or invalid_option
@@ -50,6 +55,9 @@ final class Verifier
         $this->handle = $handle;
         $this->provider = $provider;
         $this->maxBodyBytes = $ffi->hookseal_verifier_max_body_bytes($handle);
+        $this->ffi = $ffi;
+        $this->fields = $ffi->new('hookseal_event_fields');
+        $this->fieldsOut = \FFI::addr($this->fields);
     }
 
     public function __destruct()
@@ -81,22 +89,21 @@ final class Verifier
             throw new \LogicException('hookseal: this Verifier has been destroyed');
         }
         $block = Headers::block($headers);
-        $ffi = Ffi::get();
-        $clock = self::clock($now);
-        $out = $ffi->new(Ffi::bytesPointer());
-        $status = $ffi->hookseal_verify(
+        $clock = $now === null ? null : self::clock($now);
+        // One crossing: the event comes back as fields, and its data is decoded from $body itself.
+        $status = $this->ffi->hookseal_verify_fields(
             $this->handle,
             $body,
             strlen($body),
             $block,
             strlen($block),
             $clock === null ? null : \FFI::addr($clock),
-            \FFI::addr($out),
+            $this->fieldsOut,
         );
         if ($status !== 0) {
             throw Ffi::error($status);
         }
-        return Event::fromJson(Ffi::take($out));
+        return Event::fromFields($this->provider, $body, $this->fields);
     }
 
     /**

@@ -59,13 +59,12 @@ if (!function_exists(__NAMESPACE__ . '\verify')) {
         Ffi::checkProvider($provider);
         $json = Ffi::optionsJson($options);
         $block = Headers::block($headers);
-        $ffi = Ffi::get();
-        $out = $ffi->new(Ffi::bytesPointer());
-        $status = $ffi->hookseal_verify_once($provider, $json, $body, strlen($body), $block, strlen($block),
-            $clock === null ? null : \FFI::addr($clock), \FFI::addr($out));
+        $fields = Ffi::get()->new('hookseal_event_fields');
+        $status = Ffi::get()->hookseal_verify_once_fields($provider, $json, $body, strlen($body), $block,
+            strlen($block), $clock === null ? null : \FFI::addr($clock), \FFI::addr($fields));
         if ($status !== 0) {
             throw Ffi::error($status);
         }
-        return Event::fromJson(Ffi::take($out));
+        return Event::fromFields($provider, $body, $fields);
     }
 }

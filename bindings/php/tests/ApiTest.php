@@ -175,6 +175,26 @@ final class ApiTest extends TestCase
                 self::assertStringContainsString('NUL', $e->getMessage());
             }
         }
+        // The first bad entry, in order, decides the error, whatever the shapes around it.
+        $nul = ['X-A' => "a\0"];
+        $cases = [
+            [[...$nul, 'X-B' => 5], \ValueError::class],
+            [[...$nul, 'X-B' => ['b', 5]], \ValueError::class],
+            [[...$nul, ['X-B', 5]], \ValueError::class],
+            [['X-B' => 5, ...$nul], \TypeError::class],
+            [['X-B' => ['b', 5], ...$nul], \TypeError::class],
+            [['X-A' => 'a', 'X-B' => ['b', "c\0"], 'X-C' => 5], \ValueError::class],
+            [['X-A' => 'a', ["X-B\0", 'b'], 'X-C' => 5], \ValueError::class],
+            [['X-A' => 'a', 'X-B' => ['b'], ...$nul], \ValueError::class],
+        ];
+        foreach ($cases as $i => [$headers, $class]) {
+            try {
+                $verifier->verify(self::BODY, $headers);
+                self::fail("case $i: no $class");
+            } catch (\TypeError|\ValueError $e) {
+                self::assertSame($class, $e::class, "case $i: {$e->getMessage()}");
+            }
+        }
     }
 
     public function testHeadersFromAServerArray(): void
@@ -348,10 +368,11 @@ final class ApiTest extends TestCase
             self::assertStringNotContainsString($secret, $shown);
         }
         self::assertSame(['provider' => 'baremeds', 'maxBodyBytes' => 1048576], $verifier->__debugInfo());
-        // No property can hold the options: only the provider, the limit and the native handle.
+        // No property can hold the options: only the provider, the limit, the native handle, and the library with the
+        // `hookseal_event_fields` each verify writes (the event's fields, never an option).
         $properties = array_map(fn (\ReflectionProperty $p) => $p->getName(),
             (new \ReflectionClass(Verifier::class))->getProperties());
-        self::assertSame(['provider', 'maxBodyBytes', 'handle'], $properties);
+        self::assertSame(['provider', 'maxBodyBytes', 'handle', 'ffi', 'fields', 'fieldsOut'], $properties);
         // Messages about secrets never quote them.
         foreach ([['secret' => 'whsec_s3cret!!'], ['secrets' => [self::WHSEC, 'whsec_s3cret%%']],
                      ['secret' => self::WHSEC, 'tolerance' => 's3cret']] as $options) {

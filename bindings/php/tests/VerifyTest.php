@@ -16,7 +16,7 @@ use function Hookseal\sign;
 use function Hookseal\verify;
 
 /**
- * The one-call \Hookseal\verify() (hookseal_verify_once: the library keeps the verifiers, per process, as the Rust
+ * The one-call \Hookseal\verify() (hookseal_verify_once_fields: the library keeps the verifiers, per process, as the Rust
  * core's tests and tests/c/abi.c check), and the refusal log line every helper shares.
  */
 final class VerifyTest extends TestCase
