@@ -158,7 +158,7 @@ test-wasm: wasm
 
 ## The WASM benchmark in Node: against WebCrypto and the napi addon (figures in bindings/wasm/README.md).
 bench-wasm: wasm node
-	node $(WASM_PKG)/bench/bench_verify.js
+	node --expose-gc $(WASM_PKG)/bench/bench_verify.js
 
 ## The packages a user installs, written into dist/ (git-ignored; nothing is published): the Python wheel (abi3,
 ## manylinux_2_34, from the same cargo build as `make python`), the npm package with the x86_64-unknown-linux-gnu
@@ -229,10 +229,17 @@ bench-python: python
 bench-php: php
 	php -d ffi.enable=1 bindings/php/bench/bench_verify.php
 
-## The Node benchmark against ELMED's own snippet, and the 1M-delivery memory check (figures in README.md).
-bench-node: node
-	node bindings/node/bench/bench_verify.js
-	node --expose-gc bindings/node/bench/bench_memory.js
+## The Node benchmark: the floor (createHmac + JSON.parse), ELMED's snippet and the peers (standardwebhooks, svix,
+## stripe, @octokit/webhooks-methods, pinned in bindings/node/bench/package-lock.json and installed there) beside
+## hookseal in one table of ratios; then the 1M-delivery memory check (figures in README.md).
+NODE_BENCH := bindings/node/bench
+$(NODE_BENCH)/node_modules/.installed: $(NODE_BENCH)/package.json $(NODE_BENCH)/package-lock.json
+	npm ci --prefix $(NODE_BENCH) --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-node: node $(NODE_BENCH)/node_modules/.installed
+	node --expose-gc $(NODE_BENCH)/bench_verify.js
+	node --expose-gc $(NODE_BENCH)/bench_memory.js
 
 ## The `hookseal` command, built into target/release/hookseal.
 cli:

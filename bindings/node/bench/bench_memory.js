@@ -40,8 +40,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const v8 = require('node:v8');
 
-const { Verifier, sign, VerificationError } = require('hookseal');
-const { version: HOOKSEAL_VERSION } = require('hookseal/package.json');
+// This repository's build (`make node`): `require('hookseal')` would not resolve here, bench/ having a package.json of
+// its own (the pinned peers of bench_verify.js).
+const ROOT = path.join(__dirname, '..', '..', '..');
+const { Verifier, sign, VerificationError } = require(ROOT);
+const { version: HOOKSEAL_VERSION } = require(path.join(ROOT, 'package.json'));
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'tests', 'samples', 'elmed', 'order.status_changed.json');
 const SECRET = 'whsec_elmed_bench_0123456789abcdef';

@@ -31,7 +31,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { Store, Verifier, sign } = require('hookseal');
+// This repository's build (`make node`): `require('hookseal')` would not resolve here, bench/ having a package.json of
+// its own (the pinned peers of bench_verify.js).
+const ROOT = path.join(__dirname, '..', '..', '..');
+const { Store, Verifier, sign } = require(ROOT);
 
 const SECRET = 'whsec_elmed_bench_0123456789abcdef';
 const RUNS = 7;

@@ -3,7 +3,7 @@
 
 use hookseal::FieldCase;
 use napi::bindgen_prelude::*;
-use napi::JsString;
+use napi::{sys, JsString, JsValue};
 use napi_derive::napi;
 
 use crate::error::{config_error, verification_error, CodedError};
@@ -30,19 +30,20 @@ impl Verifier {
         &self,
         env: &'env Env,
         body: &[u8],
-        headers: Vec<String>,
+        #[napi(ts_arg_type = "Array<string>")] headers: Array<'_>,
         now: Option<f64>,
     ) -> std::result::Result<JsString<'env>, CodedError> {
-        let pairs: Vec<(&str, &str)> = headers.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str())).collect();
+        let headers = FlatHeaders::read(env, &headers)?;
+        let pairs = headers.pairs();
         let verified = match now {
             Some(now) => {
                 // index.js checks the range first; a contract code here would read as a refused delivery.
                 let now = hookseal::seconds_from_float(now).ok_or_else(|| {
                     napi::Error::new("InvalidArg", "now must be a finite number of Unix seconds in range")
                 })?;
-                self.inner.verify_at(body, &pairs, now)
+                self.inner.verify_at(body, pairs, now)
             }
-            None => self.inner.verify(body, &pairs),
+            None => self.inner.verify(body, pairs),
         };
         let json = verified.map(|event| event.to_json(FieldCase::Camel)).map_err(|e| verification_error(&e))?;
         // Mostly ASCII: handed over as Latin-1, V8 copies it as it is instead of decoding UTF-8 (1 MiB: ~0.1 ms
@@ -66,5 +67,76 @@ impl Verifier {
     #[napi(getter, catch_unwind)]
     pub fn max_body_bytes(&self) -> f64 {
         self.inner.max_body_bytes() as f64
+    }
+}
+
+/// The headers `[name, value, name, value, …]` (strings, as index.js passes them) read as UTF-8 into one buffer: one
+/// N-API call per string and two allocations in all, where a `Vec<String>` costs two calls and an allocation per
+/// string (about 0.2 µs of a 1 KiB delivery's 8 µs: bindings/node/bench). The bytes are those of the `String`s
+/// napi-rs would make (the same `napi_get_value_string_utf8`: lone surrogates read as U+FFFD).
+struct FlatHeaders {
+    text: Vec<u8>,
+    /// Where each string ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl FlatHeaders {
+    fn read(env: &Env, headers: &Array<'_>) -> std::result::Result<Self, CodedError> {
+        let count = headers.len();
+        // Room for a typical request's values (a signature is 71 bytes, a Standard Webhooks set about 150).
+        let mut out = Self { text: Vec::with_capacity(256), ends: Vec::with_capacity(count as usize) };
+        for index in 0..count {
+            let mut value = std::ptr::null_mut();
+            // SAFETY: `headers` is a live array handle of this call's `env`; `value` is written on success.
+            status(unsafe { sys::napi_get_element(env.raw(), headers.raw(), index, &mut value) })?;
+            out.push_utf8(env, value)?;
+        }
+        Ok(out)
+    }
+
+    /// Appends the string `value` as UTF-8: written into the room left, then, if it may not have fitted, again after
+    /// asking for its length. N-API writes whole characters (at most 4 bytes each) and a NUL within the room given.
+    fn push_utf8(&mut self, env: &Env, value: sys::napi_value) -> std::result::Result<(), CodedError> {
+        let start = self.text.len();
+        let mut written = self.write_utf8(env, value)?;
+        if written + 5 > self.text.capacity() - start {
+            let mut length = 0;
+            // SAFETY: a null buffer asks only for the length, written to `length`.
+            status(unsafe { sys::napi_get_value_string_utf8(env.raw(), value, std::ptr::null_mut(), 0, &mut length) })?;
+            self.text.reserve(length + 1);
+            written = self.write_utf8(env, value)?;
+        }
+        // SAFETY: `write_utf8` initialised the `written` bytes after `start`, within the capacity.
+        unsafe { self.text.set_len(start + written) };
+        self.ends.push(start + written);
+        Ok(())
+    }
+
+    /// Writes `value`'s UTF-8 into `text`'s spare capacity (not its length); returns the bytes written.
+    fn write_utf8(&mut self, env: &Env, value: sys::napi_value) -> std::result::Result<usize, CodedError> {
+        let room = self.text.spare_capacity_mut();
+        let mut written = 0;
+        // SAFETY: N-API writes at most `room.len()` bytes (the NUL included) into the spare capacity; a value that
+        // is not a string is refused with a status.
+        status(unsafe {
+            sys::napi_get_value_string_utf8(env.raw(), value, room.as_mut_ptr().cast(), room.len(), &mut written)
+        })?;
+        Ok(written)
+    }
+
+    /// The `(name, value)` pairs, as the core takes them (an odd last string is ignored, as before).
+    fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        let mut strings = starts.zip(&self.ends).map(|(start, &end)| &self.text[start..end]);
+        std::iter::from_fn(move || Some((strings.next()?, strings.next()?)))
+    }
+}
+
+/// An N-API status as an error: not a contract code (index.js only ever passes strings).
+fn status(status: sys::napi_status) -> std::result::Result<(), CodedError> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::new("InvalidArg", format!("cannot read the headers (N-API status {status})")))
     }
 }

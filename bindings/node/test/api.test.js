@@ -51,6 +51,24 @@ test('headers: Node objects with arrays, WHATWG Headers, Map and pairs', () => {
   refused(() => elmed.verify(BODY, {}), VerificationError, 'missing_header');
 });
 
+// The addon reads the headers into one buffer, sized for a typical request and grown when a value does not fit.
+test('headers of any length and text cross whole', () => {
+  const secret = 'whsec_' + Buffer.from('n'.repeat(32)).toString('base64');
+  const verifier = new Verifier('standard-webhooks', { secret });
+  const body = Buffer.from('{"type":"a.b","data":{"name":"Zoë"}}');
+  const given = Object.fromEntries(
+    Object.entries(sign('standard-webhooks', body, { secret, webhookId: 'msg_ünï' })).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  for (const count of [0, 4, 5, 6, 15]) {
+    const others = Array.from({ length: count }, (_, i) => `v1,${Buffer.alloc(32, i).toString('base64')}`);
+    const headers = { ...given, 'webhook-signature': [...others, given['webhook-signature']].join(' ') };
+    const event = verifier.verify(body, headers);
+    assert.deepEqual([event.idempotencyKey, event.data.name], ['msg_ünï', 'Zoë']);
+  }
+  refused(() => verifier.verify(body, { ...given, 'webhook-signature': `v1,${'é'.repeat(4097)}` }), VerificationError,
+    'malformed_header');
+});
+
 test('rotation: any configured secret verifies; sign uses the first', () => {
   const verifier = new Verifier('elmed', { secrets: ['new_secret_2026', 'old_secret_2025'] });
   for (const secret of ['new_secret_2026', 'old_secret_2025']) {
