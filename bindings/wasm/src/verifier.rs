@@ -1,7 +1,13 @@
 //! `NativeVerifier`: built once from an options object; `verify` returns the event as one JSON text
 //! (`Event::to_json`), which the glue parses with `JSON.parse`, as it does the napi addon's.
+//!
+//! `verifyAsync` (the glue's, `bindings/wasm/async.js`) hands a large body's hashing to WebCrypto, whose HMAC and
+//! SHA-256 are native code where this module's are portable WebAssembly: `macPrefix` says what to sign in front of the
+//! body, `takeMacKeys` gives the keys to import once, `verifyWithTags` finishes as `verify` does with the tags (and
+//! ELMED's body digest) WebCrypto computed.
 
 use hookseal::FieldCase;
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{coded, config_error, verification_error};
@@ -10,6 +16,19 @@ use crate::options;
 #[wasm_bindgen(js_name = "NativeVerifier")]
 pub struct Verifier {
     inner: hookseal::Verifier,
+    /// Each secret's HMAC key (`hookseal::MacKey`, wiped on drop), until `takeMacKeys` hands them to WebCrypto once.
+    mac_keys: Vec<Box<dyn AsRef<[u8]>>>,
+}
+
+fn header_pairs(headers: &[String]) -> Vec<(&str, &str)> {
+    headers.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str())).collect()
+}
+
+/// `now` in Unix seconds, fractions rounded down, or the host's clock (`Date.now()`).
+fn seconds(now: Option<f64>) -> Result<i64, JsValue> {
+    // The glue checks the range first; a contract code here would read as a refused delivery.
+    hookseal::seconds_from_float(now.unwrap_or_else(crate::now))
+        .ok_or_else(|| coded("InvalidArg", "now must be a finite number of Unix seconds in range"))
 }
 
 #[wasm_bindgen(js_class = "NativeVerifier")]
@@ -17,19 +36,74 @@ impl Verifier {
     #[wasm_bindgen(constructor)]
     pub fn new(provider: &str, options: JsValue) -> Result<Verifier, JsValue> {
         let options = options::verifier_options(&options)?;
-        let inner = hookseal::Verifier::new(provider, &options).map_err(|e| config_error(&e))?;
-        Ok(Self { inner })
+        let (inner, keys) = hookseal::Verifier::with_mac_keys(provider, &options).map_err(|e| config_error(&e))?;
+        let mac_keys = keys.into_iter().map(|key| Box::new(key) as Box<dyn AsRef<[u8]>>).collect();
+        Ok(Self { inner, mac_keys })
     }
 
     /// Verifies `body` against `headers` (`[name, value, name, value, …]`); `now` in Unix seconds, fractions
     /// rounded down, or the host's clock (`Date.now()`).
     pub fn verify(&self, body: &[u8], headers: Vec<String>, now: Option<f64>) -> Result<String, JsValue> {
-        let pairs: Vec<(&str, &str)> = headers.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str())).collect();
-        // The glue checks the range first; a contract code here would read as a refused delivery.
-        let now = hookseal::seconds_from_float(now.unwrap_or_else(crate::now))
-            .ok_or_else(|| coded("InvalidArg", "now must be a finite number of Unix seconds in range"))?;
-        let event = self.inner.verify_at(body, &pairs, now).map_err(|e| verification_error(&e))?;
+        let now = seconds(now)?;
+        let event = self.inner.verify_at(body, &header_pairs(&headers), now).map_err(|e| verification_error(&e))?;
         Ok(event.to_json(FieldCase::Camel))
+    }
+
+    /// What WebCrypto signs in front of the body for these headers (empty, or Standard Webhooks' `id.timestamp.`);
+    /// undefined when the scheme has no MAC. Throws what `verify` would throw before hashing the body.
+    #[wasm_bindgen(js_name = "macPrefix")]
+    pub fn mac_prefix(&self, headers: Vec<String>) -> Result<Option<Vec<u8>>, JsValue> {
+        self.inner.mac_message_prefix(&header_pairs(&headers)).map_err(|e| verification_error(&e))
+    }
+
+    /// The HMAC key of each secret, in order, as new arrays (copied straight from the wiped originals), once: later
+    /// calls give an empty array. The caller imports them (not extractable) and zero-fills the arrays.
+    #[wasm_bindgen(js_name = "takeMacKeys")]
+    pub fn take_mac_keys(&mut self) -> Array {
+        std::mem::take(&mut self.mac_keys).iter().map(|key| Uint8Array::from((**key).as_ref())).collect()
+    }
+
+    /// `verify`, with each secret's HMAC of `macPrefix` ‖ `body` given (`tags`: 32 bytes per secret, in order) and,
+    /// optionally, the body's SHA-256 for an idempotency key that is its digest. `[event JSON, "included"]`, or, when
+    /// `parsed` (the caller has parsed the body itself), `[event JSON with data null, "data" | "body"]`: where in
+    /// its parse the event's data is (unless a secret is redacted from it: "included" then).
+    #[wasm_bindgen(js_name = "verifyWithTags")]
+    pub fn verify_with_tags(
+        &self,
+        body: &[u8],
+        headers: Vec<String>,
+        now: Option<f64>,
+        tags: &[u8],
+        body_sha256: Option<Vec<u8>>,
+        parsed: bool,
+    ) -> Result<Array, JsValue> {
+        let now = seconds(now)?;
+        let invalid = || coded("InvalidArg", "tags must be 32 bytes per secret, and a body digest 32 bytes");
+        let (tags, rest) = tags.as_chunks::<32>();
+        let digest = match body_sha256.as_deref().map(<&[u8; 32]>::try_from) {
+            Some(Err(_)) => return Err(invalid()),
+            Some(Ok(digest)) => Some(digest),
+            None => None,
+        };
+        if !rest.is_empty() {
+            return Err(invalid());
+        }
+        let event = self
+            .inner
+            .verify_with_tags(body, &header_pairs(&headers), Some(now), tags, digest)
+            .map_err(|e| verification_error(&e))?;
+        let (json, data) = match parsed.then(|| event.to_json_without_data(FieldCase::Camel)).flatten() {
+            Some(json) => (json, if event.data_is_body() { "body" } else { "data" }),
+            None => (event.to_json(FieldCase::Camel), "included"),
+        };
+        Ok(Array::of2(&JsValue::from_str(&json), &JsValue::from_str(data)))
+    }
+
+    /// True unless the idempotency key is never the body's SHA-256 (Standard Webhooks): `verifyAsync` has WebCrypto
+    /// hash the body for it too.
+    #[wasm_bindgen(getter = mayKeyByBodyDigest)]
+    pub fn may_key_by_body_digest(&self) -> bool {
+        self.inner.may_key_by_body_digest()
     }
 
     /// The names of the headers `verify` reads, lowercased: the JavaScript side passes only these.

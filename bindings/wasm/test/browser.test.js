@@ -1,8 +1,9 @@
 'use strict';
 // A real browser: Debian's headless Chromium loads a page served here on 127.0.0.1 (./browser/index.html) that imports
 // pkg-web as a page does, runs every conformance vector and every dedupe store scenario (on memory:, and the URL
-// cases as the WASM build answers them) through the shared suites, and the worker example with the browser's own
-// Requests, and posts its report back. The test fails unless every vector and scenario passed and the worker gave
+// cases as the WASM build answers them) through the shared suites, every vector and the large deliveries of
+// async-suite.js through verifyAsync as well as verify (the browser's own WebCrypto), and the worker example with
+// the browser's own Requests, and posts its report back. The test fails unless every vector and scenario passed and the worker gave
 // the expected answers.
 
 const test = require('node:test');
@@ -16,7 +17,8 @@ const { spawn } = require('node:child_process');
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // Only these parts of the repository are served.
-const SERVED = ['bindings/wasm/pkg-web/', 'bindings/wasm/test/browser/', 'bindings/node/test/vector-suite.js',
+const SERVED = ['bindings/wasm/pkg-web/', 'bindings/wasm/test/browser/', 'bindings/wasm/test/async-suite.js',
+  'bindings/node/test/vector-suite.js',
   'bindings/node/test/store-suite.js', 'tests/vectors/', 'tests/samples/', 'examples/worker/'];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
 const TIMEOUT_MS = 120_000;
@@ -105,6 +107,10 @@ test('every vector and store scenario passes in headless Chromium, and the worke
   assert.deepEqual(report.store.failed, [], `${report.store.failed.length} store cases failed in the browser`);
   assert.equal(report.store.total, scenarios.counts.scenarios + scenarios.counts.urls);
   assert.equal(report.store.passed, report.store.total);
+  assert.deepEqual(report.async.failed, [], `${report.async.failed.length} verifyAsync cases failed in the browser`);
+  assert.equal(report.async.vectors, manifest.total);
+  assert.ok(report.async.large.length >= 35, `${report.async.large.length} large deliveries`);
+  assert.ok(report.async.webCrypto, 'the page has WebCrypto (127.0.0.1 is a secure context)');
   const [first, again, forged, notJson] = report.worker;
   assert.equal(first[0], 200);
   assert.equal(first[1].status, 'processed');

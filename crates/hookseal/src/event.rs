@@ -78,12 +78,24 @@ pub(crate) enum IdempotencyKey<'a> {
     BodyDigest(&'a [u8], OnceLock<[u8; DIGEST_KEY_LEN]>),
 }
 
+impl<'a> IdempotencyKey<'a> {
+    /// The body's digest as the key: hashed on first use, or `sha256` when the host already hashed the body
+    /// (`Verifier::verify_with_tags`; trusted as given, since it only names the delivery).
+    pub(crate) fn body_digest(body: &'a [u8], sha256: Option<&[u8; 32]>) -> Self {
+        IdempotencyKey::BodyDigest(body, sha256.map(|digest| OnceLock::from(digest_key_of(digest))).unwrap_or_default())
+    }
+}
+
 fn digest_key(body: &[u8]) -> [u8; DIGEST_KEY_LEN] {
+    digest_key_of(&Sha256::digest(body).into())
+}
+
+fn digest_key_of(digest: &[u8; 32]) -> [u8; DIGEST_KEY_LEN] {
     let mut key = [0u8; DIGEST_KEY_LEN];
     let (prefix, hex_part) = key.split_at_mut(7);
     prefix.copy_from_slice(b"sha256:");
     // 32 bytes always fit 64 hex digits.
-    let _ = faster_hex::hex_encode(&Sha256::digest(body), hex_part);
+    let _ = faster_hex::hex_encode(digest, hex_part);
     key
 }
 
@@ -95,6 +107,8 @@ pub struct Event<'a> {
     pub(crate) key: IdempotencyKey<'a>,
     pub(crate) timestamp: Option<Cow<'a, str>>,
     pub(crate) data: RawJson<'a>,
+    /// `data` is the whole body (the envelope has no `data`).
+    pub(crate) data_is_body: bool,
     pub(crate) is_test: bool,
     pub(crate) is_retry: bool,
     pub(crate) metadata: Option<RawJson<'a>>,
@@ -141,6 +155,11 @@ impl<'a> Event<'a> {
         self.data
     }
 
+    /// True when [`Event::data`] is the whole body, the envelope having no `data` of its own.
+    pub fn data_is_body(&self) -> bool {
+        self.data_is_body
+    }
+
     /// True for a test delivery (`X-Webhook-Test: true`).
     pub fn is_test(&self) -> bool {
         self.is_test
@@ -176,7 +195,19 @@ impl Event<'_> {
     /// text (redacted as [`RawJson::get`] shows them). A binding whose host parses JSON faster than it can build
     /// objects one by one (JavaScript's `JSON.parse`) hands this over in one piece.
     pub fn to_json(&self, case: FieldCase) -> String {
-        let data = self.data.get();
+        self.write_json(case, true)
+    }
+
+    /// [`Event::to_json`] with `null` for `data`, for a host that has parsed the body itself (the WASM build's
+    /// `verifyAsync`, while WebCrypto hashes): `data` is then its parse's `data`, or all of it when
+    /// [`Event::data_is_body`]. `None` when `data` has a secret redacted (Baremeds' `metadata.webhook_key`, in a body
+    /// without `data`), which the host's own parse would show: use `to_json` then.
+    pub fn to_json_without_data(&self, case: FieldCase) -> Option<String> {
+        self.data.redact.is_none().then(|| self.write_json(case, false))
+    }
+
+    fn write_json(&self, case: FieldCase, with_data: bool) -> String {
+        let data = if with_data { self.data.get() } else { Cow::Borrowed("null") };
         let metadata = self.metadata.map(|m| m.get());
         let mut out = String::with_capacity(data.len() + metadata.as_ref().map_or(0, |m| m.len()) + 256);
         let names: [&str; 10] = match case {

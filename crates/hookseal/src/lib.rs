@@ -57,7 +57,7 @@ pub use router::{DispatchError, Dispatched, IntoPatterns, Router, Unhandled, Unh
 #[doc(hidden)]
 pub use router::edit_distance;
 pub use sign::{headers_json, sign, sign_at, SignOptions};
-pub use verifier::Verifier;
+pub use verifier::{MacKey, Verifier};
 
 // The Rust snippets of the README and of docs/api.md are compiled and run as doctests.
 #[cfg(doctest)]

@@ -170,14 +170,19 @@ impl Candidates {
         self.items.get(..self.len).unwrap_or(&[])
     }
 
-    /// Every candidate against every key's tag; `signature_mismatch` unless one matches.
-    fn check(&self, header: &str, tags: impl Iterator<Item = [u8; 32]>) -> Result<(), VerifyError> {
+    /// `malformed_header` unless the header held a decodable signature: checked before any hashing.
+    fn any(self, header: &str) -> Result<Self, VerifyError> {
         if self.len == 0 {
             return Err(VerifyError::new(
                 ErrorCode::MalformedHeader,
                 format!("the {header} header holds no decodable signature"),
             ));
         }
+        Ok(self)
+    }
+
+    /// Every candidate against every key's tag; `signature_mismatch` unless one matches.
+    fn check(&self, header: &str, tags: impl Iterator<Item = [u8; 32]>) -> Result<(), VerifyError> {
         let mut matched = Choice::from(0);
         for tag in tags {
             for candidate in self.as_slice() {
@@ -238,11 +243,63 @@ fn tag(key: &HmacSha256, parts: &[&[u8]]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// Where the MACs a delivery is checked against come from.
+#[derive(Clone, Copy)]
+pub(crate) enum Tags<'t> {
+    /// Computed here, one per configured key.
+    Computed,
+    /// Computed by the host (WebCrypto), one per configured key in order; any other count matches nothing.
+    Given(&'t [[u8; 32]]),
+}
+
+/// The headers' part of a MAC'd delivery, checked before the body is hashed.
+struct Presented<'h> {
+    candidates: Candidates,
+    /// Standard Webhooks: the id and timestamp signed in front of the body (`id.timestamp.body`).
+    signed_prefix: Option<(&'h [u8], &'h [u8])>,
+}
+
 impl Check {
     /// Checks authenticity on the raw bytes. Runs before the body is parsed.
-    pub(crate) fn verify(&self, body: &[u8], found: &Found<'_>) -> Result<(), VerifyError> {
+    pub(crate) fn verify(&self, body: &[u8], found: &Found<'_>, tags: Tags<'_>) -> Result<(), VerifyError> {
+        let Some(presented) = self.presented(found)? else {
+            return Ok(()); // a shared key, compared in `presented`
+        };
+        let (header, keys) = match self {
+            Check::Hmac { header, keys, .. } => (&**header, keys),
+            Check::StandardWebhooks { keys } => (SW_SIGNATURE, keys),
+            Check::SharedKey { .. } => return Ok(()),
+        };
+        match tags {
+            Tags::Computed => match presented.signed_prefix {
+                None => presented.candidates.check(header, keys.iter().map(|key| tag(key, &[body]))),
+                Some((id, timestamp)) => presented
+                    .candidates
+                    .check(header, keys.iter().map(|key| tag(key, &[id, b".", timestamp, b".", body]))),
+            },
+            Tags::Given(given) => {
+                // The count is configuration, not a secret; a missing tag must never stand in as zeros.
+                let usable = if given.len() == keys.len() { given } else { &[] };
+                presented.candidates.check(header, usable.iter().copied())
+            }
+        }
+    }
+
+    /// What a host that computes the MACs itself signs in front of the body (empty for hmac-sha256,
+    /// `id.timestamp.` for Standard Webhooks), after every check `verify` makes before hashing; `None` for a shared
+    /// key, which needs no MAC.
+    pub(crate) fn signed_prefix(&self, found: &Found<'_>) -> Result<Option<Vec<u8>>, VerifyError> {
+        Ok(self.presented(found)?.map(|presented| match presented.signed_prefix {
+            None => Vec::new(),
+            Some((id, timestamp)) => [id, b".", timestamp, b"."].concat(),
+        }))
+    }
+
+    /// Everything `verify` checks before it hashes the body: the signature header's presence and its decodable
+    /// signatures (`None`: a shared key, compared here, with no MAC to compute).
+    fn presented<'h>(&self, found: &Found<'h>) -> Result<Option<Presented<'h>>, VerifyError> {
         match self {
-            Check::Hmac { header, prefix, encoding, keys } => {
+            Check::Hmac { header, prefix, encoding, .. } => {
                 let values = found.auth();
                 if values.is_empty() {
                     return Err(headers::missing(header));
@@ -256,12 +313,12 @@ impl Check {
                         candidates.push(header, decoded)?;
                     }
                 }
-                candidates.check(header, keys.iter().map(|key| tag(key, &[body])))
+                Ok(Some(Presented { candidates: candidates.any(header)?, signed_prefix: None }))
             }
             Check::SharedKey { header, digests } => {
                 let presented = found.auth().first().ok_or_else(|| headers::missing(header))?;
                 if shared_key_matches(digests, presented) {
-                    Ok(())
+                    Ok(None)
                 } else {
                     Err(VerifyError::new(
                         ErrorCode::KeyMismatch,
@@ -269,7 +326,7 @@ impl Check {
                     ))
                 }
             }
-            Check::StandardWebhooks { keys } => {
+            Check::StandardWebhooks { .. } => {
                 let id = found.id().ok_or_else(|| headers::missing(headers::SW_ID))?;
                 let timestamp = found.timestamp().ok_or_else(|| headers::missing(headers::SW_TIMESTAMP))?;
                 let values = found.auth();
@@ -289,7 +346,7 @@ impl Check {
                         candidates.push(SW_SIGNATURE, decoded)?;
                     }
                 }
-                candidates.check(SW_SIGNATURE, keys.iter().map(|key| tag(key, &[id, b".", timestamp, b".", body])))
+                Ok(Some(Presented { candidates: candidates.any(SW_SIGNATURE)?, signed_prefix: Some((id, timestamp)) }))
             }
         }
     }

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use zeroize::Zeroizing;
+
 use crate::clock;
 use crate::config::{self, Resolved};
 use crate::envelope::Metadata;
@@ -12,7 +14,7 @@ use crate::event::{Event, IdempotencyKey, KeySource, RawJson};
 use crate::headers::{self, Found, HeaderPair, Wanted};
 use crate::options::Options;
 use crate::provider::{Provider, Scheme};
-use crate::scheme::{self, Check};
+use crate::scheme::{self, Check, Tags};
 
 /// Verifies deliveries for one provider. Build it once (keys are prepared here) and share it: it is `Send + Sync`.
 #[derive(Clone)]
@@ -39,14 +41,34 @@ impl Verifier {
 
     /// A verifier for `provider`.
     pub fn for_provider(provider: Provider, options: &Options) -> Result<Self, ConfigError> {
+        Self::build(provider, options, None)
+    }
+
+    /// A verifier for the preset named `provider`, and the HMAC-SHA256 key of each configured secret (in the order
+    /// [`Verifier::verify_with_tags`] takes their tags; none for a shared key): for a binding whose host computes the
+    /// MACs faster than this crate can (WebAssembly, where WebCrypto's HMAC is native code). The keys come from the
+    /// same resolution of `options` as the verifier's own; import them (WebCrypto: not extractable) and drop them.
+    pub fn with_mac_keys(provider: &str, options: &Options) -> Result<(Self, Vec<MacKey>), ConfigError> {
+        let mut keys = Vec::new();
+        let verifier = Self::build(provider.parse()?, options, Some(&mut keys))?;
+        Ok((verifier, keys))
+    }
+
+    fn build(provider: Provider, options: &Options, mut raw: Option<&mut Vec<MacKey>>) -> Result<Self, ConfigError> {
         let Resolved { scheme, header, prefix, encoding, secrets, tolerance, max_body_bytes } =
             config::resolve(provider, options)?;
+        let mut keep = |key: &[u8]| {
+            if let Some(raw) = raw.as_deref_mut() {
+                raw.push(MacKey(Zeroizing::new(key.to_vec())));
+            }
+            scheme::hmac_key(key)
+        };
         let check = match scheme {
             Scheme::HmacSha256 => Check::Hmac {
                 header: header.into(),
                 prefix: prefix.into(),
                 encoding,
-                keys: secrets.iter().map(|s| scheme::hmac_key(s.as_bytes())).collect(),
+                keys: secrets.iter().map(|s| keep(s.as_bytes())).collect(),
             },
             Scheme::SharedKey => Check::SharedKey {
                 header: header.into(),
@@ -55,7 +77,7 @@ impl Verifier {
             Scheme::StandardWebhooks => Check::StandardWebhooks {
                 keys: secrets
                     .iter()
-                    .map(|s| scheme::standard_webhooks_key(s).map(|key| scheme::hmac_key(&key)))
+                    .map(|s| scheme::standard_webhooks_key(s).map(|key| keep(&key)))
                     .collect::<Result<_, _>>()?,
             },
         };
@@ -137,7 +159,7 @@ impl Verifier {
         I: IntoIterator,
         I::Item: HeaderPair<'h>,
     {
-        self.verify_inner(body, headers, None)
+        self.verify_inner(body, headers, None, Tags::Computed, None)
     }
 
     /// Verifies a delivery as if the time were `now` (Unix seconds): for tests and for verifying queued deliveries.
@@ -146,10 +168,65 @@ impl Verifier {
         I: IntoIterator,
         I::Item: HeaderPair<'h>,
     {
-        self.verify_inner(body, headers, Some(now))
+        self.verify_inner(body, headers, Some(now), Tags::Computed, None)
     }
 
-    fn verify_inner<'a, 'h, I>(&self, body: &'a [u8], headers: I, now: Option<i64>) -> Result<Event<'a>, VerifyError>
+    /// For a host that computes the MACs itself: the bytes signed in front of the body, as this verifier reads
+    /// `headers` (empty for hmac-sha256; `webhook-id.webhook-timestamp.` for Standard Webhooks), so that the MAC of
+    /// each key is HMAC-SHA256(key, prefix ‖ body). `None`: the scheme has no MAC (a shared key, which matched:
+    /// [`Verifier::verify`] hashes nothing then). An error is the one `verify` gives for these headers before it
+    /// hashes the body (a missing or malformed signature header, a wrong shared key; a body over the limit is refused
+    /// before all that, by `verify`): a host that gets one calls `verify`, which hashes nothing.
+    pub fn mac_message_prefix<'h, I>(&self, headers: I) -> Result<Option<Vec<u8>>, VerifyError>
+    where
+        I: IntoIterator,
+        I::Item: HeaderPair<'h>,
+    {
+        let found = headers::collect(headers, &self.wanted())?;
+        if self.scheme == Scheme::StandardWebhooks {
+            standard_webhooks_headers(&found)?;
+        }
+        self.check.signed_prefix(&found)
+    }
+
+    /// [`Verifier::verify_at`] (or [`Verifier::verify`] when `now` is `None`), except that the MAC of each
+    /// configured key (in [`Verifier::with_mac_keys`]' order) is `tags`' item, computed by the host over
+    /// [`Verifier::mac_message_prefix`] ‖ `body`; compared in constant time with the header's signatures, as
+    /// `verify` compares its own. Any other number of tags matches nothing (`signature_mismatch`). `body_sha256`, if
+    /// given, is the SHA-256 of `body` the host also computed, used for an idempotency key that is the body's digest
+    /// (see [`Verifier::may_key_by_body_digest`]) instead of hashing the body again; it only names the
+    /// delivery and is taken as given. Every other check, and the order of the errors, is `verify`'s.
+    pub fn verify_with_tags<'a, 'h, I>(
+        &self,
+        body: &'a [u8],
+        headers: I,
+        now: Option<i64>,
+        tags: &[[u8; 32]],
+        body_sha256: Option<&[u8; 32]>,
+    ) -> Result<Event<'a>, VerifyError>
+    where
+        I: IntoIterator,
+        I::Item: HeaderPair<'h>,
+    {
+        self.verify_inner(body, headers, now, Tags::Given(tags), body_sha256)
+    }
+
+    /// False when the idempotency key is never the body's digest (Standard Webhooks: the `webhook-id`); true when it
+    /// is always (ELMED, whose envelope has no id) or is for a delivery without an id (the other presets). A host
+    /// that computes the MACs itself can hash the body alongside and pass the digest to
+    /// [`Verifier::verify_with_tags`], instead of this crate hashing it for the key.
+    pub fn may_key_by_body_digest(&self) -> bool {
+        self.scheme != Scheme::StandardWebhooks
+    }
+
+    fn verify_inner<'a, 'h, I>(
+        &self,
+        body: &'a [u8],
+        headers: I,
+        now: Option<i64>,
+        tags: Tags<'_>,
+        body_sha256: Option<&[u8; 32]>,
+    ) -> Result<Event<'a>, VerifyError>
     where
         I: IntoIterator,
         I::Item: HeaderPair<'h>,
@@ -166,10 +243,10 @@ impl Verifier {
         let found = headers::collect(headers, &self.wanted())?;
         let sw_headers = if sw { Some(standard_webhooks_headers(&found)?) } else { None };
         // 3. Authenticity, on the raw bytes.
-        self.check.verify(body, &found)?;
+        self.check.verify(body, &found, tags)?;
         // 4. Only now, the body.
         let mut envelope = envelope::parse(body, self.reads)?;
-        let event = self.event(body, &mut envelope, &found, sw_headers.map(|(id, _)| id))?;
+        let event = self.event(body, &mut envelope, &found, sw_headers.map(|(id, _)| id), body_sha256)?;
         // 5. Checks that need the parsed body.
         if let Some(meta) = &envelope.metadata {
             if let (Some(key), Check::SharedKey { digests, .. }) = (&meta.webhook_key, &self.check) {
@@ -254,6 +331,7 @@ impl Verifier {
         envelope: &mut Envelope<'a>,
         found: &Found<'_>,
         webhook_id: Option<&str>,
+        body_sha256: Option<&[u8; 32]>,
     ) -> Result<Event<'a>, VerifyError> {
         let event_type = match self.provider {
             Provider::Elmed | Provider::Baremeds => envelope.take_named(field::EVENT),
@@ -278,11 +356,12 @@ impl Verifier {
         };
         let key = match given {
             Some((source, id)) => IdempotencyKey::Given(source, id),
-            None => IdempotencyKey::BodyDigest(body, Default::default()),
+            None => IdempotencyKey::body_digest(body, body_sha256),
         };
         let baremeds = self.provider == Provider::Baremeds;
         // Baremeds' metadata.webhook_key is the configured key: shown redacted, wherever the event shows it.
         let key_span = envelope.metadata.as_ref().and_then(|m| m.webhook_key_span).filter(|_| baremeds);
+        let data_is_body = envelope.data.is_none();
         let data = match envelope.data {
             Some(data) => RawJson::new(data, None),
             None => {
@@ -303,6 +382,7 @@ impl Verifier {
             key,
             timestamp: envelope.take(field::TIMESTAMP),
             data,
+            data_is_body,
             is_test: found.is_test(),
             is_retry: baremeds && envelope.metadata.as_ref().and_then(|m| m.retry).unwrap_or(false),
             metadata,
@@ -347,5 +427,28 @@ impl fmt::Debug for Verifier {
             .field("tolerance", &self.tolerance)
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
+    }
+}
+
+/// The HMAC-SHA256 key of one configured secret ([`Verifier::with_mac_keys`]): the secret's bytes for hmac-sha256, the
+/// decoded key for Standard Webhooks. Wiped when dropped; never shown.
+pub struct MacKey(Zeroizing<Vec<u8>>);
+
+impl MacKey {
+    /// The key's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for MacKey {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MacKey([redacted])")
     }
 }

@@ -1,9 +1,11 @@
 // Runs in headless Chromium (../browser.test.js): loads pkg-web the way a page does (`await init()` fetches the
 // module), runs every conformance vector through the shared suite (bindings/node/test/vector-suite.js) and every
-// dedupe store scenario on memory: (bindings/node/test/store-suite.js), drives the worker example (examples/worker)
-// with the browser's own Request objects, and posts one report to /results.
+// dedupe store scenario on memory: (bindings/node/test/store-suite.js), every vector and large deliveries through
+// verifyAsync as well as verify (../async-suite.js, with the browser's WebCrypto), drives the worker example
+// (examples/worker) with the browser's own Request objects, and posts one report to /results.
 
 import init, * as hookseal from '/bindings/wasm/pkg-web/index.js';
+import { setAsyncMinBytes } from '/bindings/wasm/pkg-web/async.js';
 
 // The subset of Node's `assert/strict` the suite uses. Deep equality: same prototype, same own keys, equal values.
 function same(a, b) {
@@ -40,6 +42,7 @@ async function vectors(report) {
   for (const file of onDisk) docs[file] = await getJson(`/tests/vectors/${file}`);
   const cases = globalThis.hooksealVectorSuite.loadCases(manifest, onDisk, docs, assert);
   report.total = manifest.total;
+  report.cases = cases;
   for (const c of cases) {
     try {
       globalThis.hooksealVectorSuite.runCase(hookseal, c, assert);
@@ -47,6 +50,23 @@ async function vectors(report) {
     } catch (error) {
       report.failed.push({ name: c.name, message: String(error && error.message) });
     }
+  }
+}
+
+async function verifyAsync(report, cases) {
+  report.async.webCrypto = typeof crypto === 'object' && typeof crypto.subtle === 'object';
+  for (const c of cases) {
+    try {
+      await globalThis.hooksealAsyncSuite.runVector(hookseal, globalThis.hooksealVectorSuite, setAsyncMinBytes, c, assert);
+      report.async.vectors += 1;
+    } catch (error) {
+      report.async.failed.push({ name: c.name, message: String(error && error.message) });
+    }
+  }
+  try {
+    report.async.large = await globalThis.hooksealAsyncSuite.runLarge(hookseal, assert);
+  } catch (error) {
+    report.async.failed.push({ name: 'large deliveries', message: String(error && error.message) });
   }
 }
 
@@ -90,11 +110,13 @@ async function worker(report) {
 
 const report = {
   userAgent: navigator.userAgent, total: null, passed: 0, failed: [], store: { total: null, passed: 0, failed: [] },
-  worker: [], error: null,
+  worker: [], async: { vectors: 0, large: [], failed: [], webCrypto: null }, error: null,
 };
 try {
   await init();
   await vectors(report);
+  await verifyAsync(report, report.cases);
+  delete report.cases;
   await storeScenarios(report);
   await worker(report);
 } catch (error) {

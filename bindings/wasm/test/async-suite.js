@@ -1,0 +1,201 @@
+// `verifyAsync` against `verify`, shared by async.test.js (pkg-node in Node) and the browser page (pkg-web in headless
+// Chromium): on every conformance vector and on large deliveries made here, both give the same event (deep-equal) or
+// the same error (class, code and message). Every vector runs twice: with WebCrypto hashing whatever the size (the
+// threshold set to 0 through async.js's test hook) and with the threshold as shipped. It uses nothing of Node's; the
+// caller hands in the build (the package's exports), async.js's `setAsyncMinBytes`, and an `assert` with Node's
+// `assert/strict` methods (ok, equal, deepStrictEqual, fail).
+(function (factory) {
+  if (typeof module === 'object' && module.exports) module.exports = factory();
+  else globalThis.hooksealAsyncSuite = factory();
+})(function () {
+  'use strict';
+
+  const UTF8 = new TextEncoder();
+
+  function outcomeOfError(error) {
+    return { error: [error && error.constructor && error.constructor.name, error && error.code, error && error.message] };
+  }
+
+  function syncOutcome(f) {
+    try {
+      return { event: f() };
+    } catch (error) {
+      return outcomeOfError(error);
+    }
+  }
+
+  async function asyncOutcome(f) {
+    try {
+      return { event: await f() };
+    } catch (error) {
+      return outcomeOfError(error);
+    }
+  }
+
+  /** Both ways on one delivery: `verifyAsync` must give exactly `verify`'s outcome. Returns that outcome. */
+  async function compare(verifier, body, headers, at, assert, label) {
+    const sync = syncOutcome(() => verifier.verify(body(), headers, at));
+    const got = await asyncOutcome(() => verifier.verifyAsync(body(), headers, at));
+    assert.deepStrictEqual(got, sync, `${label}: verifyAsync differs from verify`);
+    return sync;
+  }
+
+  /** One conformance vector (the vector suite's `c`), both ways, at both thresholds. */
+  async function runVector(build, suite, setAsyncMinBytes, c, assert) {
+    const options = Object.fromEntries(Object.entries(c.options).map(([name, value]) => [suite.swapCase(name), value]));
+    let verifier;
+    try {
+      verifier = new build.Verifier(c.provider, options);
+    } catch (error) {
+      assert.ok(error instanceof build.ConfigError, `${c.name}: not a ConfigError: ${error}`);
+      return;
+    }
+    const at = c.now === undefined ? undefined : { now: c.now };
+    for (const threshold of [0, undefined]) {
+      setAsyncMinBytes(threshold);
+      try {
+        await compare(verifier, () => suite.bodyOf(c), c.headers, at, assert, `${c.name} (threshold ${threshold ?? 'shipped'})`);
+      } finally {
+        setAsyncMinBytes(undefined);
+      }
+    }
+  }
+
+  // A large body of records (about `target` bytes), ELMED's envelope: `extra` adds top-level text after `{`.
+  function records(target, extra = '') {
+    const item = (n) => `{"sku": "SKU-${n}", "name": "Line item ${n} \\u00e9\\n", "qty": ${n % 7}, "price": ${n}.25, "ok": true, "note": null}`;
+    const items = [];
+    let size = 0;
+    for (let n = 0; size < target; n++) {
+      const text = item(n);
+      items.push(text);
+      size += text.length + 2;
+    }
+    return `{${extra}"event": "order.status_changed", "timestamp": "2026-03-29T10:45:00", "data": {"order_id": 7, "items": [${items.join(', ')}]}}`;
+  }
+
+  function strings(target) {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    let text = '';
+    for (let i = 0; text.length < target; i++) text += alphabet[(i * 7919) % 64];
+    return `{"event": "order.status_changed", "data": {"attachment": {"filename": "a.pdf", "content_base64": "${text}"}}}`;
+  }
+
+  function bytes(text) {
+    return UTF8.encode(text);
+  }
+
+  function tamper(value) {
+    const at = value.length - 10;
+    return value.slice(0, at) + (value[at] === '0' ? '1' : '0') + value.slice(at + 1);
+  }
+
+  /**
+   * Large deliveries (WebCrypto's path as shipped), genuine and not, through both ways: `[name, outcome kind]` for
+   * each, so the caller can check that the cases meant to verify did.
+   */
+  async function runLarge(build, assert) {
+    const secret = 'whsec_async_suite_elmed';
+    const elmed = new build.Verifier('elmed', { secret });
+    const results = [];
+    const check = async (name, verifier, body, headers, at, expected) => {
+      const outcome = await compare(verifier, () => body, headers, at, assert, name);
+      const kind = outcome.event ? 'event' : outcome.error[1];
+      assert.equal(kind, expected, `${name}: ${JSON.stringify(outcome.error ?? 'verified')}`);
+      results.push([name, kind]);
+    };
+    const signed = (provider, body, options) => build.sign(provider, body, options);
+
+    for (const [shape, text] of [['records 70 KiB', records(70_000)], ['strings 1 MiB', strings(1_000_000)],
+      ['records 1 MiB', records(1_000_000)]]) {
+      const body = bytes(text);
+      const headers = signed('elmed', body, { secret });
+      await check(`elmed ${shape}`, elmed, body, headers, undefined, 'event');
+      await check(`elmed ${shape}, tampered`, elmed, body,
+        { ...headers, 'X-ELMED-Signature': tamper(headers['X-ELMED-Signature']) }, undefined, 'signature_mismatch');
+      await check(`elmed ${shape}, as a string`, elmed, text, headers, undefined, 'event');
+      await check(`elmed ${shape}, as an ArrayBuffer`, elmed, body.slice().buffer, headers, undefined, 'event');
+    }
+    const body = bytes(records(40_000));
+    const headers = signed('elmed', body, { secret });
+    await check('elmed, no signature header', elmed, body, { 'X-Other': 'x' }, undefined, 'missing_header');
+    await check('elmed, undecodable signature', elmed, body, { 'X-ELMED-Signature': 'sha256=zz' }, undefined,
+      'malformed_header');
+    await check('elmed, wrong X-ELMED-Event', elmed, body, { ...headers, 'X-ELMED-Event': 'claim.decision' }, undefined,
+      'event_mismatch');
+    await check('elmed, a DataView', elmed, new DataView(body.buffer), headers, undefined, 'event');
+    const rotated = new build.Verifier('elmed', { secrets: ['whsec_old_one', secret] });
+    await check('elmed, the second of two secrets', rotated, body, headers, undefined, 'event');
+    const small = new build.Verifier('elmed', { secret, maxBodyBytes: 30_000 });
+    await check('elmed, over maxBodyBytes', small, body, headers, undefined, 'payload_too_large');
+
+    // Signed, yet refused by the module's parse (JSON.parse accepts the first two: the module decides).
+    const signedBad = async (name, text, code) => {
+      const bad = typeof text === 'string' ? bytes(text) : text;
+      await check(name, elmed, bad, signed('elmed', bad, { secret }), undefined, code);
+    };
+    await signedBad('a duplicate top-level key', records(30_000).replace('{', '{"event": "x", '), 'invalid_json');
+    await signedBad('a lone surrogate in data', records(30_000).replace('"order_id": 7', '"order_id": "\\ud800"'),
+      'invalid_json');
+    await signedBad('not JSON', 'x'.repeat(30_000), 'invalid_json');
+    await signedBad('a byte-order mark', new Uint8Array([0xef, 0xbb, 0xbf, ...bytes(records(30_000))]), 'invalid_json');
+    const invalidUtf8 = bytes(records(30_000).replace('SKU-3"', 'SKU-3\u00ff"'));
+    invalidUtf8[invalidUtf8.indexOf(0xc3)] = 0xff;
+    await signedBad('invalid UTF-8 in a string', invalidUtf8, 'invalid_json');
+    await signedBad('no event', records(30_000).replace('"event": "order.status_changed", ', ''), 'missing_field');
+
+    // The caller's buffer changed right after the call: the bytes hashed are the bytes checked (a copy).
+    {
+      const mine = bytes(records(50_000));
+      const minesHeaders = signed('elmed', mine, { secret });
+      const expected = elmed.verify(mine, minesHeaders);
+      const pending = elmed.verifyAsync(mine, minesHeaders);
+      mine.fill(0x20, 1, 100);
+      assert.deepStrictEqual(await pending, expected, 'a buffer changed during verifyAsync');
+      results.push(['the caller changes its buffer meanwhile', 'event']);
+    }
+
+    // custom hmac-sha256: the body's digest as the key (no id), an id, and no `data` (the whole body is the data).
+    const customOptions = { scheme: 'hmac-sha256', header: 'X-Signature', prefix: 'sha256=', secret };
+    const custom = new build.Verifier('custom', customOptions);
+    for (const [name, text] of [['custom, keyed by digest', records(40_000)],
+      ['custom, keyed by id', records(40_000, '"id": "evt_42", ')],
+      ['custom, no data', records(40_000).replace('"data": ', '"payload": ')]]) {
+      const b = bytes(text);
+      await check(name, custom, b, signed('custom', b, customOptions), undefined, 'event');
+    }
+
+    // Standard Webhooks: `id.timestamp.` signed in front of the body; its headers checked before any hashing.
+    const sw = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const swVerifier = new build.Verifier('standard-webhooks', { secret: sw });
+    const swBody = bytes(records(60_000).replace('"event"', '"type"'));
+    const swHeaders = signed('standard-webhooks', swBody, { secret: sw, now: 1_700_000_000, webhookId: 'msg_async' });
+    await check('standard-webhooks', swVerifier, swBody, swHeaders, { now: 1_700_000_010 }, 'event');
+    await check('standard-webhooks, out of tolerance', swVerifier, swBody, swHeaders, { now: 1_700_001_000 },
+      'timestamp_out_of_tolerance');
+    await check('standard-webhooks, a malformed timestamp', swVerifier, swBody,
+      { ...swHeaders, 'webhook-timestamp': 'soon' }, { now: 1_700_000_010 }, 'malformed_header');
+    await check('standard-webhooks, another id', swVerifier, swBody, { ...swHeaders, 'webhook-id': 'msg_other' },
+      { now: 1_700_000_010 }, 'signature_mismatch');
+
+    // A shared key: nothing to hash, verify as it is.
+    const nm = new build.Verifier('novamed', { secret: 'nm_async_suite_key' });
+    const nmBody = bytes(records(40_000, '"event_type": "order.shipped", "event_id": "e1", ').replace('"event": "order.status_changed", ', ''));
+    await check('novamed', nm, nmBody, { 'x-api-key': 'nm_async_suite_key' }, undefined, 'event');
+    await check('novamed, wrong key', nm, nmBody, { 'x-api-key': 'nm_wrong' }, undefined, 'key_mismatch');
+
+    // Arguments are refused as verify refuses them, as rejections.
+    for (const [name, args] of [['a number body', [42, headers]], ['no headers', [body, 7]], ['a bad now', [body, headers, { now: 'soon' }]],
+      ['an unknown option', [body, headers, { tolerance: 5 }]]]) {
+      const sync = syncOutcome(() => elmed.verify(...args));
+      const promise = elmed.verifyAsync(...args);
+      assert.ok(promise instanceof Promise, `${name}: verifyAsync returns a promise`);
+      const got = await asyncOutcome(() => promise);
+      assert.deepStrictEqual(got, sync, `${name}: verifyAsync differs from verify`);
+      results.push([name, got.error[0]]);
+    }
+    return results;
+  }
+
+  return { runVector, runLarge, compare };
+});
