@@ -123,6 +123,30 @@ function checkOptions(options) {
   return options ?? undefined;
 }
 
+/**
+ * The event of the addon's JSON. For a large body whose key is its digest (ELMED's, or a delivery without an id) the
+ * addon leaves `idempotencyKey` null: it is hashed when first read, from a copy of the body taken now (the caller's
+ * buffer may be reused or changed later; a string body's bytes are already this call's own), then kept. A plain
+ * data property from then on: enumerable, in its place, in JSON.stringify and spreads, writable as before.
+ */
+function eventOf(json, body, bytes) {
+  const event = JSON.parse(json);
+  if (event.idempotencyKey === null && event.idempotencyKeySource === 'body_sha256') {
+    const copy = typeof body === 'string' ? bytes : new Uint8Array(bytes);
+    const settle = (key) => {
+      Object.defineProperty(event, 'idempotencyKey', { value: key, writable: true, enumerable: true, configurable: true });
+      return key;
+    };
+    Object.defineProperty(event, 'idempotencyKey', {
+      get: () => settle(native.digestKey(copy)),
+      set: settle,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return event;
+}
+
 /** Verifies deliveries for one provider (docs/api.md). Build it once and share it. */
 class Verifier {
   #native;
@@ -159,7 +183,7 @@ class Verifier {
     } catch (error) {
       rethrow(error, VerificationError);
     }
-    return JSON.parse(json);
+    return eventOf(json, body, bytes);
   }
 
   // Secrets are never shown.

@@ -63,6 +63,12 @@ export declare class NativeVerifier {
 export type Verifier = NativeVerifier
 
 /**
+ * The contract's body-digest idempotency key of `body` (`sha256:` and its hex SHA-256), as the core makes it: the key
+ * `verify` left `null` for a large body, computed by the glue from its copy of that body when first read.
+ */
+export declare function digestKey(body: Uint8Array): string
+
+/**
  * The HTTP status a receiver answers with for `code` (`ErrorCode::http_status`), or null for a string that is not
  * one of the contract's codes.
  */

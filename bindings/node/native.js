@@ -841,6 +841,7 @@ module.exports.NativeStore = nativeBinding.NativeStore
 module.exports.Store = nativeBinding.Store
 module.exports.NativeVerifier = nativeBinding.NativeVerifier
 module.exports.Verifier = nativeBinding.Verifier
+module.exports.digestKey = nativeBinding.digestKey
 module.exports.httpStatus = nativeBinding.httpStatus
 module.exports.nativeSign = nativeBinding.nativeSign
 module.exports.optionNames = nativeBinding.optionNames

@@ -85,7 +85,7 @@ function withVerifyAsync(source) {
   }
   let out = insertAfter(source, "const native = require('./native.js');\n", VERIFY_ASYNC_IMPORT, 'the async.js import');
   out = insertAfter(out, '      json = this.#native.verify(bytes, flat, now);\n    } catch (error) {\n'
-    + '      rethrow(error, VerificationError);\n    }\n    return JSON.parse(json);\n  }\n', VERIFY_ASYNC_METHOD, 'verifyAsync');
+    + '      rethrow(error, VerificationError);\n    }\n    return eventOf(json, body, bytes);\n  }\n', VERIFY_ASYNC_METHOD, 'verifyAsync');
   return out;
 }
 

@@ -232,3 +232,43 @@ test('header values that are not plain text get contract codes, never a crash', 
   assert.throws(() => novamed.verify('{"event_type":"a","event_id":"e","data":{}}', { 'x-api-key': 'k\udc00' }),
     (error) => error.code === 'key_mismatch');
 });
+
+test('a large body\'s digest key is hashed when first read, from the body as verified', () => {
+  const crypto = require('node:crypto');
+  const digest = (bytes) => `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
+  const items = Array.from({ length: 800 }, (_, i) => ({ line: i, sku: `SKU-${i}`, qty: i % 3 }));
+  const large = Buffer.from(JSON.stringify({ event: 'prescription.issued', data: { items } }));
+  assert.ok(large.length > 16 * 1024);
+  const expected = digest(large);
+  const custom = new Verifier('custom', { secret: SECRET, scheme: 'hmac-sha256', header: 'X-ELMED-Signature',
+    prefix: 'sha256=' });
+  const bodies = [() => Buffer.from(large), () => new Uint8Array(large), () => large.toString(),
+    () => new Uint8Array(large).buffer];
+  for (const verifier of [elmed, custom]) {
+    for (const make of bodies) {
+      const body = make();
+      const event = verifier.verify(body, signed(large));
+      assert.equal(event.idempotencyKeySource, 'body_sha256');
+      // The caller's buffer changes after verify: the key is still the verified body's.
+      if (typeof body !== 'string') new Uint8Array(body instanceof ArrayBuffer ? body : body.buffer).fill(0x20, 0, 64);
+      assert.deepEqual(Object.keys(event), ['provider', 'eventType', 'idempotencyKey', 'idempotencyKeySource',
+        'timestamp', 'data', 'isTest', 'isRetry', 'metadata', 'clinicId']);
+      assert.equal(event.idempotencyKey, expected);
+      assert.equal(event.idempotencyKey, expected);
+      assert.equal(Object.getOwnPropertyDescriptor(event, 'idempotencyKey').value, expected, 'a data property once read');
+      assert.equal(JSON.parse(JSON.stringify(event)).idempotencyKey, expected);
+      assert.equal({ ...event }.idempotencyKey, expected);
+    }
+  }
+  // JSON.stringify and a spread read an unread key too; written before it is read, the key is what was written.
+  assert.equal(JSON.parse(JSON.stringify(elmed.verify(large, signed(large)))).idempotencyKey, expected);
+  assert.equal({ ...elmed.verify(large, signed(large)) }.idempotencyKey, expected);
+  const event = elmed.verify(large, signed(large));
+  event.idempotencyKey = 'mine';
+  assert.equal(event.idempotencyKey, 'mine');
+  // A small body's key is there at once, a plain data property; so is a key that is not a digest.
+  const small = elmed.verify(BODY, signed());
+  assert.equal(Object.getOwnPropertyDescriptor(small, 'idempotencyKey').value, digest(BODY));
+  const withId = Buffer.from(JSON.stringify({ event: 'x', id: 'evt_1', data: { items } }));
+  assert.equal(Object.getOwnPropertyDescriptor(custom.verify(withId, signed(withId)), 'idempotencyKey').value, 'evt_1');
+});

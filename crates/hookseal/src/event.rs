@@ -86,6 +86,14 @@ impl<'a> IdempotencyKey<'a> {
     }
 }
 
+/// The contract's body-digest idempotency key of `body`: `sha256:` and the hex SHA-256 of its bytes, as
+/// [`Event::idempotency_key`] gives it for [`KeySource::BodySha256`]. For a binding that hashes a body later than the
+/// event's life ([`Event::to_json_deferring_digest`]).
+pub fn body_digest_key(body: &[u8]) -> String {
+    let key = digest_key(body);
+    std::str::from_utf8(&key).unwrap_or_default().to_owned()
+}
+
 fn digest_key(body: &[u8]) -> [u8; DIGEST_KEY_LEN] {
     digest_key_of(&Sha256::digest(body).into())
 }
@@ -206,7 +214,19 @@ impl Event<'_> {
         self.data.redact.is_none().then(|| self.write_json(case, false))
     }
 
+    /// [`Event::to_json`] with `null` for the idempotency key when it is the body's digest and was not computed yet,
+    /// for a binding that hashes the body only when its event's key is first read, from its own copy of the body
+    /// ([`body_digest_key`]): the Node addon, whose handlers often never read the key of a large body. Whether the key
+    /// was left out is the event's [`Event::idempotency_key_source`] being [`KeySource::BodySha256`].
+    pub fn to_json_deferring_digest(&self, case: FieldCase) -> String {
+        self.write_json_with(case, true, true)
+    }
+
     fn write_json(&self, case: FieldCase, with_data: bool) -> String {
+        self.write_json_with(case, with_data, false)
+    }
+
+    fn write_json_with(&self, case: FieldCase, with_data: bool, defer_digest: bool) -> String {
         let data = if with_data { self.data.get() } else { Cow::Borrowed("null") };
         let metadata = self.metadata.map(|m| m.get());
         let mut out = String::with_capacity(data.len() + metadata.as_ref().map_or(0, |m| m.len()) + 256);
@@ -241,7 +261,8 @@ impl Event<'_> {
         out.push('{');
         field(&mut out, provider, Some(self.provider.as_str()));
         field(&mut out, event_type, self.event_type());
-        field(&mut out, key, Some(self.idempotency_key()));
+        let deferred = defer_digest && matches!(&self.key, IdempotencyKey::BodyDigest(_, cell) if cell.get().is_none());
+        field(&mut out, key, if deferred { None } else { Some(self.idempotency_key()) });
         field(&mut out, source, Some(self.idempotency_key_source().as_str()));
         field(&mut out, timestamp, self.timestamp());
         raw_field(&mut out, data_name, &data);

@@ -47,7 +47,7 @@ mod verifier;
 
 pub use clock::seconds_from_float;
 pub use error::{ConfigError, ErrorCode, VerifyError};
-pub use event::{Event, FieldCase, KeySource, RawJson};
+pub use event::{body_digest_key, Event, FieldCase, KeySource, RawJson};
 pub use headers::{HeaderPair, MAX_HEADER_BYTES, MAX_SIGNATURES};
 pub use once::{cached_verifiers, is_cached, verify, verify_at, Error, CACHED_VERIFIERS};
 pub use options::{option_name_from_camel_case, OptionValue, Options, DEFAULT_MAX_BODY_BYTES};

@@ -321,3 +321,32 @@ fn one_call_verify_keeps_at_most_32_verifiers_and_no_configuration_error() {
     assert!(hookseal::is_cached("elmed", &numbered(8)) && !hookseal::is_cached("elmed", &numbered(9)));
     assert_eq!(hookseal::cached_verifiers(), hookseal::CACHED_VERIFIERS);
 }
+
+#[test]
+fn to_json_deferring_digest_leaves_out_only_a_digest_key_not_yet_computed() {
+    let body = br#"{"event":"prescription.issued","timestamp":"2026-03-29T10:45:00","data":{"id":7}}"#;
+    let options = Options::new().secret(SECRET);
+    let headers = sign("elmed", body, &SignOptions::new(options.clone())).unwrap();
+    let event = Verifier::new("elmed", &options).unwrap().verify(body, &headers).unwrap();
+    let deferred: serde_json::Value =
+        serde_json::from_str(&event.to_json_deferring_digest(hookseal::FieldCase::Camel)).unwrap();
+    assert_eq!(deferred["idempotencyKey"], serde_json::Value::Null);
+    assert_eq!(deferred["idempotencyKeySource"], "body_sha256");
+    // The key, computed later from the same bytes, is the event's own.
+    assert_eq!(hookseal::body_digest_key(body), event.idempotency_key());
+    let mut whole: serde_json::Value = serde_json::from_str(&event.to_json(hookseal::FieldCase::Camel)).unwrap();
+    whole["idempotencyKey"] = serde_json::Value::Null;
+    assert_eq!(deferred, whole, "only the key differs");
+    // Once computed, the key is written.
+    let again: serde_json::Value =
+        serde_json::from_str(&event.to_json_deferring_digest(hookseal::FieldCase::Camel)).unwrap();
+    assert_eq!(again["idempotencyKey"], event.idempotency_key());
+    // A key that is not the body's digest is always written.
+    let options = Options::new().secret("s").scheme(hookseal::Scheme::SharedKey).header("X-Key");
+    let custom = Verifier::new("custom", &options).unwrap();
+    let with_id = br#"{"event":"x","id":"evt_1","data":{}}"#;
+    let event = custom.verify(with_id, &[("X-Key", "s")]).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&event.to_json_deferring_digest(hookseal::FieldCase::Snake)).unwrap();
+    assert_eq!(json["idempotency_key"], "evt_1");
+}
