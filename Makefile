@@ -220,9 +220,12 @@ timing:
 bench:
 	$(CARGO) bench -p hookseal --locked
 
-## The Python benchmark against the providers' own snippet, and the 1M-delivery memory check (figures in README.md).
+## The Python benchmark: the floor (hmac + orjson.loads), ELMED's snippet and the peers (standardwebhooks, svix,
+## stripe, pinned in bindings/python/bench/requirements.txt, installed with this build's wheel into target/bench/python
+## by setup.sh) beside hookseal in one table of ratios; then the 1M-delivery memory check (figures in README.md).
 bench-python: python
-	$(VENV_PY) bindings/python/bench/bench_verify.py
+	./bindings/python/bench/setup.sh
+	target/bench/python/bin/python bindings/python/bench/bench_verify.py
 	$(VENV_PY) bindings/python/bench/bench_memory.py
 
 ## The PHP benchmark against ELMED's own snippet (figures in bindings/php/README.md and README.md).

@@ -12,7 +12,7 @@ use crate::{headers, options, Body};
 
 /// From this size on, the GIL is released while the core hashes and parses the body, so other threads run. Below
 /// it, releasing and re-taking the GIL would cost more than it frees.
-const DETACH_FROM_BYTES: usize = 16 * 1024;
+pub(crate) const DETACH_FROM_BYTES: usize = 16 * 1024;
 
 /// Verifies deliveries for one provider (docs/api.md).
 #[pyclass(frozen, module = "hookseal", name = "Verifier")]
@@ -44,19 +44,27 @@ impl Verifier {
         let headers = headers::slices(&owners);
         let now = now.map(unix_seconds).transpose()?;
         let bytes = body.as_bytes();
+        // A key that is the body's digest waits until it is read, on the `bytes` the event keeps; a copied body
+        // (bytearray) has no `bytes` to keep, so its digest is computed here, with the GIL released too.
+        let kept = match &body {
+            Body::Borrowed(bytes) => Some(bytes),
+            Body::Copied(_) => None,
+        };
+        let keep_body = kept.is_some();
         let run = || {
             let verified = match now {
                 Some(now) => self.inner.verify_at(bytes, &headers, now),
                 None => self.inner.verify(bytes, &headers),
             };
-            // ELMED's key is a SHA-256 of the body, computed on first use: compute it here, with the GIL released too.
             verified.inspect(|event| {
-                event.idempotency_key();
+                if !keep_body {
+                    event.idempotency_key();
+                }
             })
         };
         let verified = if bytes.len() >= DETACH_FROM_BYTES { py.detach(run) } else { run() };
         match verified {
-            Ok(event) => Event::new(py, &event),
+            Ok(event) => Event::new(py, &event, kept),
             Err(err) => Err(verification_error(py, &err)),
         }
     }

@@ -4,6 +4,7 @@ threads. The vectors (test_vectors.py) pin the verdicts; these pin what only Pyt
 from __future__ import annotations
 
 import email.message
+import hashlib
 import json
 import pickle
 import sys
@@ -391,6 +392,9 @@ def test_the_stubs_name_exactly_the_options_the_core_knows() -> None:
     "0", "-0", "7", "-7", "256", "257", "-5", "-6", "9223372036854775807", "-9223372036854775808",
     "9223372036854775808", "-9223372036854775809", "123456789012345678901234567890123", "1.0", "-0.0", "0.1",
     "1E5", "1e-5", "2.5E+3", "1.7976931348623157e308", "1e400", "-1e400", "5e-324", "1e-400", "850.00",
+    "123456789012345678", "1234567890123456789", "9007199254740993", "9007199254740993.0", "0.30000000000000004",
+    "1e22", "1e23", "8.45e1", "84.50", "1234567890.0987654321", "100000000000000000000000.5", "4.9e-324",
+    "2.2250738585072014e-308", "0.000001", "-129.99",
 ])
 def test_numbers_read_as_json_loads_reads_them(elmed: hookseal.Verifier, number: str) -> None:
     body = ('{"event": "x", "data": [%s, {"n": %s}]}' % (number, number)).encode()
@@ -398,6 +402,76 @@ def test_numbers_read_as_json_loads_reads_them(elmed: hookseal.Verifier, number:
     expected = json.loads(body)["data"]
     assert [type(got[0]), type(got[1]["n"])] == [type(expected[0])] * 2
     assert repr(got) == repr(expected)
+
+
+def same_values(got: Any, expected: Any) -> bool:
+    """Equal and of the same types all the way down (``1 == 1.0 == True`` in Python), key order included."""
+    if type(got) is not type(expected):
+        return False
+    if isinstance(got, dict):
+        return list(got) == list(expected) and all(same_values(got[k], expected[k]) for k in got)
+    if isinstance(got, list):
+        return len(got) == len(expected) and all(same_values(a, b) for a, b in zip(got, expected))
+    return bool(got == expected)
+
+
+def records(count: int) -> list[dict[str, Any]]:
+    """Records whose shapes change the way real ones do: the same keys again, one more, one fewer, another order,
+    a duplicate, long and escaped keys, records nested in records."""
+    out: list[dict[str, Any]] = []
+    for n in range(count):
+        name = ["Amoxicillin 500 mg", "Atorvastatin"][n % 2]
+        record: dict[str, Any] = {"line_id": n, "sku": f"SKU-{n:06d}", "name": name, "qty": n % 3,
+                                  "unit_price": n / 8, "currency": "ZAR", "dispensed": n % 4 == 0}
+        if n % 7 == 3:
+            record["note"] = None
+        if n % 11 == 5:
+            del record["qty"]
+        if n % 13 == 6:
+            record = dict(reversed(list(record.items())))
+        if n % 17 == 8:
+            record["a key longer than thirty-two bytes, so never cached"] = n
+        if n % 19 == 9:
+            record["caf\u00e9 \"quoted\"\n"] = "t\u00e9l\u00e9phone \\ \u20ac"
+        if n % 23 == 10:
+            record["batches"] = [{"lot": f"L{n}", "expires": "2027-01"}, {"lot": f"M{n}", "expires": None}]
+        out.append(record)
+    return out
+
+
+@pytest.mark.parametrize("count", [1, 3, 40, 3000])  # small bodies, and large ones (shared values, dict templates)
+def test_data_is_what_json_loads_gives_for_records_of_changing_shapes(elmed: hookseal.Verifier, count: int) -> None:
+    data = {"items": records(count), "empty": [{}, [], ""], "last": {"line_id": 1}}
+    text = json.dumps({"event": "x", "data": data})
+    # A duplicate key inside a record: the last one wins, in the first one's place.
+    body = text.replace('"line_id": 2,', '"line_id": 2, "qty": 9, "line_id": 22,', 1).encode()
+    got = hookseal.Verifier("elmed", secret=SECRET, max_body_bytes=1 << 21).verify(body, signed(body)).data
+    assert same_values(got, json.loads(body)["data"])
+    again = hookseal.Verifier("elmed", secret=SECRET, max_body_bytes=1 << 21).verify(body, signed(body)).data
+    assert same_values(again, got)
+
+
+@pytest.mark.parametrize("text", ["\U0001F48A", "a\U0001F48Ab" * 3000, "\u00e9\u20ac\uffff"])
+def test_strings_with_surrogate_escapes_read_as_json_loads_reads_them(elmed: hookseal.Verifier, text: str) -> None:
+    body = json.dumps({"event": "x", "data": {"text": text, "list": [text, {"k": text}]}}).encode()  # \ud83d\udc8a
+    assert same_values(elmed.verify(body, signed(body)).data, json.loads(body)["data"])
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_a_body_digest_key_is_the_bodys_sha256_whenever_it_is_read(elmed: hookseal.Verifier, kind: Any) -> None:
+    expected = "sha256:" + hashlib.sha256(BODY).hexdigest()
+    event = elmed.verify(kind(BODY), signed())
+    assert event.idempotency_key_source == "body_sha256"
+    assert event.idempotency_key == expected and event.idempotency_key is event.idempotency_key
+    assert event.to_dict()["idempotency_key"] == expected and expected in repr(event)
+    custom = hookseal.Verifier("custom", secret=SECRET, scheme="hmac-sha256", header="X-ELMED-Signature",
+                               prefix="sha256=")
+    assert custom.verify(kind(BODY), signed()).idempotency_key == expected  # no id in the envelope
+    big = json.dumps({"event": "x", "data": {"blob": "x" * (1 << 20)}}).encode()
+    large = hookseal.Verifier("elmed", secret=SECRET, max_body_bytes=1 << 21).verify(kind(big), signed(big))
+    with ThreadPoolExecutor(4) as pool:  # read at once by threads: one key, hashed with the GIL released
+        keys = list(pool.map(lambda _: large.idempotency_key, range(8)))
+    assert keys == ["sha256:" + hashlib.sha256(big).hexdigest()] * 8
 
 
 def test_errors_made_in_python_answer_like_the_cores() -> None:
