@@ -327,7 +327,12 @@ impl<'py, 'j, 'c> Fast<'py, 'j, 'c> {
             }
             self.spare_keys = template.keys;
         }
-        if all_cached && count >= TEMPLATE_MIN_KEYS {
+        // Only an object without a repeated key becomes a template: each of its keys is then the dict's own key
+        // object, which the template's dict keeps alive (`Known` borrows it). A repeated key's second `str` may be
+        // another object than the dict's first (the cache's slot replaced in between), held by nothing but the cache.
+        // SAFETY: `dict` is a dict, alive; the GIL is held; PyDict_Size cannot fail on a dict.
+        let distinct = unsafe { ffi::PyDict_Size(dict.as_ptr()) } == count as ffi::Py_ssize_t;
+        if all_cached && distinct && count >= TEMPLATE_MIN_KEYS {
             self.set_template(depth, Template { dict: dict.clone(), keys });
         } else {
             self.spare_keys = keys;
@@ -688,11 +693,23 @@ fn new_str<'py>(py: Python<'py>, utf8: &[u8]) -> Option<Bound<'py, PyString>> {
     made.ok().map(|any| unsafe { any.cast_into_unchecked() })
 }
 
-/// An integer past 64 bits: Python's int() keeps every digit, as json.loads does.
+/// An integer past 64 bits: Python's int() keeps every digit, as json.loads does. One past the interpreter's limit on
+/// digits (`sys.set_int_max_str_digits`, which an application may lower below the core's 4000) is the sender's
+/// `invalid_json`, not a bare `ValueError` (which a receiver would answer 500, and the sender retry for ever).
 fn big_int<'py>(py: Python<'py>, digits: &str) -> PyResult<Bound<'py, PyAny>> {
     match digits.parse::<i64>() {
         Ok(int) => Ok(int.into_pyobject(py).unwrap_or_else(|never| match never {}).into_any()),
-        Err(_) => py.get_type::<PyInt>().call1((digits,)),
+        Err(_) => py.get_type::<PyInt>().call1((digits,)).map_err(|err| {
+            if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
+                let message = format!(
+                    "an integer of {} digits is past this interpreter's limit (sys.set_int_max_str_digits)",
+                    digits.trim_start_matches('-').len()
+                );
+                verification(py, hookseal::ErrorCode::InvalidJson, &message)
+            } else {
+                err
+            }
+        }),
     }
 }
 
