@@ -127,22 +127,31 @@ function checkOptions(options) {
  * The event of the addon's JSON. For a large body whose key is its digest (ELMED's, or a delivery without an id) the
  * addon leaves `idempotencyKey` null: it is hashed when first read, from a copy of the body taken now (the caller's
  * buffer may be reused or changed later; a string body's bytes are already this call's own), then kept. A plain
- * data property from then on: enumerable, in its place, in JSON.stringify and spreads, writable as before.
+ * data property from then on: enumerable, in its place, in JSON.stringify and spreads, writable as before. One
+ * getter and setter for every event, the copy in a WeakMap: a new closure pair per event would give each event its
+ * own hidden class, which measured as slow as the hash it saves (V8 then treats every event as a new shape).
  */
+const DEFERRED_BODIES = new WeakMap();
+function settleKey(event, key) {
+  Object.defineProperty(event, 'idempotencyKey', { value: key, writable: true, enumerable: true, configurable: true });
+  DEFERRED_BODIES.delete(event); // the copy goes as soon as the key is known
+  return key;
+}
+const DEFERRED_KEY = {
+  get() {
+    return settleKey(this, native.digestKey(DEFERRED_BODIES.get(this)));
+  },
+  set(key) {
+    settleKey(this, key);
+  },
+  enumerable: true,
+  configurable: true,
+};
 function eventOf(json, body, bytes) {
   const event = JSON.parse(json);
   if (event.idempotencyKey === null && event.idempotencyKeySource === 'body_sha256') {
-    const copy = typeof body === 'string' ? bytes : new Uint8Array(bytes);
-    const settle = (key) => {
-      Object.defineProperty(event, 'idempotencyKey', { value: key, writable: true, enumerable: true, configurable: true });
-      return key;
-    };
-    Object.defineProperty(event, 'idempotencyKey', {
-      get: () => settle(native.digestKey(copy)),
-      set: settle,
-      enumerable: true,
-      configurable: true,
-    });
+    DEFERRED_BODIES.set(event, typeof body === 'string' ? bytes : new Uint8Array(bytes));
+    Object.defineProperty(event, 'idempotencyKey', DEFERRED_KEY);
   }
   return event;
 }
