@@ -127,19 +127,26 @@ function checkOptions(options) {
  * The event of the addon's JSON. For a large body whose key is its digest (ELMED's, or a delivery without an id) the
  * addon leaves `idempotencyKey` null: it is hashed when first read, from a copy of the body taken now (the caller's
  * buffer may be reused or changed later; a string body's bytes are already this call's own), then kept. A plain
- * data property from then on: enumerable, in its place, in JSON.stringify and spreads, writable as before. One
- * getter and setter for every event, the copy in a WeakMap: a new closure pair per event would give each event its
- * own hidden class, which measured as slow as the hash it saves (V8 then treats every event as a new shape).
+ * data property from then on: enumerable, in its place, in JSON.stringify and spreads, writable as before.
+ *
+ * One getter and setter for every event (a closure pair per event gave each its own hidden class, which measured as
+ * slow as the hash it saves), the copy under a private symbol on the event itself, not enumerable, so that it is found
+ * through a Proxy (Vue's `reactive`), a prototype (`Object.create`) or a copy of the descriptors. A frozen or sealed
+ * event cannot take the key as a data property: it keeps the getter, and the key is hashed again at each read.
  */
-const DEFERRED_BODIES = new WeakMap();
+const DEFERRED_BODY = Symbol('hookseal.deferredBody');
 function settleKey(event, key) {
-  Object.defineProperty(event, 'idempotencyKey', { value: key, writable: true, enumerable: true, configurable: true });
-  DEFERRED_BODIES.delete(event); // the copy goes as soon as the key is known
+  try {
+    Object.defineProperty(event, 'idempotencyKey', { value: key, writable: true, enumerable: true, configurable: true });
+    event[DEFERRED_BODY] = undefined; // the copy goes as soon as the key is known
+  } catch {
+    // frozen or sealed: the getter stays
+  }
   return key;
 }
 const DEFERRED_KEY = {
   get() {
-    return settleKey(this, native.digestKey(DEFERRED_BODIES.get(this)));
+    return settleKey(this, native.digestKey(this[DEFERRED_BODY]));
   },
   set(key) {
     settleKey(this, key);
@@ -150,7 +157,8 @@ const DEFERRED_KEY = {
 function eventOf(json, body, bytes) {
   const event = JSON.parse(json);
   if (event.idempotencyKey === null && event.idempotencyKeySource === 'body_sha256') {
-    DEFERRED_BODIES.set(event, typeof body === 'string' ? bytes : new Uint8Array(bytes));
+    const copy = typeof body === 'string' ? bytes : new Uint8Array(bytes);
+    Object.defineProperty(event, DEFERRED_BODY, { value: copy, writable: true });
     Object.defineProperty(event, 'idempotencyKey', DEFERRED_KEY);
   }
   return event;

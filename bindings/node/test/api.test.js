@@ -266,6 +266,23 @@ test('a large body\'s digest key is hashed when first read, from the body as ver
   const event = elmed.verify(large, signed(large));
   event.idempotencyKey = 'mine';
   assert.equal(event.idempotencyKey, 'mine');
+  // Found through a Proxy, a prototype, a copy of the descriptors; a frozen event hashes at each read; a view with
+  // an offset and a DataView are hashed over exactly their bytes.
+  assert.equal(new Proxy(elmed.verify(large, signed(large)), {}).idempotencyKey, expected);
+  assert.equal(Object.create(elmed.verify(large, signed(large))).idempotencyKey, expected);
+  const descriptors = Object.getOwnPropertyDescriptors(elmed.verify(large, signed(large)));
+  assert.equal(Object.defineProperties({}, descriptors).idempotencyKey, expected);
+  const frozen = Object.freeze(elmed.verify(large, signed(large)));
+  assert.equal(frozen.idempotencyKey, expected);
+  assert.equal(frozen.idempotencyKey, expected);
+  assert.deepEqual(Object.keys(frozen).length, 10);
+  const padded = Buffer.concat([Buffer.from('xxxx'), large, Buffer.from('yyyy')]);
+  const view = padded.subarray(4, 4 + large.length);
+  assert.equal(elmed.verify(view, signed(large)).idempotencyKey, expected);
+  const dataView = new DataView(padded.buffer, padded.byteOffset + 4, large.length);
+  assert.equal(elmed.verify(dataView, signed(large)).idempotencyKey, expected);
+  assert.deepEqual(Object.getOwnPropertySymbols(event).map((s) => s.description), ['hookseal.deferredBody']);
+  assert.equal(JSON.stringify(elmed.verify(large, signed(large))).includes('deferredBody'), false);
   // A small body's key is there at once, a plain data property; so is a key that is not a digest.
   const small = elmed.verify(BODY, signed());
   assert.equal(Object.getOwnPropertyDescriptor(small, 'idempotencyKey').value, digest(BODY));
