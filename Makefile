@@ -156,9 +156,11 @@ test-wasm: wasm
 	node --test $(WASM_PKG)/test/*.test.js
 	node_modules/.bin/tsc --noEmit -p $(WASM_PKG)/test/tsconfig.json
 
-## The WASM benchmark in Node: against WebCrypto and the napi addon (figures in bindings/wasm/README.md).
+## The WASM benchmark in Node: against WebCrypto and the napi addon (figures in bindings/wasm/README.md); then the
+## 1M-delivery memory check through the WASM build (bench_memory.js with HOOKSEAL_JS_BUILD).
 bench-wasm: wasm node
 	node --expose-gc $(WASM_PKG)/bench/bench_verify.js
+	HOOKSEAL_JS_BUILD=$(WASM_PKG)/pkg-node node --expose-gc bindings/node/bench/bench_memory.js
 
 ## The packages a user installs, written into dist/ (git-ignored; nothing is published): the Python wheel (abi3,
 ## manylinux_2_34, from the same cargo build as `make python`), the npm package with the x86_64-unknown-linux-gnu

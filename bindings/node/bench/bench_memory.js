@@ -42,8 +42,11 @@ const v8 = require('node:v8');
 
 // This repository's build (`make node`): `require('hookseal')` would not resolve here, bench/ having a package.json of
 // its own (the pinned peers of bench_verify.js).
+// With HOOKSEAL_JS_BUILD=bindings/wasm/pkg-node, the WASM build instead (`make bench-wasm`): the same glue over the
+// WebAssembly module, whose linear memory would show a leak in RSS as well (it only ever grows).
 const ROOT = path.join(__dirname, '..', '..', '..');
-const { Verifier, sign, VerificationError } = require(ROOT);
+const BUILD = process.env.HOOKSEAL_JS_BUILD ? path.resolve(process.env.HOOKSEAL_JS_BUILD) : ROOT;
+const { Verifier, sign, VerificationError } = require(BUILD);
 const { version: HOOKSEAL_VERSION } = require(path.join(ROOT, 'package.json'));
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'tests', 'samples', 'elmed', 'order.status_changed.json');
@@ -177,7 +180,7 @@ function main() {
   }
 
   console.log(
-    `Node ${process.version}, hookseal ${HOOKSEAL_VERSION}; ${fmt(count)} ELMED deliveries of ~${sampleBody.length} ` +
+    `Node ${process.version}, hookseal ${HOOKSEAL_VERSION}${BUILD === ROOT ? '' : ` (${path.relative(ROOT, BUILD)})`}; ${fmt(count)} ELMED deliveries of ~${sampleBody.length} ` +
       `bytes, every ${BAD_EVERY}th with a wrong signature, batches of ${fmt(BATCH)}, warm-up ${fmt(warmUp)}; ` +
       (gc ? 'global.gc() before each reading' : 'WARNING: no --expose-gc, readings without a forced collection'),
   );
