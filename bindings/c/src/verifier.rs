@@ -176,12 +176,8 @@ pub unsafe extern "C" fn hookseal_verify_once(
     event_json_out: *mut *mut hookseal_bytes,
 ) -> hookseal_status {
     guard(|| {
-        let configured = (|| {
-            // SAFETY: the caller's promises, forwarded.
-            let provider = unsafe { name(provider, "provider") }?;
-            Ok::<_, hookseal_status>((provider, options::verifier_options(unsafe { options_text(options_json) }?)?))
-        })();
-        let (provider, options) = match configured {
+        // SAFETY: the caller's promises, forwarded.
+        let (provider, options) = match unsafe { once_configuration(provider, options_json) } {
             Ok(configured) => configured,
             Err(status) => return status,
         };
@@ -236,12 +232,8 @@ pub unsafe extern "C" fn hookseal_verify_once_fields(
     fields_out: *mut hookseal_event_fields,
 ) -> hookseal_status {
     guard(|| {
-        let configured = (|| {
-            // SAFETY: the caller's promises, forwarded.
-            let provider = unsafe { name(provider, "provider") }?;
-            Ok::<_, hookseal_status>((provider, options::verifier_options(unsafe { options_text(options_json) }?)?))
-        })();
-        let (provider, options) = match configured {
+        // SAFETY: the caller's promises, forwarded.
+        let (provider, options) = match unsafe { once_configuration(provider, options_json) } {
             Ok(configured) => configured,
             Err(status) => return status,
         };
@@ -279,6 +271,19 @@ unsafe fn fields_into(
 }
 
 /// Which verifier checks the delivery: a caller's handle, or the core's cached one for these options.
+/// The provider's name and options of a one-call verification (`hookseal_verify_once` and its fields form).
+///
+/// # Safety
+/// As for `hookseal_verify_once`'s `provider` and `options_json`.
+unsafe fn once_configuration<'a>(
+    provider: *const c_char,
+    options_json: *const c_char,
+) -> Result<(&'a str, hookseal::Options), hookseal_status> {
+    // SAFETY: the caller's promises, forwarded.
+    let provider = unsafe { name(provider, "provider") }?;
+    Ok((provider, options::verifier_options(unsafe { options_text(options_json) }?)?))
+}
+
 enum Using<'a> {
     Handle(&'a hookseal::Verifier),
     Cached { provider: &'a str, options: &'a hookseal::Options },
