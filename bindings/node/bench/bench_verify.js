@@ -43,7 +43,6 @@
  */
 
 const assert = require('node:assert');
-const childProcess = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -53,6 +52,7 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 const { Verifier, sign, VerificationError } = require(ROOT);
 const { version: HOOKSEAL_VERSION } = require(path.join(ROOT, 'package.json'));
 const { SHAPES } = require('./bodies.js');
+const { measure, formatTime, plainTable, markdownTable, commit, sinkValue } = require('./harness.js');
 
 const SECRET = 'whsec_elmed_bench_0123456789abcdef'; // ELMED, custom, octokit, stripe and the floor
 const SW_SECRET = 'whsec_' + Buffer.from('hookseal bench standard webhooks key!').toString('base64');
@@ -316,115 +316,6 @@ async function sanityCheck(side, label, body, headers, expected) {
   if (!refused) fail(`${side.name}, ${label}: accepted a tampered ${side.tamper}`);
 }
 
-// --- Timing ----------------------------------------------------------------------------------------------------------
-
-let sink = 0; // every call's result is folded in here, so none of the work is dead
-const collect = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
-
-function fold(result) {
-  return typeof result === 'object' && result !== null ? 1 : 0;
-}
-
-/** Seconds for `number` calls of the side. */
-function timeSync(call, body, headers, number) {
-  let acc = 0;
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < number; i++) acc += fold(call(body, headers));
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  sink += acc;
-  return seconds;
-}
-
-async function timeAsync(call, body, headers, number) {
-  let acc = 0;
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < number; i++) acc += fold(await call(body, headers));
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  sink += acc;
-  return seconds;
-}
-
-function timeSide(side, body, headers, number) {
-  return side.async ? timeAsync(side.call, body, headers, number) : timeSync(side.call, body, headers, number);
-}
-
-/** Calls per sample, as `timeit`'s autorange picks them (1, 2, 5, 10, 20, …), for >= minSeconds; after a warm-up. */
-async function calibrate(side, body, headers, minSeconds) {
-  const warmUntil = process.hrtime.bigint() + BigInt(Math.round(minSeconds * 1e9));
-  let warm = 0;
-  while (warm < 20 || process.hrtime.bigint() < warmUntil) {
-    await timeSide(side, body, headers, 1);
-    warm++;
-  }
-  for (let decade = 1; ; decade *= 10) {
-    for (const number of [decade, 2 * decade, 5 * decade]) {
-      collect();
-      if ((await timeSide(side, body, headers, number)) >= minSeconds) return number;
-    }
-  }
-}
-
-/** Per-call microseconds, `repeat` rounds of every side, the starting side rotating: `runs[side][round]`. */
-async function measure(active, body, repeat, minSeconds) {
-  const headersOf = active.map((side) => side.headers(body));
-  const numbers = [];
-  for (let s = 0; s < active.length; s++) numbers.push(await calibrate(active[s], body, headersOf[s], minSeconds));
-  const runs = active.map(() => []);
-  for (let r = 0; r < repeat; r++) {
-    for (let k = 0; k < active.length; k++) {
-      const s = (r + k) % active.length;
-      const side = active[s];
-      const headers = side.timed ? side.headers(body) : headersOf[s];
-      collect();
-      runs[s][r] = ((await timeSide(side, body, headers, numbers[s])) / numbers[s]) * 1e6;
-    }
-  }
-  return runs;
-}
-
-// --- Report ----------------------------------------------------------------------------------------------------------
-
-function formatTime(us) {
-  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
-  if (us >= 100) return `${us.toFixed(0)} µs`;
-  if (us >= 10) return `${us.toFixed(1)} µs`;
-  return `${us.toFixed(2)} µs`;
-}
-
-function cell(result, isFloor) {
-  if (isFloor) return formatTime(result.best);
-  return `${formatTime(result.best)} (${result.ratio.toFixed(2)}×, ${result.low.toFixed(2)}–${result.high.toFixed(2)})`;
-}
-
-function plainTable(shape, rows, sizes) {
-  const names = rows.map((row) => row.name);
-  const cells = rows.map((row) => sizes.map((size) => cell(row.results[size], row.key === 'floor')));
-  const nameWidth = Math.max(...names.map((name) => name.length), shape.length);
-  const widths = sizes.map((size, i) => Math.max(size.length, ...cells.map((row) => row[i].length)));
-  const line = (first, rest) => [first.padEnd(nameWidth), ...rest.map((text, i) => text.padStart(widths[i]))].join(' | ');
-  const head = line(shape, sizes);
-  return [head, '-'.repeat(head.length), ...rows.map((row, i) => line(names[i], cells[i]))].join('\n');
-}
-
-function markdownTable(shape, rows, sizes) {
-  const lines = [`| ${shape} | ${sizes.join(' | ')} |`, `|---|${sizes.map(() => '---|').join('')}`];
-  for (const row of rows) {
-    const name = row.hookseal ? `**${row.name}**` : row.name;
-    lines.push(`| ${name} | ${sizes.map((size) => cell(row.results[size], row.key === 'floor')).join(' | ')} |`);
-  }
-  return lines.join('\n');
-}
-
-function commit() {
-  try {
-    const run = (args) => childProcess.execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }).trim();
-    const dirty = run(['status', '--porcelain', '--untracked-files=no']) !== '';
-    return run(['rev-parse', '--short', 'HEAD']) + (dirty ? ' (with uncommitted changes)' : '');
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const peers = await loadPeers();
@@ -455,7 +346,9 @@ async function main() {
         await sanityCheck(side, label, body, side.headers(body), expected);
       }
       const minSeconds = body.length > 512 * 1024 ? Math.min(options.minSeconds, 0.1) : options.minSeconds;
-      const runs = await measure(active, body, options.repeat, minSeconds);
+      const headersOf = active.map((side) => side.headers(body));
+      const fresh = (s) => (active[s].timed ? active[s].headers(body) : headersOf[s]);
+      const runs = await measure(active, body, options.repeat, minSeconds, headersOf, fresh);
       const floorRuns = runs[0];
       const floorBest = Math.min(...floorRuns);
       runs.forEach((run, s) => {
@@ -476,7 +369,7 @@ async function main() {
     : 'GC as it comes (run with --expose-gc for a full GC before every sample)';
   console.log(
     `Node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${process.arch}, ` +
-      `${os.cpus().length} CPUs (${cpu ? cpu.model.trim() : 'unknown'}); hookseal ${HOOKSEAL_VERSION} at ${commit()}; ` +
+      `${os.cpus().length} CPUs (${cpu ? cpu.model.trim() : 'unknown'}); hookseal ${HOOKSEAL_VERSION} at ${commit(ROOT)}; ` +
       new Date().toISOString(),
   );
   console.log(
@@ -489,11 +382,11 @@ async function main() {
   for (const line of bodyLines) console.log(`  ${line}`);
   for (const shape of shapes) {
     console.log();
-    console.log(plainTable(shape, tables[shape], sizeNames));
+    console.log(plainTable(shape, tables[shape], sizeNames, 'floor'));
   }
   for (const shape of shapes) {
     console.log();
-    console.log(markdownTable(shape, tables[shape], sizeNames));
+    console.log(markdownTable(shape, tables[shape], sizeNames, 'floor', (row) => row.hookseal));
   }
   console.log();
   const hooksealKeys = active.filter((side) => side.hookseal).map((side) => side.key);
@@ -531,7 +424,7 @@ async function main() {
     );
   }
   // Keep the sink observable so that no result can be proven unused.
-  if (sink === -1 || keyChars === -1) console.log(sink, keyChars);
+  if (sinkValue() === -1 || keyChars === -1) console.log(sinkValue(), keyChars);
 }
 
 main().catch((error) => {

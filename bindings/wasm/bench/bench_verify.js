@@ -41,13 +41,14 @@
  */
 
 const assert = require('node:assert');
-const childProcess = require('node:child_process');
 const crypto = require('node:crypto');
 const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const { SHAPES } = require(path.join(ROOT, 'bindings', 'node', 'bench', 'bodies.js'));
+const { measure, formatTime, plainTable, markdownTable, commit, sinkValue } =
+  require(path.join(ROOT, 'bindings', 'node', 'bench', 'harness.js'));
 
 const SECRET = 'whsec_elmed_bench_0123456789abcdef';
 const SIZES = [
@@ -201,102 +202,6 @@ async function sanityCheck(side, label, body, headers, expected) {
   if (!refused) fail(`${side.name}, ${label}: accepted a tampered signature`);
 }
 
-// --- Timing ------------------------------------------------------------------------------------------------------------
-
-let sink = 0;
-const collect = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
-const fold = (result) => (typeof result === 'object' && result !== null ? 1 : 0);
-
-function timeSync(call, body, headers, number) {
-  let acc = 0;
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < number; i++) acc += fold(call(body, headers));
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  sink += acc;
-  return seconds;
-}
-
-async function timeAsync(call, body, headers, number) {
-  let acc = 0;
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < number; i++) acc += fold(await call(body, headers));
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  sink += acc;
-  return seconds;
-}
-
-function timeSide(side, body, headers, number) {
-  return side.async ? timeAsync(side.call, body, headers, number) : timeSync(side.call, body, headers, number);
-}
-
-async function calibrate(side, body, headers, minSeconds) {
-  const warmUntil = process.hrtime.bigint() + BigInt(Math.round(minSeconds * 1e9));
-  for (let warm = 0; warm < 20 || process.hrtime.bigint() < warmUntil; warm++) await timeSide(side, body, headers, 1);
-  for (let decade = 1; ; decade *= 10) {
-    for (const number of [decade, 2 * decade, 5 * decade]) {
-      collect();
-      if ((await timeSide(side, body, headers, number)) >= minSeconds) return number;
-    }
-  }
-}
-
-/** Per-call microseconds, `repeat` rounds of every side, the starting side rotating: `runs[side][round]`. */
-async function measure(active, body, headers, repeat, minSeconds) {
-  const numbers = [];
-  for (const side of active) numbers.push(await calibrate(side, body, headers, minSeconds));
-  const runs = active.map(() => []);
-  for (let r = 0; r < repeat; r++) {
-    for (let k = 0; k < active.length; k++) {
-      const s = (r + k) % active.length;
-      collect();
-      runs[s][r] = ((await timeSide(active[s], body, headers, numbers[s])) / numbers[s]) * 1e6;
-    }
-  }
-  return runs;
-}
-
-// --- Report ------------------------------------------------------------------------------------------------------------
-
-function formatTime(us) {
-  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
-  if (us >= 100) return `${us.toFixed(0)} µs`;
-  if (us >= 10) return `${us.toFixed(1)} µs`;
-  return `${us.toFixed(2)} µs`;
-}
-
-function cell(result, isFloor) {
-  if (isFloor) return formatTime(result.best);
-  return `${formatTime(result.best)} (${result.ratio.toFixed(2)}×, ${result.low.toFixed(2)}–${result.high.toFixed(2)})`;
-}
-
-function plainTable(shape, rows, sizes) {
-  const names = rows.map((row) => row.name);
-  const cells = rows.map((row) => sizes.map((size) => cell(row.results[size], row.key === 'webcrypto')));
-  const nameWidth = Math.max(...names.map((name) => name.length), shape.length);
-  const widths = sizes.map((size, i) => Math.max(size.length, ...cells.map((row) => row[i].length)));
-  const line = (first, rest) => [first.padEnd(nameWidth), ...rest.map((text, i) => text.padStart(widths[i]))].join(' | ');
-  const head = line(shape, sizes);
-  return [head, '-'.repeat(head.length), ...rows.map((row, i) => line(names[i], cells[i]))].join('\n');
-}
-
-function markdownTable(shape, rows, sizes) {
-  const lines = [`| ${shape} | ${sizes.join(' | ')} |`, `|---|${sizes.map(() => '---|').join('')}`];
-  for (const row of rows) {
-    const name = row.wasm ? `**${row.name}**` : row.name;
-    lines.push(`| ${name} | ${sizes.map((size) => cell(row.results[size], row.key === 'webcrypto')).join(' | ')} |`);
-  }
-  return lines.join('\n');
-}
-
-function commit() {
-  try {
-    const run = (args) => childProcess.execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }).trim();
-    return run(['rev-parse', '--short', 'HEAD']) + (run(['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : '');
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const pkg = options.pkg ?? path.join(__dirname, '..', 'pkg-node');
@@ -329,7 +234,7 @@ async function main() {
       const expected = JSON.parse(bytes.toString()).data;
       for (const side of active) await sanityCheck(side, label, body, headers, expected);
       const minSeconds = body.length > 512 * 1024 ? Math.min(options.minSeconds, 0.1) : options.minSeconds;
-      const runs = await measure(active, body, headers, options.repeat, minSeconds);
+      const runs = await measure(active, body, options.repeat, minSeconds, active.map(() => headers));
       const floorRuns = runs[0];
       const floorBest = Math.min(...floorRuns);
       runs.forEach((run, s) => {
@@ -350,7 +255,7 @@ async function main() {
   console.log(
     `Node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${process.arch}, ` +
       `${os.cpus().length} CPUs (${cpu ? cpu.model.trim() : 'unknown'}); WASM module ${size} bytes ` +
-      `(${path.relative(ROOT, pkg) || pkg}); commit ${commit()}; ${new Date().toISOString()}`,
+      `(${path.relative(ROOT, pkg) || pkg}); commit ${commit(ROOT)}; ${new Date().toISOString()}`,
   );
   console.log(
     `load average ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end; best of ` +
@@ -365,11 +270,11 @@ async function main() {
   for (const line of bodyLines) console.log(`  ${line}`);
   for (const shape of shapes) {
     console.log();
-    console.log(plainTable(shape, tables[shape], sizeNames));
+    console.log(plainTable(shape, tables[shape], sizeNames, 'webcrypto'));
   }
   for (const shape of shapes) {
     console.log();
-    console.log(markdownTable(shape, tables[shape], sizeNames));
+    console.log(markdownTable(shape, tables[shape], sizeNames, 'webcrypto', (row) => row.wasm));
   }
   console.log();
   // Per size: the WASM build's ratio at its worst shape, by `verify` and by `verifyAsync`.
@@ -388,7 +293,7 @@ async function main() {
         `(by ${active.some((side) => side.key === 'verifyAsync') ? 'verifyAsync' : 'verify'}): ${met ? 'MET' : 'NOT MET'}`,
     );
   }
-  if (sink === 0) console.log('(sink empty)');
+  if (sinkValue() === 0) console.log('(sink empty)');
 }
 
 main().catch((error) => {
