@@ -5,27 +5,12 @@
 mod support;
 
 use hmac::{Hmac, KeyInit, Mac};
-use hookseal::{Event, FieldCase, OptionValue, Options, Verifier, VerifyError};
+use hookseal::{Event, FieldCase, Options, Verifier, VerifyError};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use support::vectors::{load_all, Case};
+use support::vectors::{load_all, option_value, Case};
 
 type HmacSha256 = Hmac<Sha256>;
-
-fn option_value(value: &Value) -> OptionValue {
-    match value {
-        Value::Null => OptionValue::Null,
-        Value::Bool(b) => OptionValue::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or(OptionValue::Other("a number"), OptionValue::Int),
-        Value::String(s) => OptionValue::Str(s.clone()),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .map_or(OptionValue::Other("a list"), OptionValue::StrList),
-        Value::Object(_) => OptionValue::Other("an object"),
-    }
-}
 
 fn options(case: &Case) -> Result<Options, String> {
     let mut options = Options::new();

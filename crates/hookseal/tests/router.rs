@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use hookseal::{
-    sign, DispatchError, Dispatched, ErrorCode, Event, OptionValue, Options, Provider, Router, SignOptions, Unhandled,
+    sign, DispatchError, Dispatched, ErrorCode, Event, Options, Provider, Router, SignOptions, Unhandled,
     UnhandledEvent, Verifier,
 };
 use hookseal_store::{process_once, ClaimOutcome, OnceError, Processed, Store, StoreOptions};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use support::vectors::{load_all, Expect};
+use support::vectors::{load_all, option_value, Expect};
 
 const SW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -475,22 +475,6 @@ fn process_once_dispatches_through_the_router() {
     assert!(matches!(once(&router), Ok(Processed::Duplicate)));
     drop(store);
     let _ = std::fs::remove_file(&path);
-}
-
-/// JSON option values as a binding would hand them to the core (as tests/vectors.rs does).
-fn option_value(value: &Value) -> OptionValue {
-    match value {
-        Value::Null => OptionValue::Null,
-        Value::Bool(b) => OptionValue::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or(OptionValue::Other("a number"), OptionValue::Int),
-        Value::String(s) => OptionValue::Str(s.clone()),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .map_or(OptionValue::Other("a list"), OptionValue::StrList),
-        Value::Object(_) => OptionValue::Other("an object"),
-    }
 }
 
 /// Every vector that verifies, dispatched through a router bound to its provider with one exact handler per

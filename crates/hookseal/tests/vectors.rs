@@ -2,25 +2,9 @@
 
 mod support;
 
-use hookseal::{Event, FieldCase, OptionValue, Options, Verifier};
+use hookseal::{Event, FieldCase, Options, Verifier};
 use serde_json::{Map, Value};
-use support::vectors::{load_all, parse_deep, Case, Expect};
-
-/// JSON option values as a binding would hand them to the core.
-fn option_value(value: &Value) -> OptionValue {
-    match value {
-        Value::Null => OptionValue::Null,
-        Value::Bool(b) => OptionValue::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or(OptionValue::Other("a number"), OptionValue::Int),
-        Value::String(s) => OptionValue::Str(s.clone()),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .map_or(OptionValue::Other("a list"), OptionValue::StrList),
-        Value::Object(_) => OptionValue::Other("an object"),
-    }
-}
+use support::vectors::{load_all, option_value, parse_deep, Case, Expect};
 
 fn event_json(ev: &Event<'_>) -> Result<Value, String> {
     let opt = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use base64::Engine;
+use hookseal::OptionValue;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -80,6 +81,22 @@ pub const ERROR_CODES: [&str; 10] = [
 
 pub const CONFIG_ERROR_CODES: [&str; 4] =
     ["invalid_secret", "insecure_default_key", "unknown_provider", "invalid_option"];
+
+/// JSON option values as a binding would hand them to the core.
+pub fn option_value(value: &Value) -> OptionValue {
+    match value {
+        Value::Null => OptionValue::Null,
+        Value::Bool(b) => OptionValue::Bool(*b),
+        Value::Number(n) => n.as_i64().map_or(OptionValue::Other("a number"), OptionValue::Int),
+        Value::String(s) => OptionValue::Str(s.clone()),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .map_or(OptionValue::Other("a list"), OptionValue::StrList),
+        Value::Object(_) => OptionValue::Other("an object"),
+    }
+}
 
 /// Vectors nest up to 200 levels (the core's limit), past serde_json's default of 128.
 pub fn parse_deep<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
