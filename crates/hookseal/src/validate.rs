@@ -61,40 +61,27 @@ fn word(chunk: &[u8]) -> u64 {
 #[inline(always)]
 fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
-        // To the next quote, backslash or control byte: the first three words one by one (most strings end in
-        // them), then 32 bytes at a time (a long string: an attachment's base64), the last few bytes one by one.
-        'found: {
-            for _ in 0..3 {
-                let Some(chunk) = b.get(i..i + 8) else { break 'found };
-                let flagged = specials(word(chunk));
-                if flagged != 0 {
-                    i += (flagged.trailing_zeros() / 8) as usize;
-                    break 'found;
-                }
-                i += 8;
+        // Eight bytes at a time to the next quote, backslash or control byte; past a string's third word without
+        // one (a long string: an attachment's base64), 32 at a time to the block that holds one.
+        let mut words = 0;
+        while let Some(chunk) = b.get(i..i + 8) {
+            let flagged = specials(word(chunk));
+            if flagged != 0 {
+                i += (flagged.trailing_zeros() / 8) as usize;
+                break;
             }
-            while let Some(block) = b.get(i..i + 32) {
-                let (head, tail) = block.split_at(16);
-                let (w0, w1) = head.split_at(8);
-                let (w2, w3) = tail.split_at(8);
-                let flags = [specials(word(w0)), specials(word(w1)), specials(word(w2)), specials(word(w3))];
-                if flags[0] | flags[1] | flags[2] | flags[3] != 0 {
-                    for (k, flagged) in flags.into_iter().enumerate() {
-                        if flagged != 0 {
-                            i += k * 8 + (flagged.trailing_zeros() / 8) as usize;
-                            break 'found;
-                        }
+            i += 8;
+            words += 1;
+            if words == 3 {
+                while let Some(block) = b.get(i..i + 32) {
+                    let (head, tail) = block.split_at(16);
+                    let (w0, w1) = head.split_at(8);
+                    let (w2, w3) = tail.split_at(8);
+                    if specials(word(w0)) | specials(word(w1)) | specials(word(w2)) | specials(word(w3)) != 0 {
+                        break;
                     }
+                    i += 32;
                 }
-                i += 32;
-            }
-            while let Some(chunk) = b.get(i..i + 8) {
-                let flagged = specials(word(chunk));
-                if flagged != 0 {
-                    i += (flagged.trailing_zeros() / 8) as usize;
-                    break 'found;
-                }
-                i += 8;
             }
         }
         match at(b, i) {
