@@ -49,12 +49,21 @@ fn specials(word: u64) -> u64 {
     (zero(quote) | zero(backslash) | word.wrapping_sub(ONES * 0x20) & !word) & HIGHS
 }
 
-/// Eight bytes as a little-endian word.
+/// The eight bytes at `i` as a little-endian word, if there are eight. Through a `&[u8; 8]`, a plain load: a
+/// `copy_from_slice` into an array stays a function call in the size-optimised WebAssembly build.
 #[inline(always)]
-fn word(chunk: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(chunk);
-    u64::from_le_bytes(word)
+fn word_at(b: &[u8], i: usize) -> Option<u64> {
+    let chunk: &[u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(*chunk))
+}
+
+/// [`specials`] of the word at `i`, or none past the end.
+#[inline(always)]
+fn specials_at(b: &[u8], i: usize) -> u64 {
+    match word_at(b, i) {
+        Some(word) => specials(word),
+        None => 0,
+    }
 }
 
 /// Where the string whose opening quote is at `i - 1` ends (past its closing quote), when it is certainly valid.
@@ -64,8 +73,8 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
         // Eight bytes at a time to the next quote, backslash or control byte; past a string's third word without
         // one (a long string: an attachment's base64), 32 at a time to the block that holds one.
         let mut words = 0;
-        while let Some(chunk) = b.get(i..i + 8) {
-            let flagged = specials(word(chunk));
+        while let Some(word) = word_at(b, i) {
+            let flagged = specials(word);
             if flagged != 0 {
                 i += (flagged.trailing_zeros() / 8) as usize;
                 break;
@@ -74,10 +83,9 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
             words += 1;
             if words == 3 {
                 while let Some(block) = b.get(i..i + 32) {
-                    let (head, tail) = block.split_at(16);
-                    let (w0, w1) = head.split_at(8);
-                    let (w2, w3) = tail.split_at(8);
-                    if specials(word(w0)) | specials(word(w1)) | specials(word(w2)) | specials(word(w3)) != 0 {
+                    if specials_at(block, 0) | specials_at(block, 8) | specials_at(block, 16) | specials_at(block, 24)
+                        != 0
+                    {
                         break;
                     }
                     i += 32;
@@ -226,7 +234,12 @@ fn key(b: &[u8], i: usize) -> Option<usize> {
         return None;
     }
     let i = skip_ws(b, string_end(b, i + 1)?);
-    (at(b, i) == b':').then(|| skip_ws(b, i + 1))
+    // Not `bool::then` with a closure: the size-optimised WebAssembly build keeps that a call.
+    if at(b, i) == b':' {
+        Some(skip_ws(b, i + 1))
+    } else {
+        None
+    }
 }
 
 #[inline(always)]
