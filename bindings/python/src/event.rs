@@ -48,16 +48,18 @@ enum Key {
 impl Event {
     /// `body` is the delivery's body as Python `bytes` when the caller has them, so that a key which is the body's
     /// digest can wait until it is read; without it, the core's key is taken as it is.
-    pub(crate) fn new(
-        py: Python<'_>,
+    /// `data` is the event's `data` when the fast builder made it while the core validated it; otherwise it is
+    /// built here.
+    pub(crate) fn new<'py>(
+        py: Python<'py>,
         event: &hookseal::Event<'_>,
-        body: Option<&Bound<'_, PyBytes>>,
+        body: Option<&Bound<'py, PyBytes>>,
+        data: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Self> {
         let text = |s: &str| PyString::new(py, s).unbind();
         let json = |raw: hookseal::RawJson<'_>| -> PyResult<Py<PyAny>> {
-            let raw = raw.get();
             // The core has validated this text; a failure here would be a bug, reported as the contract's code.
-            to_python(py, raw.as_bytes()).map(Bound::unbind)
+            to_python(py, &raw.get()).map(Bound::unbind)
         };
         Ok(Self {
             provider: repeated_str(py, event.provider().as_str()).unbind(),
@@ -70,7 +72,10 @@ impl Event {
             },
             idempotency_key_source: repeated_str(py, event.idempotency_key_source().as_str()).unbind(),
             timestamp: event.timestamp().map(text),
-            data: json(event.data())?,
+            data: match data {
+                Some(data) => data.unbind(),
+                None => json(event.data())?,
+            },
             is_test: event.is_test(),
             is_retry: event.is_retry(),
             metadata: event.metadata().map(json).transpose()?,

@@ -1,13 +1,14 @@
 //! Verified JSON text (`data`, `metadata`) as plain Python values: the values `json.loads` gives (dict, list, str,
 //! int of any size, float, bool, None; key order kept, the last of duplicate keys winning).
 //!
-//! Building Python objects is most of the cost of a delivery, so it has a fast path of its own. The core has already
-//! validated the text, so the fast builder ([`Fast`]) reads it in one pass with no error reporting of its own: it
-//! scans strings eight bytes at a time, makes integers and plain decimals without a general parser, and fills lists
-//! and dicts through the C API directly. It is an accelerator, never a second judge (as the core's `validate.rs`):
-//! whatever it is not sure of (a `\u` escape of a surrogate, nesting past [`MAX_DEPTH`], anything malformed) makes it
-//! give up, and the text is built again by the general builder ([`Builder`], over jiter, the core's parser), which
-//! gives the same values or names the error.
+//! Building Python objects is most of the cost of a delivery, so it has a fast path of its own, which does not parse:
+//! the core's scan, as it validates `data` during `verify` (`hookseal::Authenticated::parse_visiting`), tells the
+//! fast builder ([`Build`]) each key, string, number and bracket it reads, and the builder makes the objects in the
+//! same pass: integers and plain decimals without a general parser, lists and dicts filled through the C API
+//! directly. The core stays the only judge of the text; the builder trusts what it is told. Whatever the scan is not
+//! sure of (a `\u` escape of a surrogate, nesting past 128, anything malformed) it leaves to jiter, and then the text
+//! is built again by the general builder ([`Builder`], over jiter, the core's parser), which gives the same values
+//! or names the error. `metadata` (and a `data` that is the whole body) are built the same way after `verify`.
 //!
 //! jiter's own `python` feature (`PythonParse`, pydantic's builder) fits this crate's pyo3, but measured here it was
 //! no faster than the general builder: it is the same parser and, under the stable ABI (abi3-py39), the same
@@ -30,20 +31,35 @@ use crate::error::verification;
 
 /// A JSON value as Python objects. The text was validated by the core (one value, nesting bounded), so a parse error
 /// here would be a bug; it is still reported as `invalid_json`, never a panic.
-pub(crate) fn to_python<'py>(py: Python<'py>, json: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let mut guard = lock_cache();
-    let fast = Fast::new(py, json, guard.as_deref_mut().map(Values)).build();
-    match fast {
-        Ok(value) => return Ok(value),
+pub(crate) fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
+    let (end, built) = build_while(py, json.as_bytes(), |build| hookseal::visit_json(json, build));
+    let whole = end.and_then(|end| json.get(end..)).is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_whitespace()));
+    match built {
+        Ok(value) if whole => return Ok(value),
         Err(Stop::Python(err)) => return Err(err),
-        Err(Stop::Unsure) => {}
+        _ => {}
     }
+    let mut guard = lock_cache();
     let mut builder = Builder { py, keys: guard.as_deref_mut().map(|strings| &mut strings.keys) };
-    let mut jiter = Jiter::new(json);
+    let mut jiter = Jiter::new(json.as_bytes());
     let peek = jiter.peek().map_err(|e| invalid(py, e))?;
     let value = builder.walk(&mut jiter, peek)?;
     jiter.finish().map_err(|e| invalid(py, e))?;
     Ok(value)
+}
+
+/// Runs `walk` (the core's scan of a value in `text`, told to this builder), then gives its answer and the value
+/// built: `Ok` if the scan told the builder a whole value, `Err(Stop::Python)` if building it raised, else
+/// `Err(Stop::Unsure)` (the scan stopped: not sure of the text, or not a container).
+pub(crate) fn build_while<'py, T>(
+    py: Python<'py>,
+    text: &[u8],
+    walk: impl FnOnce(&mut Build<'py, '_, '_>) -> T,
+) -> (T, Built<'py>) {
+    let mut guard = lock_cache();
+    let mut build = Build::new(py, text, guard.as_deref_mut().map(Values));
+    let answer = walk(&mut build);
+    (answer, build.finish())
 }
 
 /// A short string that repeats from delivery to delivery (a provider's name, an event type) from the same cache.
@@ -71,13 +87,9 @@ fn invalid(py: Python<'_>, error: JiterError) -> PyErr {
 
 // --- The fast builder ------------------------------------------------------------------------------------------
 
-/// Containers nested deeper than this are left to the general builder. The core lets about 200 through (jiter's
-/// limit), so this only bounds the recursion, should the text ever be deeper.
-const MAX_DEPTH: usize = 256;
-
 /// Why the fast builder stopped: not sure of the text (build it again with the general builder), or a Python error
 /// (out of memory), which is the answer.
-enum Stop {
+pub(crate) enum Stop {
     Unsure,
     Python(PyErr),
 }
@@ -88,12 +100,14 @@ impl From<PyErr> for Stop {
     }
 }
 
-type Built<'py, T = PyAny> = Result<Bound<'py, T>, Stop>;
+pub(crate) type Built<'py, T = PyAny> = Result<Bound<'py, T>, Stop>;
 
-struct Fast<'py, 'j, 'c> {
+/// The fast builder: told by the core's scan (`hookseal::Visit`) what it reads, as it validates, it makes the
+/// objects in the same pass. It trusts what it is told (the core is the judge): a value is only taken when the scan
+/// answered that it is whole and valid ([`build_while`]); otherwise what was built is dropped.
+pub(crate) struct Build<'py, 'j, 'c> {
     py: Python<'py>,
     text: &'j [u8],
-    at: usize,
     strings: Option<Values<'c>>,
     /// Whether short values are looked up in `strings` too.
     share_values: bool,
@@ -101,6 +115,8 @@ struct Fast<'py, 'j, 'c> {
     share_next: bool,
     /// Whether the last value looked up was there already.
     shared: Option<bool>,
+    /// The containers being built, innermost last.
+    open: Vec<Open<'py>>,
     /// The items of every open array, innermost last: one vector for the whole value, so no array allocates its own.
     items: Vec<Bound<'py, PyAny>>,
     /// A string with escapes, decoded.
@@ -109,6 +125,35 @@ struct Fast<'py, 'j, 'c> {
     templates: Vec<Option<Template<'py>>>,
     /// A vector for an object's keys, kept between objects.
     spare_keys: Vec<Known>,
+    /// The value, once whole.
+    value: Option<Bound<'py, PyAny>>,
+    /// What stopped the build, if it was Python (out of memory, an integer past the interpreter's limit).
+    error: Option<PyErr>,
+}
+
+/// A container being built.
+enum Open<'py> {
+    /// An array; its items so far are `items[first..]`.
+    Array {
+        first: usize,
+    },
+    Object(Object<'py>),
+}
+
+/// An object being built. Records in a list usually have the keys of the one before, in the same order: then the
+/// dict is a copy of that one ([`Template`]) with each value replaced, which costs CPython less than growing a new
+/// dict key by key (no resize, no rehash). The keys are compared as objects, so only keys from the cache can match.
+struct Object<'py> {
+    dict: Bound<'py, PyAny>,
+    template: Option<Template<'py>>,
+    /// Whether every key so far is the template's key at its place.
+    following: bool,
+    /// This object's keys, for the next one, unless it follows the template to the end.
+    keys: Vec<Known>,
+    all_cached: bool,
+    count: usize,
+    /// The key whose value comes next, and its [`KeyText`] if it came from the cache.
+    key: Option<(Bound<'py, PyString>, Option<KeyText>)>,
 }
 
 /// Objects with fewer keys than this are built key by key: CPython's first dict size holds five without a resize.
@@ -169,149 +214,177 @@ fn rebuilt<'py>(py: Python<'py>, from: &Bound<'py, PyAny>, keys: &[Known]) -> Py
     Ok(dict)
 }
 
-impl<'py, 'j, 'c> Fast<'py, 'j, 'c> {
+/// A new, empty dict.
+fn new_dict(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    // SAFETY: the GIL is held; a null (out of memory) becomes the Python error.
+    unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDict_New()) }
+}
+
+impl hookseal::Visit for Build<'_, '_, '_> {
+    fn open(&mut self, object: bool) -> bool {
+        self.share_next = true;
+        let opened = if object { self.open_object() } else { Ok(Open::Array { first: self.items.len() }) };
+        let pushed = opened.map(|open| self.open.push(open));
+        self.went(pushed)
+    }
+
+    fn close(&mut self, _object: bool) -> bool {
+        let closed = match self.open.pop() {
+            Some(Open::Array { first }) => self.close_array(first),
+            Some(Open::Object(object)) => self.close_object(object),
+            None => Err(Stop::Unsure),
+        };
+        let put = closed.and_then(|value| self.put(value));
+        self.went(put)
+    }
+
+    fn empty(&mut self, object: bool) -> bool {
+        self.share_next = true;
+        let py = self.py;
+        let made = if object {
+            new_dict(py)
+        } else {
+            // SAFETY: the GIL is held; a null (out of memory) becomes the Python error.
+            unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(0)) }
+        };
+        let put = made.map_err(Stop::from).and_then(|value| self.put(value));
+        self.went(put)
+    }
+
+    fn key(&mut self, start: usize, end: usize, escaped: bool) -> bool {
+        let key = self.key_of(start, end, escaped);
+        self.went(key)
+    }
+
+    fn string(&mut self, start: usize, end: usize, escaped: bool) -> bool {
+        let share = std::mem::replace(&mut self.share_next, true);
+        let made =
+            if escaped { self.unescaped(start, end, false, share) } else { self.slice_str(start, end, false, share) };
+        let put = made.and_then(|string| self.put(string.into_any()));
+        self.went(put)
+    }
+
+    fn number(&mut self, start: usize, end: usize) -> bool {
+        self.share_next = true;
+        let put = self.number_of(start, end).and_then(|number| self.put(number));
+        self.went(put)
+    }
+
+    fn literal(&mut self, first: u8) -> bool {
+        self.share_next = true;
+        let py = self.py;
+        let value = match first {
+            b't' => PyBool::new(py, true).to_owned().into_any(),
+            b'f' => PyBool::new(py, false).to_owned().into_any(),
+            _ => py.None().into_bound(py),
+        };
+        let put = self.put(value);
+        self.went(put)
+    }
+}
+
+impl<'py, 'j, 'c> Build<'py, 'j, 'c> {
     fn new(py: Python<'py>, text: &'j [u8], strings: Option<Values<'c>>) -> Self {
         let share_values = text.len() >= VALUES_FROM_BYTES;
         Self {
             py,
             text,
-            at: 0,
             strings,
             share_values,
             share_next: true,
             shared: None,
+            open: Vec::new(),
             items: Vec::new(),
             scratch: Vec::new(),
             templates: Vec::new(),
             spare_keys: Vec::new(),
+            value: None,
+            error: None,
         }
     }
 
-    fn build(mut self) -> Built<'py> {
-        let value = self.value(0)?;
-        self.skip_ws();
-        if self.at != self.text.len() {
-            return Err(Stop::Unsure);
-        }
-        Ok(value)
-    }
-
-    /// The byte at the cursor, or 0 past the end (never valid where a byte is looked at).
-    #[inline(always)]
-    fn peek(&self) -> u8 {
-        at(self.text, self.at)
-    }
-
-    #[inline(always)]
-    fn skip_ws(&mut self) {
-        while matches!(self.peek(), b' ' | b'\n' | b'\r' | b'\t') {
-            self.at += 1;
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Built<'py> {
-        self.skip_ws();
-        let py = self.py;
-        let share = std::mem::replace(&mut self.share_next, true);
-        match self.peek() {
-            b'"' => {
-                self.at += 1;
-                Ok(self.string(false, share)?.into_any())
-            }
-            b'{' => self.object(depth),
-            b'[' => self.array(depth),
-            b't' => self.literal(b"true", || PyBool::new(py, true).to_owned().into_any()),
-            b'f' => self.literal(b"false", || PyBool::new(py, false).to_owned().into_any()),
-            b'n' => self.literal(b"null", || py.None().into_bound(py)),
-            b'-' | b'0'..=b'9' => self.number(),
+    /// The value, if the scan told the whole of one.
+    fn finish(self) -> Built<'py> {
+        match (self.error, self.value) {
+            (Some(err), _) => Err(Stop::Python(err)),
+            (None, Some(value)) if self.open.is_empty() => Ok(value),
             _ => Err(Stop::Unsure),
         }
     }
 
-    fn literal(&mut self, word: &[u8], make: impl FnOnce() -> Bound<'py, PyAny>) -> Built<'py> {
-        if self.text.get(self.at..self.at + word.len()) != Some(word) {
-            return Err(Stop::Unsure);
+    /// Whether to go on: a Python error is kept for [`Build::finish`], and stops the scan.
+    fn went(&mut self, done: Result<(), Stop>) -> bool {
+        match done {
+            Ok(()) => true,
+            Err(Stop::Python(err)) => {
+                self.error.get_or_insert(err);
+                false
+            }
+            Err(Stop::Unsure) => false,
         }
-        self.at += word.len();
-        Ok(make())
     }
 
-    /// An object. Records in a list usually have the keys of the one before, in the same order: then the dict is a
-    /// copy of that one ([`Template`]) with each value replaced, which costs CPython less than growing a new dict key
-    /// by key (no resize, no rehash). The keys are compared as objects, so only keys from the cache can match.
-    fn object(&mut self, depth: usize) -> Built<'py> {
-        if depth >= MAX_DEPTH {
-            return Err(Stop::Unsure);
+    /// A finished value, into the container it is in (or as the value, at the top).
+    #[inline(always)]
+    fn put(&mut self, value: Bound<'py, PyAny>) -> Result<(), Stop> {
+        let shared = self.shared.take();
+        let py = self.py;
+        let object = match self.open.last_mut() {
+            None => {
+                self.value = Some(value);
+                return Ok(());
+            }
+            Some(Open::Array { .. }) => {
+                self.items.push(value);
+                return Ok(());
+            }
+            Some(Open::Object(object)) => object,
+        };
+        let (key, words) = object.key.take().ok_or(Stop::Unsure)?;
+        let count = object.count;
+        if object.following {
+            let seen = object.template.as_ref().map_or(&[][..], |t| &t.keys[..]);
+            if seen.get(count).map(|known| known.key) != Some(key.as_ptr()) {
+                // Another shape: the keys so far into a new dict, in order, and on without the template.
+                object.dict = rebuilt(py, &object.dict, seen.get(..count).unwrap_or_default())?;
+                object.keys.extend_from_slice(seen.get(..count).unwrap_or_default());
+                object.following = false;
+            } else if let (Some(shared), Some(known)) =
+                (shared, object.template.as_mut().and_then(|t| t.keys.get_mut(count)))
+            {
+                known.misses = if shared { 0 } else { known.misses.saturating_add(1) };
+            }
         }
-        self.at += 1; // {
-        self.skip_ws();
-        if self.peek() == b'}' {
-            self.at += 1;
-            // SAFETY: the GIL is held; a null (out of memory) becomes the Python error.
-            return Ok(unsafe { Bound::from_owned_ptr_or_err(self.py, ffi::PyDict_New()) }?);
+        set_item(py, &object.dict, &key, &value)?;
+        if !object.following {
+            match words {
+                Some((len, words)) => object.keys.push(Known { key: key.as_ptr(), len, words, misses: 0 }),
+                None => object.all_cached = false,
+            }
         }
-        let mut template = self.templates.get_mut(depth).and_then(Option::take);
-        let (mut dict, mut following) = match &template {
+        object.count += 1;
+        Ok(())
+    }
+
+    fn open_object(&mut self) -> Result<Open<'py>, Stop> {
+        let depth = self.open.len();
+        let template = self.templates.get_mut(depth).and_then(Option::take);
+        let dict = match &template {
             // SAFETY: the template is a dict, alive; the GIL is held; a null becomes the Python error.
             Some(template) => {
-                (unsafe { Bound::from_owned_ptr_or_err(self.py, ffi::PyDict_Copy(template.dict.as_ptr())) }?, true)
+                unsafe { Bound::from_owned_ptr_or_err(self.py, ffi::PyDict_Copy(template.dict.as_ptr())) }?
             }
-            None => (unsafe { Bound::from_owned_ptr_or_err(self.py, ffi::PyDict_New()) }?, false),
+            None => new_dict(self.py)?,
         };
-        // This object's keys, for the next one, unless it follows the template to the end.
         let mut keys = std::mem::take(&mut self.spare_keys);
         keys.clear();
-        let mut all_cached = true;
-        let mut count = 0;
-        loop {
-            if self.peek() != b'"' {
-                return Err(Stop::Unsure);
-            }
-            self.at += 1;
-            let predicted = if following { template.as_ref().and_then(|t| t.keys.get(count)).copied() } else { None };
-            let (key, words) = self.key(predicted.as_ref())?;
-            self.skip_ws();
-            if self.peek() != b':' {
-                return Err(Stop::Unsure);
-            }
-            self.at += 1;
-            self.share_next = predicted.map_or(true, |known| known.misses < NEW_VALUES_TO_STOP);
-            let value = self.value(depth + 1)?;
-            let shared = self.shared.take();
-            if following {
-                let seen = template.as_ref().map_or(&[][..], |t| &t.keys[..]);
-                if seen.get(count).map(|known| known.key) != Some(key.as_ptr()) {
-                    // Another shape: the keys so far into a new dict, in order, and on without the template.
-                    dict = rebuilt(self.py, &dict, seen.get(..count).unwrap_or_default())?;
-                    keys.extend_from_slice(seen.get(..count).unwrap_or_default());
-                    following = false;
-                } else if let (Some(shared), Some(known)) =
-                    (shared, template.as_mut().and_then(|t| t.keys.get_mut(count)))
-                {
-                    known.misses = if shared { 0 } else { known.misses.saturating_add(1) };
-                }
-            }
-            set_item(self.py, &dict, &key, &value)?;
-            if !following {
-                match words {
-                    Some((len, words)) => keys.push(Known { key: key.as_ptr(), len, words, misses: 0 }),
-                    None => all_cached = false,
-                }
-            }
-            count += 1;
-            self.skip_ws();
-            match self.peek() {
-                b',' => {
-                    self.at += 1;
-                    self.skip_ws();
-                }
-                b'}' => {
-                    self.at += 1;
-                    break;
-                }
-                _ => return Err(Stop::Unsure),
-            }
-        }
+        let following = template.is_some();
+        Ok(Open::Object(Object { dict, template, following, keys, all_cached: true, count: 0, key: None }))
+    }
+
+    fn close_object(&mut self, object: Object<'py>) -> Built<'py> {
+        let Object { mut dict, template, following, mut keys, all_cached, count, .. } = object;
+        let depth = self.open.len();
         if let Some(template) = template {
             if following && template.keys.len() == count {
                 // The same keys: the template stays.
@@ -340,59 +413,8 @@ impl<'py, 'j, 'c> Fast<'py, 'j, 'c> {
         Ok(dict)
     }
 
-    fn set_template(&mut self, depth: usize, template: Template<'py>) {
-        if self.templates.len() <= depth {
-            self.templates.resize_with(depth + 1, || None);
-        }
-        if let Some(slot) = self.templates.get_mut(depth) {
-            *slot = Some(template);
-        }
-    }
-
-    /// A key, and its [`words_of`] if it came from the cache (or from `predicted`, the template's key at this place,
-    /// when the text is the same): then the same text is the same object in the next record.
-    fn key(&mut self, predicted: Option<&Known>) -> Result<(Bound<'py, PyString>, Option<KeyText>), Stop> {
-        let start = self.at;
-        let end = scan(self.text, start);
-        if at(self.text, end) != b'"' {
-            return Ok((self.string(true, false)?, None)); // escaped: made afresh
-        }
-        self.at = end + 1;
-        let len = end - start;
-        if len > CACHED_MAX_LEN || self.strings.is_none() {
-            return Ok((self.slice_str(start, end, true, false)?, None));
-        }
-        let words = words_at(self.text, start, len);
-        if let Some(known) = predicted.filter(|known| known.len == len && known.words == words) {
-            // SAFETY: the template's dict holds this str, so it is alive; the GIL is held; a reference is taken.
-            let key = unsafe { Bound::from_borrowed_ptr(self.py, known.key).cast_into_unchecked() };
-            return Ok((key, Some((len, words))));
-        }
-        let raw = self.text.get(start..end).ok_or(Stop::Unsure)?;
-        Ok((self.make_str(raw, words, true, false)?, Some((len, words))))
-    }
-
-    fn array(&mut self, depth: usize) -> Built<'py> {
-        if depth >= MAX_DEPTH {
-            return Err(Stop::Unsure);
-        }
-        self.at += 1; // [
-        let first = self.items.len();
-        self.skip_ws();
-        if self.peek() != b']' {
-            loop {
-                let item = self.value(depth + 1)?;
-                self.items.push(item);
-                self.skip_ws();
-                match self.peek() {
-                    b',' => self.at += 1,
-                    b']' => break,
-                    _ => return Err(Stop::Unsure),
-                }
-            }
-        }
-        self.at += 1; // ]
-        let len = self.items.len() - first;
+    fn close_array(&mut self, first: usize) -> Built<'py> {
+        let len = self.items.len().checked_sub(first).ok_or(Stop::Unsure)?;
         // The list is made at its final size and takes the items over, without touching their reference counts.
         // SAFETY: the GIL is held; a null (out of memory) becomes the Python error.
         let list = unsafe { Bound::from_owned_ptr_or_err(self.py, ffi::PyList_New(len as ffi::Py_ssize_t)) }?;
@@ -403,27 +425,49 @@ impl<'py, 'j, 'c> Fast<'py, 'j, 'c> {
         Ok(list)
     }
 
-    /// The string whose opening quote is just behind the cursor. A key comes from the cache; a value from this
-    /// build's values if `share`.
-    fn string(&mut self, key: bool, share: bool) -> Built<'py, PyString> {
-        let start = self.at;
-        let end = scan(self.text, start);
-        let text = self.text;
-        match at(text, end) {
-            b'"' => {
-                self.at = end + 1;
-                self.slice_str(start, end, key, share)
-            }
-            b'\\' => {
-                self.unescape(start, end)?;
-                let scratch = std::mem::take(&mut self.scratch);
-                let words = words_of(scratch.get(..CACHED_MAX_LEN).unwrap_or(&scratch));
-                let made = self.make_str(&scratch, words, key, share);
-                self.scratch = scratch;
-                made
-            }
-            _ => Err(Stop::Unsure), // a control character, or the end of the text
+    fn set_template(&mut self, depth: usize, template: Template<'py>) {
+        if self.templates.len() <= depth {
+            self.templates.resize_with(depth + 1, || None);
         }
+        if let Some(slot) = self.templates.get_mut(depth) {
+            *slot = Some(template);
+        }
+    }
+
+    /// The key between `start` and `end`, kept for its value: the template's key at this place when the text is the
+    /// same (then the same text is the same object in the next record), else from the cache.
+    fn key_of(&mut self, start: usize, end: usize, escaped: bool) -> Result<(), Stop> {
+        let Some(Open::Object(object)) = self.open.last() else {
+            return Err(Stop::Unsure);
+        };
+        let predicted = if object.following {
+            object.template.as_ref().and_then(|t| t.keys.get(object.count)).copied()
+        } else {
+            None
+        };
+        self.share_next = predicted.map_or(true, |known| known.misses < NEW_VALUES_TO_STOP);
+        let len = end - start;
+        let key = if escaped {
+            (self.unescaped(start, end, true, false)?, None) // escaped: made afresh
+        } else if len > CACHED_MAX_LEN || self.strings.is_none() {
+            (self.slice_str(start, end, true, false)?, None)
+        } else {
+            let words = words_at(self.text, start, len);
+            match predicted.filter(|known| known.len == len && known.words == words) {
+                // SAFETY: the template's dict holds this str, so it is alive; the GIL is held; a reference is taken.
+                Some(known) => {
+                    (unsafe { Bound::from_borrowed_ptr(self.py, known.key).cast_into_unchecked() }, Some((len, words)))
+                }
+                None => {
+                    let raw = self.text.get(start..end).ok_or(Stop::Unsure)?;
+                    (self.make_str(raw, words, true, false)?, Some((len, words)))
+                }
+            }
+        };
+        if let Some(Open::Object(object)) = self.open.last_mut() {
+            object.key = Some(key);
+        }
+        Ok(())
     }
 
     /// The string of the text between `start` and `end` (no escapes).
@@ -432,6 +476,16 @@ impl<'py, 'j, 'c> Fast<'py, 'j, 'c> {
         let raw = self.text.get(start..end).ok_or(Stop::Unsure)?;
         let words = if raw.len() <= CACHED_MAX_LEN { words_at(self.text, start, raw.len()) } else { [0; 4] };
         self.make_str(raw, words, key, share)
+    }
+
+    /// The string of the text between `start` and `end`, with its escapes decoded.
+    fn unescaped(&mut self, start: usize, end: usize, key: bool, share: bool) -> Built<'py, PyString> {
+        self.unescape(start, end)?;
+        let scratch = std::mem::take(&mut self.scratch);
+        let words = words_of(scratch.get(..CACHED_MAX_LEN).unwrap_or(&scratch));
+        let made = self.make_str(&scratch, words, key, share);
+        self.scratch = scratch;
+        made
     }
 
     /// A `str` of `raw`, whose [`words_of`] are `words` if it is short: a key from the key cache, a value of a large
@@ -456,58 +510,48 @@ impl<'py, 'j, 'c> Fast<'py, 'j, 'c> {
         new_str(self.py, raw).ok_or(Stop::Unsure)
     }
 
-    /// Decodes the string from `start` (after its quote), whose first escape is at `escape`, into `scratch`, and moves
-    /// the cursor past its closing quote. A `\u` escape of a surrogate is left to the general builder.
-    fn unescape(&mut self, start: usize, mut i: usize) -> Result<(), Stop> {
-        let text = self.text;
+    /// Decodes the string between `start` and `end` into `scratch`. The core has checked its escapes (valid, and no
+    /// surrogate: those it leaves to jiter, and so the general builder).
+    fn unescape(&mut self, start: usize, end: usize) -> Result<(), Stop> {
+        let text = self.text.get(..end).ok_or(Stop::Unsure)?;
         self.scratch.clear();
-        self.scratch.extend_from_slice(text.get(start..i).ok_or(Stop::Unsure)?);
-        loop {
-            match at(text, i) {
-                b'"' => {
-                    self.at = i + 1;
-                    return Ok(());
-                }
-                b'\\' => {
-                    let byte = match at(text, i + 1) {
-                        b'"' => b'"',
-                        b'\\' => b'\\',
-                        b'/' => b'/',
-                        b'b' => 0x08,
-                        b'f' => 0x0c,
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'u' => {
-                            let code = hex4(text, i + 2).ok_or(Stop::Unsure)?;
-                            // Surrogates (pairs and lone ones) are rare: the general builder has their rules.
-                            let ch = char::from_u32(code).ok_or(Stop::Unsure)?;
-                            let mut utf8 = [0u8; 4];
-                            self.scratch.extend_from_slice(ch.encode_utf8(&mut utf8).as_bytes());
-                            i += 6;
-                            continue;
-                        }
-                        _ => return Err(Stop::Unsure),
-                    };
-                    self.scratch.push(byte);
-                    i += 2;
-                }
-                _ => {
-                    let next = scan(text, i);
-                    if next == i {
-                        return Err(Stop::Unsure); // a control character, or the end of the text
+        let mut i = start;
+        while i < end {
+            if at(text, i) == b'\\' {
+                let byte = match at(text, i + 1) {
+                    b'"' => b'"',
+                    b'\\' => b'\\',
+                    b'/' => b'/',
+                    b'b' => 0x08,
+                    b'f' => 0x0c,
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    b'u' => {
+                        let ch = hex4(text, i + 2).and_then(char::from_u32).ok_or(Stop::Unsure)?;
+                        let mut utf8 = [0u8; 4];
+                        self.scratch.extend_from_slice(ch.encode_utf8(&mut utf8).as_bytes());
+                        i += 6;
+                        continue;
                     }
-                    self.scratch.extend_from_slice(text.get(i..next).ok_or(Stop::Unsure)?);
-                    i = next;
-                }
+                    _ => return Err(Stop::Unsure),
+                };
+                self.scratch.push(byte);
+                i += 2;
+            } else {
+                // To the next escape, or the end (the string holds no quote or control byte).
+                let next = scan(text, i).min(end);
+                self.scratch.extend_from_slice(text.get(i..next).ok_or(Stop::Unsure)?);
+                i = next;
             }
         }
+        Ok(())
     }
 
-    /// A JSON number as `json.loads` reads it: an int (any size) without fraction or exponent, else a float.
-    fn number(&mut self) -> Built<'py> {
-        let text = self.text;
-        let start = self.at;
+    /// The number between `start` and `end` as `json.loads` reads it: an int (any size) without fraction or
+    /// exponent, else a float. The core has checked its grammar.
+    fn number_of(&mut self, start: usize, end: usize) -> Built<'py> {
+        let text = self.text.get(..end).ok_or(Stop::Unsure)?;
         let mut i = start;
         let negative = at(text, i) == b'-';
         if negative {
@@ -521,9 +565,6 @@ impl<'py, 'j, 'c> Fast<'py, 'j, 'c> {
             i += 1;
         }
         let int_digits = i - int_start;
-        if int_digits == 0 || (int_digits > 1 && at(text, int_start) == b'0') {
-            return Err(Stop::Unsure);
-        }
         let mut frac_digits = 0;
         let mut exponent: i64 = 0;
         let mut is_float = false;
@@ -536,9 +577,6 @@ impl<'py, 'j, 'c> Fast<'py, 'j, 'c> {
                 i += 1;
             }
             frac_digits = i - frac_start;
-            if frac_digits == 0 {
-                return Err(Stop::Unsure);
-            }
         }
         if matches!(at(text, i), b'e' | b'E') {
             is_float = true;
@@ -547,19 +585,17 @@ impl<'py, 'j, 'c> Fast<'py, 'j, 'c> {
             if matches!(at(text, i), b'-' | b'+') {
                 i += 1;
             }
-            let exp_start = i;
             while let digit @ b'0'..=b'9' = at(text, i) {
                 exponent = (exponent * 10 + i64::from(digit - b'0')).min(1 << 20); // far past any f64, no overflow
                 i += 1;
-            }
-            if i == exp_start {
-                return Err(Stop::Unsure);
             }
             if exp_negative {
                 exponent = -exponent;
             }
         }
-        self.at = i;
+        if i != end {
+            return Err(Stop::Unsure);
+        }
         let py = self.py;
         if !is_float {
             if int_digits <= 18 {

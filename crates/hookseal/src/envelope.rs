@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use jiter::{Jiter, JiterError, Peek};
 
 use crate::error::{ErrorCode, VerifyError};
+use crate::validate::{self, Skip, Visit};
 
 /// Fields a preset reads; every other key is skipped (but still checked for duplicates).
 pub(crate) mod reads {
@@ -81,6 +82,9 @@ pub(crate) struct Envelope<'a> {
     pub scalars: [Option<Cow<'a, str>>; 8],
     /// The raw JSON text of `data`, when the key is present (`null` included).
     pub data: Option<&'a str>,
+    /// Whether the visitor given to [`parse`] was told the whole of `data` (an object or array the fast scan was
+    /// sure of).
+    pub data_visited: bool,
     pub metadata: Option<Metadata<'a>>,
 }
 
@@ -237,30 +241,34 @@ impl<'a> Parser<'a> {
 
     /// Steps over the value starting at the current position (its type peeked): by the fast scan when it is sure of
     /// an object or array (the parser then restarts past it), otherwise by jiter, which names any error.
-    fn known_skip(&mut self, peek: Peek) -> Result<(), VerifyError> {
+    /// Whether the fast scan was sure of it (and so told `visitor` all of it).
+    fn known_skip<V: Visit>(&mut self, peek: Peek, visitor: &mut V) -> Result<bool, VerifyError> {
         if matches!(peek, Peek::Object | Peek::Array) {
-            if let Some(end) = crate::validate::container_end(self.body.as_bytes(), self.pos()) {
+            if let Some(end) = validate::walk(self.body.as_bytes(), self.pos(), visitor) {
                 if let Some(rest) = self.body.as_bytes().get(end..) {
                     self.base = end;
                     self.jiter = Jiter::new(rest);
-                    return Ok(());
+                    return Ok(true);
                 }
             }
         }
-        self.jiter.known_skip(peek).map_err(|e| json_error(e, self.base))
+        self.jiter.known_skip(peek).map_err(|e| json_error(e, self.base))?;
+        Ok(false)
     }
 
     fn skip(&mut self) -> Result<(), VerifyError> {
         let peek = self.peek()?;
-        self.known_skip(peek)
+        self.known_skip(peek, &mut Skip).map(drop)
     }
 
-    fn raw_value(&mut self) -> Result<&'a str, VerifyError> {
+    /// The value's text, and whether `visitor` was told all of it.
+    fn raw_value<V: Visit>(&mut self, visitor: &mut V) -> Result<(&'a str, bool), VerifyError> {
         let peek = self.peek()?;
         let start = self.pos();
-        self.known_skip(peek)?;
+        let visited = self.known_skip(peek, visitor)?;
         let end = self.pos();
-        self.body.get(start..end).ok_or_else(|| invalid("internal: a value is outside the body"))
+        let text = self.body.get(start..end).ok_or_else(|| invalid("internal: a value is outside the body"))?;
+        Ok((text, visited))
     }
 
     fn scalar(&mut self, name: &str, kind: Kind) -> Result<Option<Cow<'a, str>>, VerifyError> {
@@ -335,6 +343,15 @@ impl<'a> Parser<'a> {
 
 /// Parses the body as an envelope, reading the fields in `wanted` (a set of [`reads`] bits).
 pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyError> {
+    parse_visiting(body, wanted, &mut Skip)
+}
+
+/// [`parse`], telling `visitor` what the fast scan reads of `data` ([`Envelope::data_visited`]).
+pub(crate) fn parse_visiting<'a, V: Visit>(
+    body: &'a [u8],
+    wanted: u16,
+    visitor: &mut V,
+) -> Result<Envelope<'a>, VerifyError> {
     // simdutf8 validates several times faster than std on large bodies; std only runs to locate an error.
     let body = simdutf8::basic::from_utf8(body).map_err(|_| {
         let at = std::str::from_utf8(body).err().map_or(0, |e| e.valid_up_to());
@@ -359,7 +376,9 @@ pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyErro
                 *slot = value;
             }
         } else if name == "data" && wanted & reads::DATA != 0 {
-            env.data = Some(p.raw_value()?);
+            let (data, visited) = p.raw_value(visitor)?;
+            env.data = Some(data);
+            env.data_visited = visited;
         } else if name == "metadata" && wanted & (reads::METADATA | reads::METADATA_REQUEST_ID) != 0 {
             env.metadata = p.metadata(wanted & reads::METADATA != 0)?;
         } else {

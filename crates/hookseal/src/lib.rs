@@ -57,7 +57,19 @@ pub use router::{DispatchError, Dispatched, IntoPatterns, Router, Unhandled, Unh
 #[doc(hidden)]
 pub use router::edit_distance;
 pub use sign::{headers_json, sign, sign_at, SignOptions};
-pub use verifier::{MacKey, Verifier};
+pub use validate::Visit;
+pub use verifier::{Authenticated, MacKey, Verifier};
+
+/// Where the JSON object or array at the start of `text` ends, when the core's scan is sure it is valid (the scan
+/// [`Authenticated::parse_visiting`] runs over `data`), telling `visitor` what it reads. `None`: not sure (malformed
+/// text, a value that is not an object or array, or one past the scan's subset: nesting past 128, a surrogate escape,
+/// an integer part past 4000 digits), and a caller then asks a full parser.
+pub fn visit_json<V: Visit>(text: &str, visitor: &mut V) -> Option<usize> {
+    match text.as_bytes().first() {
+        Some(b'{' | b'[') => validate::walk(text.as_bytes(), 0, visitor),
+        _ => None,
+    }
+}
 
 // The Rust snippets of the README and of docs/api.md are compiled and run as doctests.
 #[cfg(doctest)]

@@ -66,9 +66,11 @@ fn specials_at(b: &[u8], i: usize) -> u64 {
     }
 }
 
-/// Where the string whose opening quote is at `i - 1` ends (past its closing quote), when it is certainly valid.
+/// Where the string whose opening quote is at `i - 1` ends (past its closing quote), when it is certainly valid, and
+/// whether it has escapes.
 #[inline(always)]
-fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+fn string_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
+    let mut escaped = false;
     loop {
         // Eight bytes at a time to the next quote, backslash or control byte; past a string's third word without
         // one (a long string: an attachment's base64), 32 at a time to the block that holds one.
@@ -93,8 +95,9 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
             }
         }
         match at(b, i) {
-            b'"' => return Some(i + 1),
+            b'"' => return Some((i + 1, escaped)),
             b'\\' => {
+                escaped = true;
                 match at(b, i + 1) {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                     b'u' => {
@@ -164,16 +167,77 @@ fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
     Some(i)
 }
 
+/// What a builder of native values is told while the scan reads a value it is sure of, in the text's order: a
+/// binding that makes its own language's objects builds them in the same pass as the core validates (one walk over
+/// `data` instead of two), and the core stays the only judge of the text.
+///
+/// A builder trusts what it is told: every event comes after the scan has checked that part (a string's escapes are
+/// valid and none is a surrogate; a number has JSON's grammar and an integer part of at most 4000 digits; a key is a
+/// string followed by its colon). But the value as a whole is valid only if the walk returns its end: on "not sure"
+/// (malformed text, or past this scan's subset) the events stop where the scan stopped, and whatever was built is
+/// discarded. Positions are into the walked text; a string's are those of its contents, between its quotes. Each
+/// method answers whether to go on: `false` (a builder out of memory, say) stops the walk, as "not sure" does.
+pub trait Visit {
+    /// An object (`true`) or array with at least one member opens.
+    fn open(&mut self, object: bool) -> bool {
+        let _ = object;
+        true
+    }
+    /// The innermost open object (`true`) or array closes.
+    fn close(&mut self, object: bool) -> bool {
+        let _ = object;
+        true
+    }
+    /// An empty object (`true`) or array, `{}` or `[]` (with any whitespace inside).
+    fn empty(&mut self, object: bool) -> bool {
+        let _ = object;
+        true
+    }
+    /// An object's key (its colon read), with whether its text has escapes.
+    fn key(&mut self, start: usize, end: usize, escaped: bool) -> bool {
+        let _ = (start, end, escaped);
+        true
+    }
+    /// A string value, with whether its text has escapes.
+    fn string(&mut self, start: usize, end: usize, escaped: bool) -> bool {
+        let _ = (start, end, escaped);
+        true
+    }
+    /// A number.
+    fn number(&mut self, start: usize, end: usize) -> bool {
+        let _ = (start, end);
+        true
+    }
+    /// `true`, `false` or `null`, by its first byte.
+    fn literal(&mut self, first: u8) -> bool {
+        let _ = first;
+        true
+    }
+}
+
+/// The visitor that builds nothing: validation alone.
+pub(crate) struct Skip;
+
+impl Visit for Skip {}
+
 /// Where the object or array starting at `start` ends (past its closing bracket), when it is certainly valid JSON.
 /// `None`: not sure (malformed, or outside this scan's subset); ask jiter.
+#[cfg(test)]
 pub(crate) fn container_end(b: &[u8], start: usize) -> Option<usize> {
+    walk(b, start, &mut Skip)
+}
+
+/// Where the object or array starting at `start` ends (past its closing bracket), when it is certainly valid JSON,
+/// telling `visitor` what it reads; `None`: not sure, ask jiter. The text must be valid UTF-8 (string bytes from
+/// 0x80 up are not looked at).
+pub(crate) fn walk<V: Visit>(b: &[u8], start: usize, visitor: &mut V) -> Option<usize> {
     // One bit per open container, set for an object; `depth` of them are open.
     let mut stack = [0u64; MAX_DEPTH / 64];
     let mut depth = 0usize;
     let mut i = start;
     'value: loop {
         // A value starts at `i` (whitespace skipped).
-        match at(b, i) {
+        let told = match at(b, i) {
             open @ (b'{' | b'[') => {
                 if depth == MAX_DEPTH {
                     return None;
@@ -182,21 +246,46 @@ pub(crate) fn container_end(b: &[u8], start: usize) -> Option<usize> {
                 i = skip_ws(b, i + 1);
                 if at(b, i) == if object { b'}' } else { b']' } {
                     i += 1; // empty: the value ends here
+                    visitor.empty(object)
                 } else {
                     let word = stack.get_mut(depth / 64)?;
                     *word = (*word & !(1 << (depth % 64))) | (u64::from(object) << (depth % 64));
                     depth += 1;
+                    if !visitor.open(object) {
+                        return None;
+                    }
                     if object {
-                        i = key(b, i)?;
+                        i = key(b, i, visitor)?;
                     }
                     continue 'value;
                 }
             }
-            b'"' => i = string_end(b, i + 1)?,
-            b't' => i = literal(b, i, b"true")?,
-            b'f' => i = literal(b, i, b"false")?,
-            b'n' => i = literal(b, i, b"null")?,
-            _ => i = number_end(b, i)?,
+            b'"' => {
+                let start = i + 1;
+                let escaped;
+                (i, escaped) = string_end(b, start)?;
+                visitor.string(start, i - 1, escaped)
+            }
+            b't' => {
+                i = literal(b, i, b"true")?;
+                visitor.literal(b't')
+            }
+            b'f' => {
+                i = literal(b, i, b"false")?;
+                visitor.literal(b'f')
+            }
+            b'n' => {
+                i = literal(b, i, b"null")?;
+                visitor.literal(b'n')
+            }
+            _ => {
+                let start = i;
+                i = number_end(b, i)?;
+                visitor.number(start, i)
+            }
+        };
+        if !told {
+            return None;
         }
         // After a value: the next one in the enclosing container, or the container's end.
         loop {
@@ -209,7 +298,7 @@ pub(crate) fn container_end(b: &[u8], start: usize) -> Option<usize> {
                 b',' => {
                     i = skip_ws(b, i + 1);
                     if object {
-                        i = key(b, i)?;
+                        i = key(b, i, visitor)?;
                     }
                     continue 'value;
                 }
@@ -223,20 +312,24 @@ pub(crate) fn container_end(b: &[u8], start: usize) -> Option<usize> {
                 }
                 _ => return None,
             }
+            if !visitor.close(object) {
+                return None;
+            }
         }
     }
 }
 
 /// An object key and its colon at `i`; the index of the value after them (whitespace skipped).
 #[inline(always)]
-fn key(b: &[u8], i: usize) -> Option<usize> {
+fn key<V: Visit>(b: &[u8], i: usize, visitor: &mut V) -> Option<usize> {
     if at(b, i) != b'"' {
         return None;
     }
-    let i = skip_ws(b, string_end(b, i + 1)?);
+    let (end, escaped) = string_end(b, i + 1)?;
+    let after = skip_ws(b, end);
     // Not `bool::then` with a closure: the size-optimised WebAssembly build keeps that a call.
-    if at(b, i) == b':' {
-        Some(skip_ws(b, i + 1))
+    if at(b, after) == b':' && visitor.key(i + 1, end - 1, escaped) {
+        Some(skip_ws(b, after + 1))
     } else {
         None
     }
@@ -267,6 +360,122 @@ mod tests {
         if let Some(end) = container_end(text, 0) {
             assert_eq!(jiter_end(text), Some(end), "{:?}", String::from_utf8_lossy(text));
         }
+    }
+
+    /// Rebuilds a `serde_json::Value` from what the walk tells a visitor, as a binding's builder does.
+    struct Rebuild<'t> {
+        text: &'t [u8],
+        open: Vec<(serde_json::Value, Option<String>)>,
+        value: Option<serde_json::Value>,
+        /// Stop (answer `false`) at this event, counting from 0.
+        stop_at: Option<usize>,
+        events: usize,
+    }
+
+    impl<'t> Rebuild<'t> {
+        fn new(text: &'t [u8]) -> Self {
+            Self { text, open: Vec::new(), value: None, stop_at: None, events: 0 }
+        }
+
+        fn go(&mut self) -> bool {
+            self.events += 1;
+            self.stop_at != Some(self.events - 1)
+        }
+
+        fn text_of(&self, start: usize, end: usize, escaped: bool) -> String {
+            let quoted = format!("\"{}\"", std::str::from_utf8(&self.text[start..end]).unwrap());
+            let decoded: String = serde_json::from_str(&quoted).unwrap();
+            assert_eq!(escaped, self.text[start..end].contains(&b'\\'), "{quoted}");
+            decoded
+        }
+
+        fn put(&mut self, value: serde_json::Value) -> bool {
+            match self.open.last_mut() {
+                None => self.value = Some(value),
+                Some((serde_json::Value::Array(items), _)) => items.push(value),
+                Some((serde_json::Value::Object(members), key)) => {
+                    members.insert(key.take().expect("a key before each member's value"), value);
+                }
+                Some(_) => unreachable!(),
+            }
+            self.go()
+        }
+    }
+
+    impl Visit for Rebuild<'_> {
+        fn open(&mut self, object: bool) -> bool {
+            let empty = if object { serde_json::json!({}) } else { serde_json::json!([]) };
+            self.open.push((empty, None));
+            self.go()
+        }
+        fn close(&mut self, object: bool) -> bool {
+            let (value, key) = self.open.pop().expect("a close after an open");
+            assert_eq!(value.is_object(), object);
+            assert!(key.is_none(), "a key without a value");
+            self.put(value)
+        }
+        fn empty(&mut self, object: bool) -> bool {
+            self.put(if object { serde_json::json!({}) } else { serde_json::json!([]) })
+        }
+        fn key(&mut self, start: usize, end: usize, escaped: bool) -> bool {
+            let key = self.text_of(start, end, escaped);
+            let (value, slot) = self.open.last_mut().expect("a key inside an object");
+            assert!(value.is_object() && slot.is_none());
+            *slot = Some(key);
+            self.go()
+        }
+        fn string(&mut self, start: usize, end: usize, escaped: bool) -> bool {
+            let text = self.text_of(start, end, escaped);
+            self.put(serde_json::Value::String(text))
+        }
+        fn number(&mut self, start: usize, end: usize) -> bool {
+            let number = serde_json::from_slice(&self.text[start..end]).expect("a number");
+            self.put(number)
+        }
+        fn literal(&mut self, first: u8) -> bool {
+            self.put(match first {
+                b't' => serde_json::Value::Bool(true),
+                b'f' => serde_json::Value::Bool(false),
+                _ => serde_json::Value::Null,
+            })
+        }
+    }
+
+    /// What the walk tells a visitor is the value: rebuilt from the events, it is what serde_json parses; a visitor
+    /// that stops makes the walk not sure.
+    fn told_in_full(text: &[u8]) {
+        let Some(end) = container_end(text, 0) else { return };
+        let mut rebuild = Rebuild::new(text);
+        assert_eq!(walk(text, 0, &mut rebuild), Some(end));
+        assert!(rebuild.open.is_empty());
+        let expected: serde_json::Value = serde_json::from_slice(&text[..end]).unwrap();
+        assert_eq!(rebuild.value, Some(expected), "{:?}", String::from_utf8_lossy(text));
+        for stop_at in [0, rebuild.events / 2, rebuild.events - 1] {
+            let mut stopped = Rebuild::new(text);
+            stopped.stop_at = Some(stop_at);
+            assert_eq!(walk(text, 0, &mut stopped), None, "stopped at event {stop_at}");
+            assert_eq!(stopped.events, stop_at + 1, "no event after a visitor stops");
+        }
+    }
+
+    #[test]
+    fn a_visitor_is_told_the_value_it_walks() {
+        for case in [
+            r#"{}"#,
+            r#"[ ]"#,
+            r#"{"a":1}"#,
+            r#"{ "a" : [ 1 , -2.5e+3 , 0 , -0 , 0.0 , 1E9 , true , false , null , "x\"y\\z\/\b\f\n\r\t\u00e9" ] } "#,
+            r#"[{"sku":"RX-000001","name":"Amoxicillin 500mg","quantity":2,"price":12.50,"dispensed":true},{}]"#,
+            r#"{"k\u00e9y":{"b":{},"c":[[],{},[[]]]},"dup":1,"dup":2}"#,
+            "{\"na\u{ef}ve\":\"\u{1F600} caf\u{e9}\"}",
+        ] {
+            assert!(container_end(case.as_bytes(), 0).is_some(), "{case}");
+            told_in_full(case.as_bytes());
+        }
+        // Not sure: the walk tells what it read before it stopped, and answers None.
+        let mut rebuild = Rebuild::new(br#"[1,"\ud800"]"#);
+        assert_eq!(walk(br#"[1,"\ud800"]"#, 0, &mut rebuild), None);
+        assert_eq!(rebuild.value, None);
     }
 
     #[test]
@@ -394,6 +603,9 @@ mod tests {
         #[test]
         fn agrees_with_jiter(text in json_like()) {
             agrees(&text);
+            if std::str::from_utf8(&text).is_ok() {
+                told_in_full(&text);
+            }
         }
 
         #[test]
@@ -401,6 +613,7 @@ mod tests {
             let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) };
             let text = format!("[{}]", text.unwrap());
             agrees(text.as_bytes());
+            told_in_full(text.as_bytes());
             // Ordinary values (no surrogate escapes here: serde_json writes those as UTF-8) are always sure.
             prop_assert_eq!(container_end(text.as_bytes(), 0), Some(text.len()));
         }

@@ -15,6 +15,7 @@ use crate::headers::{self, Found, HeaderPair, Wanted};
 use crate::options::Options;
 use crate::provider::{Provider, Scheme};
 use crate::scheme::{self, Check, Tags};
+use crate::validate::{Skip, Visit};
 
 /// Verifies deliveries for one provider. Build it once (keys are prepared here) and share it: it is `Send + Sync`.
 #[derive(Clone)]
@@ -219,6 +220,24 @@ impl Verifier {
         self.scheme != Scheme::StandardWebhooks
     }
 
+    /// The first half of [`Verifier::verify_at`] (or of [`Verifier::verify`], when `now` is `None`): the size, the
+    /// headers and the signature, on the raw bytes. The body has not been read as JSON yet:
+    /// [`Authenticated::parse`] does that and the checks that need it, and answers as `verify` would. For a binding
+    /// that hashes without holding a lock its own language's objects need (Python's GIL), then builds them while
+    /// the core parses ([`Authenticated::parse_visiting`]).
+    pub fn authenticate<'a, 'h, I>(
+        &self,
+        body: &'a [u8],
+        headers: I,
+        now: Option<i64>,
+    ) -> Result<Authenticated<'_, 'a, 'h>, VerifyError>
+    where
+        I: IntoIterator,
+        I::Item: HeaderPair<'h>,
+    {
+        self.authenticate_inner(body, headers, now, Tags::Computed, None)
+    }
+
     fn verify_inner<'a, 'h, I>(
         &self,
         body: &'a [u8],
@@ -227,6 +246,22 @@ impl Verifier {
         tags: Tags<'_>,
         body_sha256: Option<&[u8; 32]>,
     ) -> Result<Event<'a>, VerifyError>
+    where
+        I: IntoIterator,
+        I::Item: HeaderPair<'h>,
+    {
+        let authenticated = self.authenticate_inner(body, headers, now, tags, body_sha256)?;
+        authenticated.finish(&mut Skip).map(|(event, _)| event)
+    }
+
+    fn authenticate_inner<'a, 'h, I>(
+        &self,
+        body: &'a [u8],
+        headers: I,
+        now: Option<i64>,
+        tags: Tags<'_>,
+        body_sha256: Option<&[u8; 32]>,
+    ) -> Result<Authenticated<'_, 'a, 'h>, VerifyError>
     where
         I: IntoIterator,
         I::Item: HeaderPair<'h>,
@@ -244,10 +279,66 @@ impl Verifier {
         let sw_headers = if sw { Some(standard_webhooks_headers(&found)?) } else { None };
         // 3. Authenticity, on the raw bytes.
         self.check.verify(body, &found, tags)?;
+        Ok(Authenticated { verifier: self, body, found, sw_headers, now, body_sha256: body_sha256.copied() })
+    }
+}
+
+/// A delivery whose size, headers and signature [`Verifier::authenticate`] has checked: genuine bytes, not yet read
+/// as JSON. Nothing in it is an event yet: [`Authenticated::parse`] makes one, or the error `verify` gives.
+pub struct Authenticated<'v, 'a, 'h> {
+    verifier: &'v Verifier,
+    body: &'a [u8],
+    found: Found<'h>,
+    sw_headers: Option<(&'h str, i64)>,
+    now: Option<i64>,
+    body_sha256: Option<[u8; 32]>,
+}
+
+impl fmt::Debug for Authenticated<'_, '_, '_> {
+    // The body may carry patient data: only its size is shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticated")
+            .field("provider", &self.verifier.provider)
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Authenticated<'_, 'a, '_> {
+    /// The rest of the verification: the envelope and the checks that need it, with `verify`'s answer.
+    pub fn parse(self) -> Result<Event<'a>, VerifyError> {
+        self.finish(&mut Skip).map(|(event, _)| event)
+    }
+
+    /// [`Authenticated::parse`], telling `visitor` what the core's scan reads of `data` as it validates it, so that a
+    /// binding builds its own objects in the same pass. The flag says whether the visitor was told all of `data`
+    /// (an object or array the fast scan was sure of); when it is false, whatever the visitor built is to be
+    /// discarded and `data` built from [`Event::data`] (the event is the same either way).
+    pub fn parse_visiting<V: Visit>(self, visitor: &mut V) -> Result<(Event<'a>, bool), VerifyError> {
+        self.finish(visitor)
+    }
+
+    fn finish<V: Visit>(self, visitor: &mut V) -> Result<(Event<'a>, bool), VerifyError> {
+        let Self { verifier, body, found, sw_headers, now, body_sha256 } = self;
         // 4. Only now, the body.
-        let mut envelope = envelope::parse(body, self.reads)?;
-        let event = self.event(body, &mut envelope, &found, sw_headers.map(|(id, _)| id), body_sha256)?;
-        // 5. Checks that need the parsed body.
+        let mut envelope = envelope::parse_visiting(body, verifier.reads, visitor)?;
+        let visited = envelope.data_visited;
+        let event = verifier.event(body, &mut envelope, &found, sw_headers.map(|(id, _)| id), body_sha256.as_ref())?;
+        verifier.checks(&envelope, &found, &event, sw_headers, now)?;
+        Ok((event, visited))
+    }
+}
+
+impl Verifier {
+    /// 5. The checks that need the parsed body.
+    fn checks(
+        &self,
+        envelope: &Envelope<'_>,
+        found: &Found<'_>,
+        event: &Event<'_>,
+        sw_headers: Option<(&str, i64)>,
+        now: Option<i64>,
+    ) -> Result<(), VerifyError> {
         if let Some(meta) = &envelope.metadata {
             if let (Some(key), Check::SharedKey { digests, .. }) = (&meta.webhook_key, &self.check) {
                 if self.reads & reads::METADATA != 0 && !scheme::shared_key_matches(digests, key.as_bytes()) {
@@ -313,7 +404,7 @@ impl Verifier {
                 ));
             }
         }
-        Ok(event)
+        Ok(())
     }
 
     fn event_type_fields(&self) -> &'static str {

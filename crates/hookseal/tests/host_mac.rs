@@ -1,6 +1,6 @@
 //! A host that computes the MACs itself (the WASM build's `verifyAsync`, with WebCrypto): `Verifier::with_mac_keys`,
 //! `mac_message_prefix` and `verify_with_tags` must give exactly what `verify` gives, on every shared vector, and
-//! refuse every tag but the right one.
+//! refuse every tag but the right one. `authenticate` then `parse` (the halves Python's binding calls) must give it too.
 
 mod support;
 
@@ -69,6 +69,7 @@ fn run(case: &Case) -> Result<usize, String> {
     let body = case.body();
     let headers = &case.headers;
     let expected = outcome(verifier.verify_inner_for_test(&body, headers, case.now));
+    halves_give_what_verify_gives(&verifier, &body, headers, case.now, &expected)?;
     let digest: [u8; 32] = Sha256::digest(&body).into();
     let with = |tags: &[[u8; 32]], sha: Option<&[u8; 32]>| {
         outcome(verifier.verify_with_tags(&body, headers, case.now, tags, sha))
@@ -136,6 +137,77 @@ fn run(case: &Case) -> Result<usize, String> {
     Ok(1)
 }
 
+/// Vectors whose `data` a visitor was told in full.
+static TOLD_ALL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts the whole values a visitor is told (one, for a `data` the fast scan was sure of).
+#[derive(Default)]
+struct Values {
+    depth: usize,
+    whole: usize,
+}
+
+impl Values {
+    fn one(&mut self) -> bool {
+        if self.depth == 0 {
+            self.whole += 1;
+        }
+        true
+    }
+}
+
+impl hookseal::Visit for Values {
+    fn open(&mut self, _: bool) -> bool {
+        self.depth += 1;
+        true
+    }
+    fn close(&mut self, _: bool) -> bool {
+        self.depth -= 1;
+        self.one()
+    }
+    fn empty(&mut self, _: bool) -> bool {
+        self.one()
+    }
+    fn string(&mut self, _: usize, _: usize, _: bool) -> bool {
+        self.one()
+    }
+    fn number(&mut self, _: usize, _: usize) -> bool {
+        self.one()
+    }
+    fn literal(&mut self, _: u8) -> bool {
+        self.one()
+    }
+}
+
+/// `authenticate` then `parse` (or `parse_visiting`, as Python's binding builds `data` while the core reads it) give
+/// `verify`'s answer, and a visitor told all of `data` was told one whole value.
+fn halves_give_what_verify_gives(
+    verifier: &Verifier,
+    body: &[u8],
+    headers: &[(String, String)],
+    now: Option<i64>,
+    expected: &Outcome,
+) -> Result<(), String> {
+    let parsed = outcome(verifier.authenticate(body, headers, now).and_then(|a| a.parse()));
+    if &parsed != expected {
+        return Err(format!("authenticate + parse: {parsed:?}\n  verify: {expected:?}"));
+    }
+    let mut values = Values::default();
+    let visited = verifier.authenticate(body, headers, now).and_then(|a| a.parse_visiting(&mut values));
+    let told_all = matches!(visited, Ok((_, true)));
+    let visited = outcome(visited.map(|(event, _)| event));
+    if &visited != expected {
+        return Err(format!("authenticate + parse_visiting: {visited:?}\n  verify: {expected:?}"));
+    }
+    if told_all && (values.whole != 1 || values.depth != 0) {
+        return Err(format!("told all of data, but {} whole values (depth {})", values.whole, values.depth));
+    }
+    if told_all {
+        TOLD_ALL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(())
+}
+
 /// `verify` or `verify_at`, as the vector says.
 trait VerifyAt {
     fn verify_inner_for_test<'a>(
@@ -186,6 +258,8 @@ fn host_tags_give_what_verify_gives_on_every_vector() {
         .collect();
     assert!(failures.is_empty(), "{} of {} vectors failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
     assert!(with_mac > 50, "only {with_mac} vectors had a MAC to compute");
+    let told_all = TOLD_ALL.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(told_all > 50, "only {told_all} vectors had their data told to a visitor");
     println!("{} vectors, {with_mac} with host tags", cases.len());
 }
 
