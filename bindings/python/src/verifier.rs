@@ -11,8 +11,9 @@ use crate::event::Event;
 use crate::json::{self, Stop};
 use crate::{headers, options, Body};
 
-/// From this size on, the GIL is released while the core hashes and parses the body, so other threads run. Below
-/// it, releasing and re-taking the GIL would cost more than it frees.
+/// From this size on, the GIL is released while the core checks the headers and hashes the body, so other threads run
+/// (the envelope is then parsed with it held, as `data` is built in the same pass). Below it, releasing and re-taking
+/// the GIL would cost more than it frees.
 pub(crate) const DETACH_FROM_BYTES: usize = 16 * 1024;
 
 /// Verifies deliveries for one provider (docs/api.md).

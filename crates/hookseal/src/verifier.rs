@@ -160,7 +160,7 @@ impl Verifier {
         I: IntoIterator,
         I::Item: HeaderPair<'h>,
     {
-        self.verify_inner(body, headers, None, Tags::Computed, None)
+        self.authenticate_inner(body, headers, None, Tags::Computed, None)?.parse()
     }
 
     /// Verifies a delivery as if the time were `now` (Unix seconds): for tests and for verifying queued deliveries.
@@ -169,7 +169,7 @@ impl Verifier {
         I: IntoIterator,
         I::Item: HeaderPair<'h>,
     {
-        self.verify_inner(body, headers, Some(now), Tags::Computed, None)
+        self.authenticate_inner(body, headers, Some(now), Tags::Computed, None)?.parse()
     }
 
     /// For a host that computes the MACs itself: the bytes signed in front of the body, as this verifier reads
@@ -209,7 +209,7 @@ impl Verifier {
         I: IntoIterator,
         I::Item: HeaderPair<'h>,
     {
-        self.verify_inner(body, headers, now, Tags::Given(tags), body_sha256)
+        self.authenticate_inner(body, headers, now, Tags::Given(tags), body_sha256)?.parse()
     }
 
     /// False when the idempotency key is never the body's digest (Standard Webhooks: the `webhook-id`); true when it
@@ -236,22 +236,6 @@ impl Verifier {
         I::Item: HeaderPair<'h>,
     {
         self.authenticate_inner(body, headers, now, Tags::Computed, None)
-    }
-
-    fn verify_inner<'a, 'h, I>(
-        &self,
-        body: &'a [u8],
-        headers: I,
-        now: Option<i64>,
-        tags: Tags<'_>,
-        body_sha256: Option<&[u8; 32]>,
-    ) -> Result<Event<'a>, VerifyError>
-    where
-        I: IntoIterator,
-        I::Item: HeaderPair<'h>,
-    {
-        let authenticated = self.authenticate_inner(body, headers, now, tags, body_sha256)?;
-        authenticated.finish(&mut Skip).map(|(event, _)| event)
     }
 
     fn authenticate_inner<'a, 'h, I>(
