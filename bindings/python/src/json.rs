@@ -33,7 +33,9 @@ use crate::error::verification;
 /// here would be a bug; it is still reported as `invalid_json`, never a panic.
 pub(crate) fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
     let (end, built) = build_while(py, json.as_bytes(), |build| hookseal::visit_json(json, build));
-    let whole = end.and_then(|end| json.get(end..)).is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_whitespace()));
+    let whole = end
+        .and_then(|end| json.get(end..))
+        .is_some_and(|rest| rest.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')));
     match built {
         Ok(value) if whole => return Ok(value),
         Err(Stop::Python(err)) => return Err(err),
