@@ -234,6 +234,8 @@ pub(crate) fn walk<V: Visit>(b: &[u8], start: usize, visitor: &mut V) -> Option<
     // One bit per open container, set for an object; `depth` of them are open.
     let mut stack = [0u64; MAX_DEPTH / 64];
     let mut depth = 0usize;
+    // Whether the innermost open container (if any) is an object: the top bit of `stack`, kept at hand.
+    let mut in_object = false;
     let mut i = start;
     'value: loop {
         // A value starts at `i` (whitespace skipped).
@@ -251,6 +253,7 @@ pub(crate) fn walk<V: Visit>(b: &[u8], start: usize, visitor: &mut V) -> Option<
                     let word = stack.get_mut(depth / 64)?;
                     *word = (*word & !(1 << (depth % 64))) | (u64::from(object) << (depth % 64));
                     depth += 1;
+                    in_object = object;
                     if !visitor.open(object) {
                         return None;
                     }
@@ -289,10 +292,10 @@ pub(crate) fn walk<V: Visit>(b: &[u8], start: usize, visitor: &mut V) -> Option<
         }
         // After a value: the next one in the enclosing container, or the container's end.
         loop {
-            let Some(top) = depth.checked_sub(1) else {
+            if depth == 0 {
                 return Some(i);
-            };
-            let object = stack.get(top / 64)? >> (top % 64) & 1 == 1;
+            }
+            let object = in_object;
             i = skip_ws(b, i);
             match at(b, i) {
                 b',' => {
@@ -302,15 +305,15 @@ pub(crate) fn walk<V: Visit>(b: &[u8], start: usize, visitor: &mut V) -> Option<
                     }
                     continue 'value;
                 }
-                b'}' if object => {
-                    depth = top;
-                    i += 1;
-                }
-                b']' if !object => {
-                    depth = top;
-                    i += 1;
-                }
+                b'}' if object => {}
+                b']' if !object => {}
                 _ => return None,
+            }
+            i += 1;
+            depth -= 1;
+            // The enclosing container's kind, if any (read only here: a value's own kind is kept in `in_object`).
+            if let Some(top) = depth.checked_sub(1) {
+                in_object = stack.get(top / 64)? >> (top % 64) & 1 == 1;
             }
             if !visitor.close(object) {
                 return None;
