@@ -29,6 +29,7 @@ tools:
 
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path bench/validators/Cargo.toml -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy -p hookseal --all-targets --features events --locked -- -D warnings
 
@@ -221,6 +222,13 @@ timing:
 ## Criterion benchmarks (not part of `make test`): figures in README.md.
 bench:
 	$(CARGO) bench -p hookseal --locked
+
+## The core's JSON scan beside the SIMD JSON crates (simd-json, sonic-rs), serde_json, jiter and simdjson itself (C++,
+## Debian's libsimdjson-dev), against a bare HMAC-SHA256, on the Rust benchmark's bodies (bench/validators; not in
+## `make test`; figures in docs/performance.md).
+.PHONY: bench-validators
+bench-validators:
+	./bench/validators/run.sh
 
 ## The Python benchmark: the floor (hmac + orjson.loads), ELMED's snippet and the peers (standardwebhooks, svix,
 ## stripe, pinned in bindings/python/bench/requirements.txt, installed with this build's wheel into target/bench/python

@@ -1,0 +1,57 @@
+// simdjson itself (Debian's libsimdjson-dev, the kernel it picks at run time) on the bodies the Rust side wrote:
+// its DOM parse (stage 1, the SIMD structural index, then stage 2, which checks the grammar and builds a tape) is a
+// full validation; stage 1 alone (ondemand's iterate) finds the structure and checks UTF-8 but not the grammar.
+// Best of 31 rounds, as the Rust side. Run by `make bench-validators`.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+using namespace simdjson;
+
+template <typename F>
+static double best_of(F run, int reps) {
+  double best = 1e9;
+  for (int round = 0; round < 31; round++) {
+    auto start = std::chrono::steady_clock::now();
+    for (int k = 0; k < reps; k++) run();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / reps);
+  }
+  return best;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: simdjson DIR\n");
+    return 2;
+  }
+  std::printf("simdjson, kernel %s\n", get_active_implementation()->name().c_str());
+  for (const char* shape : {"records", "attachment"}) {
+    for (const char* size : {"64KiB", "1MiB"}) {
+      padded_string json;
+      std::string path = std::string(argv[1]) + "/" + shape + "-" + size + ".json";
+      if (padded_string::load(path).get(json)) {
+        std::fprintf(stderr, "cannot read %s\n", path.c_str());
+        return 1;
+      }
+      int reps = json.size() > 100000 ? 5 : 50;
+      dom::parser dom;
+      ondemand::parser ondemand;
+      double full = best_of([&] {
+        dom::element doc;
+        if (dom.parse(json).get(doc)) std::abort();
+      }, reps);
+      double stage1 = best_of([&] {
+        auto doc = ondemand.iterate(json);
+        if (doc.error()) std::abort();
+      }, reps);
+      std::printf("%s %s\n", shape, size);
+      std::printf("  %-42s %8.1f µs %8.2f\n", "simdjson DOM parse (validates)", full * 1e6, json.size() / full / 1e9);
+      std::printf("  %-42s %8.1f µs %8.2f\n", "simdjson stage 1 only (no grammar check)", stage1 * 1e6,
+                  json.size() / stage1 / 1e9);
+    }
+  }
+}
