@@ -37,7 +37,7 @@ fn main() {
             let mut buffers = simd_json::Buffers::new(size);
             let mut sides: Vec<Side<'_>> = vec![
                 (
-                    "bare HMAC-SHA256 (hmac + sha2, SHA-NI)",
+                    "bare HMAC-SHA256 (hmac + sha2, as the core)",
                     Box::new(|| {
                         let mut mac =
                             Hmac::<sha2::Sha256>::new_from_slice(b"whsec_elmed_bench_0123456789abcdef").unwrap();
