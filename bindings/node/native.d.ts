@@ -52,9 +52,11 @@ export declare class NativeVerifier {
   constructor(provider: string, options?: object | undefined | null)
   /**
    * Verifies `body` (read in place) against `headers` (`[name, value, name, value, …]`); `now` in Unix seconds,
-   * fractions rounded down, or the system clock.
+   * fractions rounded down, or the system clock. With `hostParses`, the glue's `JSON.parse` of the event is the
+   * judge of `data`'s grammar (`Authenticated::parse_for_host_json`): when it refuses the text, the glue calls
+   * again without it, and the core's own parse names the error.
    */
-  verify(body: Uint8Array, headers: Array<string>, now?: number | undefined | null): string
+  verify(body: Uint8Array, headers: Array<string>, now?: number | undefined | null, hostParses?: boolean | undefined | null): string
   /** The names of the headers `verify` reads, lowercased: the JavaScript side passes only these. */
   get headerNames(): Array<string>
   get provider(): string

@@ -84,8 +84,8 @@ function withVerifyAsync(source) {
     if (!source.includes(name)) throw new Error(`bindings/node/index.js: verifyAsync needs ${JSON.stringify(name)}`);
   }
   let out = insertAfter(source, "const native = require('./native.js');\n", VERIFY_ASYNC_IMPORT, 'the async.js import');
-  out = insertAfter(out, '      json = this.#native.verify(bytes, flat, now);\n    } catch (error) {\n'
-    + '      rethrow(error, VerificationError);\n    }\n    return eventOf(json, body, bytes);\n  }\n', VERIFY_ASYNC_METHOD, 'verifyAsync');
+  out = insertAfter(out, '        return this.#native.verify(bytes, flat, now, false);\n      } catch (error) {\n'
+    + '        return rethrow(error, VerificationError);\n      }\n    });\n  }\n', VERIFY_ASYNC_METHOD, 'verifyAsync');
   return out;
 }
 

@@ -24,7 +24,9 @@ impl Verifier {
     }
 
     /// Verifies `body` (read in place) against `headers` (`[name, value, name, value, …]`); `now` in Unix seconds,
-    /// fractions rounded down, or the system clock.
+    /// fractions rounded down, or the system clock. With `hostParses`, the glue's `JSON.parse` of the event is the
+    /// judge of `data`'s grammar (`Authenticated::parse_for_host_json`): when it refuses the text, the glue calls
+    /// again without it, and the core's own parse names the error.
     #[napi(catch_unwind)]
     pub fn verify<'env>(
         &self,
@@ -32,19 +34,24 @@ impl Verifier {
         body: &[u8],
         #[napi(ts_arg_type = "Array<string>")] headers: Array<'_>,
         now: Option<f64>,
+        host_parses: Option<bool>,
     ) -> std::result::Result<JsString<'env>, CodedError> {
         let headers = FlatHeaders::read(env, &headers)?;
         let pairs = headers.pairs();
-        let verified = match now {
-            Some(now) => {
-                // index.js checks the range first; a contract code here would read as a refused delivery.
-                let now = hookseal::seconds_from_float(now).ok_or_else(|| {
-                    napi::Error::new("InvalidArg", "now must be a finite number of Unix seconds in range")
-                })?;
-                self.inner.verify_at(body, pairs, now)
-            }
-            None => self.inner.verify(body, pairs),
+        let now = match now {
+            // index.js checks the range first; a contract code here would read as a refused delivery.
+            Some(now) => Some(hookseal::seconds_from_float(now).ok_or_else(|| {
+                napi::Error::new("InvalidArg", "now must be a finite number of Unix seconds in range")
+            })?),
+            None => None,
         };
+        let verified = self.inner.authenticate(body, pairs, now).and_then(|genuine| {
+            if host_parses == Some(true) {
+                genuine.parse_for_host_json()
+            } else {
+                genuine.parse()
+            }
+        });
         // A large body's digest key (ELMED's, and that of a delivery without an id) is left for the glue to hash
         // when the key is first read (`digestKey`, from its own copy of the body): a handler that never reads it,
         // or a rejected delivery, does not pay a second pass over the body. A small body's is hashed here: the

@@ -93,6 +93,19 @@ fn benches(c: &mut Criterion) {
                 });
             }
             if provider == "elmed" {
+                // Node's path: `data`'s extent found by the structural scan, its grammar left to JSON.parse.
+                for shape in ["records", "attachment"] {
+                    let bytes = body(provider, shape, size);
+                    let headers = sign(provider, &bytes, &SignOptions::new(options.clone())).unwrap();
+                    let id = BenchmarkId::new(format!("verify-for-host-json/{provider}/{shape}"), label);
+                    group.bench_with_input(id, &bytes, |b, bytes| {
+                        b.iter(|| {
+                            let genuine = verifier.authenticate(black_box(bytes), &headers, None).unwrap();
+                            let event = genuine.parse_for_host_json().unwrap();
+                            black_box((event.event_type().map(str::len), event.data().get().len()))
+                        })
+                    });
+                }
                 // ELMED's idempotency key is a SHA-256 of the body, computed only when asked for: a second pass.
                 let bytes = body(provider, "attachment", size);
                 let headers = sign(provider, &bytes, &SignOptions::new(options.clone())).unwrap();

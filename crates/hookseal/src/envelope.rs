@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use jiter::{Jiter, JiterError, Peek};
 
 use crate::error::{ErrorCode, VerifyError};
+use crate::structure;
 use crate::validate::{self, Skip, Visit};
 
 /// Fields a preset reads; every other key is skipped (but still checked for duplicates).
@@ -261,10 +262,20 @@ impl<'a> Parser<'a> {
         self.known_skip(peek, &mut Skip).map(drop)
     }
 
-    /// The value's text, and whether `visitor` was told all of it.
-    fn raw_value<V: Visit>(&mut self, visitor: &mut V) -> Result<(&'a str, bool), VerifyError> {
+    /// The value's text, and whether `visitor` was told all of it. With `host_checks`, an object or array whose
+    /// extent the structural scan finds is not validated here: the host's JSON parser checks it (`structure`).
+    fn raw_value<V: Visit>(&mut self, visitor: &mut V, host_checks: bool) -> Result<(&'a str, bool), VerifyError> {
         let peek = self.peek()?;
         let start = self.pos();
+        if host_checks && matches!(peek, Peek::Object | Peek::Array) {
+            if let Some(end) = structure::container_end(self.body.as_bytes(), start) {
+                if let (Some(text), Some(rest)) = (self.body.get(start..end), self.body.as_bytes().get(end..)) {
+                    self.base = end;
+                    self.jiter = Jiter::new(rest);
+                    return Ok((text, false));
+                }
+            }
+        }
         let visited = self.known_skip(peek, visitor)?;
         let end = self.pos();
         let text = self.body.get(start..end).ok_or_else(|| invalid("internal: a value is outside the body"))?;
@@ -352,6 +363,23 @@ pub(crate) fn parse_visiting<'a, V: Visit>(
     wanted: u16,
     visitor: &mut V,
 ) -> Result<Envelope<'a>, VerifyError> {
+    parse_inner(body, wanted, visitor, false)
+}
+
+/// [`parse`], leaving the grammar of an object or array `data` to the host's JSON parser, which reads all of it
+/// (`structure`): everything else is checked as by [`parse`]. A body `parse` accepts gives the same envelope; one it
+/// refuses may be accepted here (its `data` malformed) or refused with another error, so a host falls back to
+/// [`parse`] whenever this errs or its own parser refuses the event text.
+pub(crate) fn parse_for_host(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyError> {
+    parse_inner(body, wanted, &mut Skip, true)
+}
+
+fn parse_inner<'a, V: Visit>(
+    body: &'a [u8],
+    wanted: u16,
+    visitor: &mut V,
+    host_checks_data: bool,
+) -> Result<Envelope<'a>, VerifyError> {
     // simdutf8 validates several times faster than std on large bodies; std only runs to locate an error.
     let body = simdutf8::basic::from_utf8(body).map_err(|_| {
         let at = std::str::from_utf8(body).err().map_or(0, |e| e.valid_up_to());
@@ -376,7 +404,7 @@ pub(crate) fn parse_visiting<'a, V: Visit>(
                 *slot = value;
             }
         } else if name == "data" && wanted & reads::DATA != 0 {
-            let (data, visited) = p.raw_value(visitor)?;
+            let (data, visited) = p.raw_value(visitor, host_checks_data)?;
             env.data = Some(data);
             env.data_visited = visited;
         } else if name == "metadata" && wanted & (reads::METADATA | reads::METADATA_REQUEST_ID) != 0 {

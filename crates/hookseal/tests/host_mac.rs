@@ -1,6 +1,7 @@
 //! A host that computes the MACs itself (the WASM build's `verifyAsync`, with WebCrypto): `Verifier::with_mac_keys`,
 //! `mac_message_prefix` and `verify_with_tags` must give exactly what `verify` gives, on every shared vector, and
-//! refuse every tag but the right one. `authenticate` then `parse` (the halves Python's binding calls) must give it too.
+//! refuse every tag but the right one. `authenticate` then `parse` (the halves Python's binding calls) must give it too,
+//! and `parse_for_host_json` (Node's) the same or an event text a strict JSON parser refuses.
 
 mod support;
 
@@ -8,7 +9,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use hookseal::{Event, FieldCase, Options, Verifier, VerifyError};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use support::vectors::{load_all, option_value, Case};
+use support::vectors::{load_all, option_value, parse_deep, Case};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -191,6 +192,14 @@ fn halves_give_what_verify_gives(
     let parsed = outcome(verifier.authenticate(body, headers, now).and_then(|a| a.parse()));
     if &parsed != expected {
         return Err(format!("authenticate + parse: {parsed:?}\n  verify: {expected:?}"));
+    }
+    // Node's path: `data`'s grammar left to the host's JSON parser (serde_json standing in for JSON.parse). The same
+    // answer, or an event whose text such a parser refuses (the glue then calls `verify`).
+    let host = verifier.authenticate(body, headers, now).and_then(|a| a.parse_for_host_json());
+    let host_text = host.as_ref().ok().map(|event| event.to_json(FieldCase::Camel));
+    let host = outcome(host);
+    if &host != expected && !(expected.is_err() && host_text.is_some_and(|text| parse_deep::<Value>(&text).is_err())) {
+        return Err(format!("authenticate + parse_for_host_json: {host:?}\n  verify: {expected:?}"));
     }
     let mut values = Values::default();
     let visited = verifier.authenticate(body, headers, now).and_then(|a| a.parse_visiting(&mut values));

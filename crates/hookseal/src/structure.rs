@@ -1,0 +1,478 @@
+//! Where `data` ends, for a host whose own JSON parser reads all of it anyway (Node's `JSON.parse`, which the napi
+//! addon's glue runs over the event text): the grammar of `data` is then that parser's to check, and this crate only
+//! finds the value's extent and checks what such a parser would let through that the core refuses.
+//!
+//! It reads the text 64 bytes at a time, as simdjson's first stage does: bit masks of quotes, backslashes and
+//! brackets, the escaped characters from the runs of backslashes, the inside of strings as the prefix XOR of the
+//! unescaped quotes, and the depth from the counts of the brackets outside strings (bracket by bracket only in the
+//! blocks where it could reach zero or the limit). The masks are plain loops the compiler turns into vector compares:
+//! portable, safe code.
+//!
+//! Soundness (`tests`, and `docs/decisions.md`, "Node: JSON.parse checks data's grammar"): for a text that is valid
+//! JSON from `start`, the end found is the value's own end, since a valid value ends where its brackets outside
+//! strings first balance, and strings are delimited exactly as the masks delimit them. For any other text the end is
+//! somewhere, and the host's parser refuses the event text that embeds it. What a host's parser accepts but the
+//! core's grammar (jiter's) refuses is answered "not sure" (`None`), and the caller then parses `data` as ever:
+//! nesting deeper than [`validate::MAX_DEPTH`](crate::validate::MAX_DEPTH), a `\u` escape of a surrogate (JSON.parse
+//! takes a lone one), and any stretch of over 3,900 bytes outside strings without a quote or bracket (where an
+//! integer part longer than jiter's 4300 digits could be). The text is valid UTF-8 already.
+
+use crate::validate::MAX_DEPTH;
+
+const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
+
+/// Consecutive blocks wholly outside strings with no quote or bracket after which the scan is not sure: 4000 bytes
+/// of such text hold at least 61 whole blocks, so no integer part of 4000 digits or more gets past it.
+const QUIET_BLOCKS: u32 = 61;
+
+/// One block's bytes of interest, a bit each (bit `i` for byte `i`).
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    open: u64,
+    close: u64,
+}
+
+impl Masks {
+    /// SSE2 (every x86-64 has it): 16 bytes a compare, through safe_arch's safe wrappers of the intrinsics.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn of(block: &[u8; 64]) -> Self {
+        use safe_arch::{bitor_m128i, cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+        let bits = |x: m128i| u64::from(move_mask_i8_m128i(x) as u16);
+        let (quote_byte, backslash_byte) = (set_splat_i8_m128i(b'"' as i8), set_splat_i8_m128i(b'\\' as i8));
+        let (open_byte, close_byte) = (set_splat_i8_m128i(b'{' as i8), set_splat_i8_m128i(b'}' as i8));
+        let (mut quote, mut backslash, mut open, mut close) = (0u64, 0u64, 0u64, 0u64);
+        for (k, lane) in block.chunks_exact(16).enumerate() {
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(lane);
+            let v = m128i::from(bytes);
+            // `{` and `[` differ only in bit 5, as do `}` and `]`.
+            let folded = bitor_m128i(v, set_splat_i8_m128i(0x20));
+            let shift = 16 * k;
+            quote |= bits(cmp_eq_mask_i8_m128i(v, quote_byte)) << shift;
+            backslash |= bits(cmp_eq_mask_i8_m128i(v, backslash_byte)) << shift;
+            open |= bits(cmp_eq_mask_i8_m128i(folded, open_byte)) << shift;
+            close |= bits(cmp_eq_mask_i8_m128i(folded, close_byte)) << shift;
+        }
+        Self { quote, backslash, open, close }
+    }
+
+    /// Whether the block holds a quote or a backslash (to step over the inside of a long string quickly).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn any_quote_or_backslash(block: &[u8; 64]) -> bool {
+        use safe_arch::{bitor_m128i, cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+        let (quote_byte, backslash_byte) = (set_splat_i8_m128i(b'"' as i8), set_splat_i8_m128i(b'\\' as i8));
+        let mut any = m128i::default();
+        for lane in block.chunks_exact(16) {
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(lane);
+            let v = m128i::from(bytes);
+            any = bitor_m128i(
+                any,
+                bitor_m128i(cmp_eq_mask_i8_m128i(v, quote_byte), cmp_eq_mask_i8_m128i(v, backslash_byte)),
+            );
+        }
+        move_mask_i8_m128i(any) != 0
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    #[inline(always)]
+    fn any_quote_or_backslash(block: &[u8; 64]) -> bool {
+        let masks = Self::of_words(block);
+        masks.quote | masks.backslash != 0
+    }
+
+    /// Elsewhere (the WebAssembly build, ARM), eight bytes a word (SWAR).
+    #[cfg(not(target_arch = "x86_64"))]
+    #[inline(always)]
+    fn of(block: &[u8; 64]) -> Self {
+        Self::of_words(block)
+    }
+
+    /// Eight bytes a word: each class's bytes flagged in their top bit, exactly (no borrow between bytes), then
+    /// gathered into eight bits by one multiply.
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+    #[inline(always)]
+    fn of_words(block: &[u8; 64]) -> Self {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        // High bit of each byte of `x` that is zero.
+        let zero = |x: u64| !((x & LOW7).wrapping_add(LOW7) | x | LOW7);
+        // The high bits of the eight bytes, as bits 0 to 7.
+        let gather = |x: u64| (x >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        let (mut quote, mut backslash, mut open, mut close) = (0u64, 0u64, 0u64, 0u64);
+        for (k, bytes) in block.chunks_exact(8).enumerate() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(bytes);
+            let w = u64::from_le_bytes(word);
+            let folded = w | (ONES * 0x20);
+            let shift = 8 * k;
+            quote |= gather(zero(w ^ (ONES * u64::from(b'"')))) << shift;
+            backslash |= gather(zero(w ^ (ONES * u64::from(b'\\')))) << shift;
+            open |= gather(zero(folded ^ (ONES * u64::from(b'{')))) << shift;
+            close |= gather(zero(folded ^ (ONES * u64::from(b'}')))) << shift;
+        }
+        Self { quote, backslash, open, close }
+    }
+}
+
+/// Each bit the XOR of itself and every lower bit: 1 from an opening quote up to (not including) its closing quote.
+#[inline(always)]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// The characters a backslash escapes (simdjson's `find_escaped_branchless`): the second of each pair in a run of
+/// backslashes, and the character after a run of odd length. `carry` says whether the previous block's last
+/// backslash escapes this block's first character, and is set for the next block.
+#[inline(always)]
+fn escaped(backslash: u64, carry: &mut u64) -> u64 {
+    let backslash = backslash & !*carry;
+    let follows_escape = backslash << 1 | *carry;
+    let odd_sequence_starts = backslash & !EVEN_BITS & !follows_escape;
+    let (sequences_starting_on_even_bits, overflow) = odd_sequence_starts.overflowing_add(backslash);
+    *carry = u64::from(overflow);
+    let invert_mask = sequences_starting_on_even_bits << 1;
+    (EVEN_BITS ^ invert_mask) & follows_escape
+}
+
+/// Bits below `n` (all of them for 64).
+#[inline(always)]
+fn below(n: u32) -> u64 {
+    u64::MAX.checked_shr(64 - n).unwrap_or(0)
+}
+
+/// Whether one of the escaped characters `at` (bits of the block at `base`) is the `u` of a `\u` escape of a
+/// surrogate (`\uD800` to `\uDFFF`, any case).
+fn escapes_surrogate(b: &[u8], base: usize, mut at: u64) -> bool {
+    let byte = |i: usize| b.get(i).copied().unwrap_or(0);
+    while at != 0 {
+        let i = base + at.trailing_zeros() as usize;
+        if byte(i) == b'u' && byte(i + 1) | 0x20 == b'd' && matches!(byte(i + 2) | 0x20, b'8'..=b'9' | b'a'..=b'f') {
+            return true;
+        }
+        at &= at - 1;
+    }
+    false
+}
+
+/// Where the object or array starting at `start` ends (past its closing bracket), if the text from `start` is valid
+/// JSON; `None` when not sure (see the module's notes), and also for some malformed texts. Only the host's parser,
+/// reading the text up to that end, says whether it is valid.
+pub(crate) fn container_end(b: &[u8], start: usize) -> Option<usize> {
+    let text = b.get(start..)?;
+    if !matches!(text.first(), Some(b'{' | b'[')) {
+        return None;
+    }
+    let mut depth = 0usize;
+    // All ones when the previous block ended inside a string.
+    let mut inside = 0u64;
+    let mut carry = 0u64;
+    let mut quiet = 0u32;
+    for (index, chunk) in text.chunks(64).enumerate() {
+        let base = start + 64 * index;
+        let block: [u8; 64] = match chunk.try_into() {
+            Ok(block) => block,
+            Err(_) => {
+                // The last, short block, padded with spaces (nothing to any of the masks).
+                let mut block = [b' '; 64];
+                block.get_mut(..chunk.len())?.copy_from_slice(chunk);
+                block
+            }
+        };
+        if inside != 0 && !Masks::any_quote_or_backslash(&block) {
+            // Wholly inside a string (an attachment's base64): nothing in it counts.
+            quiet = 0;
+            continue;
+        }
+        let masks = Masks::of(&block);
+        let escaped = if masks.backslash == 0 && carry == 0 { 0 } else { escaped(masks.backslash, &mut carry) };
+        let quotes = masks.quote & !escaped;
+        let strings = prefix_xor(quotes) ^ inside;
+        inside = 0u64.wrapping_sub(strings >> 63);
+        let opens = masks.open & !strings;
+        let closes = masks.close & !strings;
+
+        // Where the value ends in this block, if it does: the first bracket at which the depth comes back to zero.
+        let mut end = None;
+        let (open_count, close_count) = (opens.count_ones() as usize, closes.count_ones() as usize);
+        if close_count < depth && depth + open_count <= MAX_DEPTH {
+            depth = depth + open_count - close_count;
+        } else {
+            let mut brackets = opens | closes;
+            while brackets != 0 {
+                let bit = brackets & brackets.wrapping_neg();
+                if opens & bit != 0 {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return None;
+                    }
+                } else {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        end = Some(bit.trailing_zeros() + 1);
+                        break;
+                    }
+                }
+                brackets &= brackets - 1;
+            }
+        }
+        let within = end.map_or(u64::MAX, below);
+        if escaped & within != 0 && escapes_surrogate(b, base, escaped & within) {
+            return None;
+        }
+        if let Some(end) = end {
+            return Some(base + end as usize);
+        }
+        if strings == 0 && quotes == 0 && opens | closes == 0 {
+            quiet += 1;
+            if quiet >= QUIET_BLOCKS {
+                return None;
+            }
+        } else {
+            quiet = 0;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// jiter's verdict on the value at the start of `text`: its end, or an error.
+    fn jiter_end(text: &[u8]) -> Option<usize> {
+        let mut jiter = jiter::Jiter::new(text);
+        jiter.next_skip().ok()?;
+        Some(jiter.current_index())
+    }
+
+    /// The value's end by a byte-by-byte reading of strings and brackets (the reference the masks must match).
+    fn reference_end(text: &[u8]) -> Option<usize> {
+        let (mut depth, mut in_string, mut escape) = (0usize, false, false);
+        for (i, &byte) in text.iter().enumerate() {
+            if in_string {
+                match (escape, byte) {
+                    (true, _) => escape = false,
+                    (false, b'\\') => escape = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match byte {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Whether a strict JSON parser without a depth limit (serde_json's; JSON.parse's grammar) takes `text` whole.
+    fn strict_parser_takes(text: &[u8]) -> bool {
+        let mut de = serde_json::Deserializer::from_slice(text);
+        de.disable_recursion_limit();
+        let parsed: Result<serde_json::Value, _> = serde::Deserialize::deserialize(&mut de);
+        parsed.is_ok() && de.end().is_ok()
+    }
+
+    /// The contract the Node path relies on:
+    /// - whenever jiter accepts the value, the scan finds its end, or is not sure;
+    /// - whenever the scan finds an end and a strict parser takes the text up to it, jiter takes it too, with that
+    ///   end (so the host's parser taking the event text means the core would have taken `data`);
+    /// - the answer is the same wherever the value starts.
+    fn check(text: &[u8]) {
+        if std::str::from_utf8(text).is_err() || !matches!(text.first(), Some(b'{' | b'[')) {
+            return;
+        }
+        let found = container_end(text, 0);
+        if let (Some(end), Some(found)) = (jiter_end(text), found) {
+            assert_eq!(found, end, "{:?}", String::from_utf8_lossy(text));
+        }
+        if let Some(end) = found {
+            if strict_parser_takes(&text[..end]) {
+                assert_eq!(jiter_end(&text[..end]), Some(end), "{:?}", String::from_utf8_lossy(text));
+                assert_eq!(reference_end(text), Some(end), "{:?}", String::from_utf8_lossy(text));
+            }
+        }
+        let mut padded = b"{\"x\":".to_vec();
+        let offset = padded.len();
+        padded.extend_from_slice(text);
+        assert_eq!(container_end(&padded, offset), found.map(|end| end + offset));
+    }
+
+    #[test]
+    fn ends() {
+        for (text, end) in [
+            (&br#"{}"#[..], Some(2)),
+            (br#"[] "#, Some(2)),
+            (br#"{"a":[1,2,{"b":"}"}]} ,"x":1}"#, Some(21)),
+            (br#"{"a":"\"}"} x"#, Some(11)),
+            (br#"{"a":"\\"} x"#, Some(10)),
+            (br#"{"a":"\\\"}"} x"#, Some(13)),
+            (br#"{"a":"x"#, None),
+            (br#"{"a":1"#, None),
+            // What JSON.parse would take and jiter would not: not sure.
+            (br#"{"a":"\ud800"}"#, None),
+            (br#"{"a":"\uDFFF"}"#, None),
+            (br#"{"a":"\\ud800"}"#, Some(15)),
+            (br#"{"a":"\u00e9\ud7ff\ue000"}"#, Some(26)),
+        ] {
+            assert_eq!(container_end(text, 0), end, "{:?}", String::from_utf8_lossy(text));
+            check(text);
+        }
+    }
+
+    #[test]
+    fn jiter_and_json_parse_agree_on_numbers() {
+        // JSON.parse takes any number of JSON's grammar; so must jiter, for every number the scan lets through.
+        for number in [
+            "1e400",
+            "-1e-400",
+            "1E+999999999999",
+            "0.0000000000000000000000000000001",
+            "123456789012345678901234567890",
+        ] {
+            let text = format!("[{number}]");
+            assert_eq!(jiter_end(text.as_bytes()), Some(text.len()), "{number}");
+            assert_eq!(container_end(text.as_bytes(), 0), Some(text.len()));
+        }
+    }
+
+    /// Byte by byte, the masks both ways of computing them must give.
+    fn masks_by_bytes(block: &[u8; 64]) -> [u64; 4] {
+        let mut masks = [0u64; 4];
+        for (i, &byte) in block.iter().enumerate() {
+            for (mask, class) in masks.iter_mut().zip([b"\"".as_slice(), b"\\", b"{[", b"}]"]) {
+                *mask |= u64::from(class.contains(&byte)) << i;
+            }
+        }
+        masks
+    }
+
+    #[test]
+    fn masks_both_ways() {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..20_000 {
+            let mut block = [0u8; 64];
+            for byte in block.iter_mut() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                // Half the rounds from the bytes of interest and their neighbours, half any byte.
+                let pick = b"\"\\{}[]!#z|~ \x7f\xff\x00";
+                *byte = if round % 2 == 0 { pick[(rng % pick.len() as u64) as usize] } else { rng as u8 };
+            }
+            let expected = masks_by_bytes(&block);
+            for masks in [Masks::of(&block), Masks::of_words(&block)] {
+                assert_eq!([masks.quote, masks.backslash, masks.open, masks.close], expected, "{block:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_not_sure() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes();
+        assert_eq!(container_end(&nested(MAX_DEPTH), 0), Some(2 * MAX_DEPTH));
+        assert_eq!(container_end(&nested(MAX_DEPTH + 1), 0), None);
+        // Deep in a later block, past the counts' shortcut.
+        let mut text = format!("[{}", "1,".repeat(100)).into_bytes();
+        text.extend(nested(MAX_DEPTH));
+        text.push(b']');
+        assert_eq!(container_end(&text, 0), None);
+    }
+
+    #[test]
+    fn long_digit_runs_are_not_sure() {
+        for digits in [3800, 4000, 4301, 6000] {
+            let text = format!("[{}]", "7".repeat(digits));
+            let found = container_end(text.as_bytes(), 0);
+            assert!(digits < 3900 || found.is_none(), "{digits}");
+        }
+        // Long strings are not a number's digits: a 1 MiB base64 string is found whole.
+        let text = format!("{{\"b64\":\"{}\"}}", "QUJD".repeat(1 << 18));
+        assert_eq!(container_end(text.as_bytes(), 0), Some(text.len()));
+    }
+
+    #[test]
+    fn escapes_across_blocks() {
+        // A run of backslashes ending at every position around a block boundary, of every length up to 5.
+        for run in 0..6 {
+            for at in 50..80 {
+                let mut text = b"{\"k\":\"".to_vec();
+                text.resize(at, b'a');
+                text.extend(std::iter::repeat_n(b'\\', run));
+                text.extend_from_slice(b"\"}\"}");
+                check(&text);
+                let expected = reference_end(&text);
+                assert_eq!(container_end(&text, 0), expected, "run {run} at {at}");
+            }
+        }
+    }
+
+    fn json_text() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| f.to_string()),
+            "[ -~]{0,12}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            "(\\\\[\"\\\\/bfnrt]|\\\\u[0-9a-fA-F]{4}|[a-z{}\\[\\]\"])*".prop_map(|s| format!("\"{s}\"")),
+        ];
+        leaf.prop_recursive(6, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(|items| format!("[{}]", items.join(","))),
+                prop::collection::vec(("[a-z\"\\\\]{0,6}", inner), 0..8).prop_map(|members| {
+                    let members: Vec<String> = members
+                        .into_iter()
+                        .map(|(k, v)| format!("{}:{v}", serde_json::to_string(&k).unwrap()))
+                        .collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn agrees_on_json(text in json_text(), tail in "[ ,}\\]\"a-z]{0,4}") {
+            check(format!("{text}{tail}").as_bytes());
+            check(format!("[{text}]{tail}").as_bytes());
+        }
+
+        #[test]
+        fn agrees_on_mangled_json(text in json_text(), cut in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let mut bytes = format!("[{text}]").into_bytes();
+            let at = cut.index(bytes.len());
+            bytes[at] = byte;
+            check(&bytes);
+            bytes.truncate(at);
+            check(&bytes);
+        }
+
+        #[test]
+        fn agrees_on_bytes(bytes in prop::collection::vec(prop::sample::select(b"{}[]\"\\u:,d8 a1".to_vec()), 0..200)) {
+            let mut text = b"[".to_vec();
+            text.extend(bytes);
+            check(&text);
+        }
+    }
+}
