@@ -60,6 +60,8 @@ test-rust: | tools
 	# axum (crates/hookseal-axum) on its own: its dev-dependencies would unify features into the core's build above,
 	# which must stay the default, serde-free one. Real axum servers on free ports, SQLite files and the Redis.
 	$(WITH_REDIS) $(CARGO) test -p hookseal-axum --locked
+	# Node's path (cargo feature `host-json`: JSON.parse checks `data`'s grammar): the core's own tests of it.
+	$(CARGO) test -p hookseal --features host-json --locked --lib --test host_json --test host_mac --test zero_alloc
 	# The typed events (cargo feature `events`), also with the CLI's serde_json features unified in.
 	$(CARGO) test -p hookseal -p hookseal-cli --features hookseal/events --locked --test events
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
@@ -190,7 +192,7 @@ test-dedupe: python node php cli
 ## Node (napi).
 .PHONY: bench-router
 bench-router: python node
-	$(CARGO) bench -p hookseal --locked --bench verify -- 'router-dispatch|verify/elmed/documented-sample'
+	$(CARGO) bench -p hookseal --features host-json --locked --bench verify -- 'router-dispatch|verify/elmed/documented-sample'
 	$(VENV_PY) bindings/python/bench/bench_router.py
 	node bindings/node/bench/bench_router.js
 

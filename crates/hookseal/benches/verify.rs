@@ -94,6 +94,7 @@ fn benches(c: &mut Criterion) {
             }
             if provider == "elmed" {
                 // Node's path: `data`'s extent found by the structural scan, its grammar left to JSON.parse.
+                #[cfg(feature = "host-json")]
                 for shape in ["records", "attachment"] {
                     let bytes = body(provider, shape, size);
                     let headers = sign(provider, &bytes, &SignOptions::new(options.clone())).unwrap();

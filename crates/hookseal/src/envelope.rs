@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use jiter::{Jiter, JiterError, Peek};
 
 use crate::error::{ErrorCode, VerifyError};
+#[cfg(feature = "host-json")]
 use crate::structure;
 use crate::validate::{self, Skip, Visit};
 
@@ -262,12 +263,16 @@ impl<'a> Parser<'a> {
         self.known_skip(peek, &mut Skip).map(drop)
     }
 
-    /// The value's text, and whether `visitor` was told all of it. With `host_checks`, an object or array whose
+    /// The value's text, and whether `visitor` was told all of it. With `HOST_CHECKS`, an object or array whose
     /// extent the structural scan finds is not validated here: the host's JSON parser checks it (`structure`).
-    fn raw_value<V: Visit>(&mut self, visitor: &mut V, host_checks: bool) -> Result<(&'a str, bool), VerifyError> {
+    fn raw_value<V: Visit, const HOST_CHECKS: bool>(
+        &mut self,
+        visitor: &mut V,
+    ) -> Result<(&'a str, bool), VerifyError> {
         let peek = self.peek()?;
         let start = self.pos();
-        if host_checks && matches!(peek, Peek::Object | Peek::Array) {
+        #[cfg(feature = "host-json")]
+        if HOST_CHECKS && matches!(peek, Peek::Object | Peek::Array) {
             if let Some(end) = structure::container_end(self.body.as_bytes(), start) {
                 if let (Some(text), Some(rest)) = (self.body.get(start..end), self.body.as_bytes().get(end..)) {
                     self.base = end;
@@ -358,27 +363,30 @@ pub(crate) fn parse(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyErro
 }
 
 /// [`parse`], telling `visitor` what the fast scan reads of `data` ([`Envelope::data_visited`]).
+#[inline(always)]
 pub(crate) fn parse_visiting<'a, V: Visit>(
     body: &'a [u8],
     wanted: u16,
     visitor: &mut V,
 ) -> Result<Envelope<'a>, VerifyError> {
-    parse_inner(body, wanted, visitor, false)
+    parse_inner::<V, false>(body, wanted, visitor)
 }
 
 /// [`parse`], leaving the grammar of an object or array `data` to the host's JSON parser, which reads all of it
 /// (`structure`): everything else is checked as by [`parse`]. A body `parse` accepts gives the same envelope; one it
 /// refuses may be accepted here (its `data` malformed) or refused with another error, so a host falls back to
 /// [`parse`] whenever this errs or its own parser refuses the event text.
+#[cfg(feature = "host-json")]
 pub(crate) fn parse_for_host(body: &[u8], wanted: u16) -> Result<Envelope<'_>, VerifyError> {
-    parse_inner(body, wanted, &mut Skip, true)
+    parse_inner::<Skip, true>(body, wanted, &mut Skip)
 }
 
-fn parse_inner<'a, V: Visit>(
+/// The parser; `HOST_CHECKS_DATA` a constant, so that a build that never calls [`parse_for_host`] (the WASM module)
+/// carries no structural scan.
+fn parse_inner<'a, V: Visit, const HOST_CHECKS_DATA: bool>(
     body: &'a [u8],
     wanted: u16,
     visitor: &mut V,
-    host_checks_data: bool,
 ) -> Result<Envelope<'a>, VerifyError> {
     // simdutf8 validates several times faster than std on large bodies; std only runs to locate an error.
     let body = simdutf8::basic::from_utf8(body).map_err(|_| {
@@ -404,7 +412,7 @@ fn parse_inner<'a, V: Visit>(
                 *slot = value;
             }
         } else if name == "data" && wanted & reads::DATA != 0 {
-            let (data, visited) = p.raw_value(visitor, host_checks_data)?;
+            let (data, visited) = p.raw_value::<V, HOST_CHECKS_DATA>(visitor)?;
             env.data = Some(data);
             env.data_visited = visited;
         } else if name == "metadata" && wanted & (reads::METADATA | reads::METADATA_REQUEST_ID) != 0 {

@@ -42,6 +42,7 @@ mod provider;
 mod router;
 mod scheme;
 mod sign;
+#[cfg(feature = "host-json")]
 mod structure;
 mod validate;
 mod verifier;

@@ -310,39 +310,30 @@ impl<'a> Authenticated<'_, 'a, '_> {
     /// parsed again as `parse` does). But an `Ok` is only `parse`'s answer if the host's parser then accepts the whole
     /// event text: if it refuses it, the host verifies again with [`Verifier::verify`] (or `verify_at`, at the same
     /// `now`), whose error names what is wrong with `data`.
+    #[cfg(feature = "host-json")]
     pub fn parse_for_host_json(self) -> Result<Event<'a>, VerifyError> {
-        let Self { verifier, body, found, sw_headers, now, body_sha256 } = self;
-        let parts = (verifier, body, &found, sw_headers, now, body_sha256.as_ref());
-        let mut envelope = match envelope::parse_for_host(body, verifier.reads) {
-            Ok(envelope) => envelope,
-            Err(_) => return finish_parts(parts, &mut Skip).map(|(event, _)| event),
+        let host = {
+            let Self { verifier, body, found, sw_headers, now, body_sha256 } = &self;
+            envelope::parse_for_host(body, verifier.reads).and_then(|mut envelope| {
+                let id = sw_headers.map(|(id, _)| id);
+                let event = verifier.event(body, &mut envelope, found, id, body_sha256.as_ref())?;
+                verifier.checks(&envelope, found, &event, *sw_headers, *now)?;
+                Ok(event)
+            })
         };
-        let event = verifier.event(body, &mut envelope, &found, sw_headers.map(|(id, _)| id), body_sha256.as_ref());
-        match event.and_then(|event| verifier.checks(&envelope, &found, &event, sw_headers, now).map(|()| event)) {
-            Ok(event) => Ok(event),
-            Err(_) => finish_parts(parts, &mut Skip).map(|(event, _)| event),
-        }
+        // An error may be one the structural scan let through (a malformed `data`): `parse` names the right one.
+        host.or_else(|_| self.parse())
     }
 
     fn finish<V: Visit>(self, visitor: &mut V) -> Result<(Event<'a>, bool), VerifyError> {
         let Self { verifier, body, found, sw_headers, now, body_sha256 } = self;
-        finish_parts((verifier, body, &found, sw_headers, now, body_sha256.as_ref()), visitor)
+        // 4. Only now, the body.
+        let mut envelope = envelope::parse_visiting(body, verifier.reads, visitor)?;
+        let visited = envelope.data_visited;
+        let event = verifier.event(body, &mut envelope, &found, sw_headers.map(|(id, _)| id), body_sha256.as_ref())?;
+        verifier.checks(&envelope, &found, &event, sw_headers, now)?;
+        Ok((event, visited))
     }
-}
-
-/// What [`Authenticated::finish`] reads: the verifier, the body, the headers found, Standard Webhooks' id and
-/// timestamp, `now` and the body's digest if the host gave it.
-type Parts<'v, 'a, 'f, 'h> =
-    (&'v Verifier, &'a [u8], &'f Found<'h>, Option<(&'h str, i64)>, Option<i64>, Option<&'f [u8; 32]>);
-
-fn finish_parts<'a, V: Visit>(parts: Parts<'_, 'a, '_, '_>, visitor: &mut V) -> Result<(Event<'a>, bool), VerifyError> {
-    let (verifier, body, found, sw_headers, now, body_sha256) = parts;
-    // 4. Only now, the body.
-    let mut envelope = envelope::parse_visiting(body, verifier.reads, visitor)?;
-    let visited = envelope.data_visited;
-    let event = verifier.event(body, &mut envelope, found, sw_headers.map(|(id, _)| id), body_sha256)?;
-    verifier.checks(&envelope, found, &event, sw_headers, now)?;
-    Ok((event, visited))
 }
 
 impl Verifier {
