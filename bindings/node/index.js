@@ -125,8 +125,9 @@ function checkOptions(options) {
 
 /**
  * The event of the addon's JSON. For a large body whose key is its digest (ELMED's, or a delivery without an id) the
- * addon leaves `idempotencyKey` null: it is hashed when first read, from a copy of the body taken now (the caller's
- * buffer may be reused or changed later; a string body's bytes are already this call's own), then kept. A plain
+ * addon leaves `idempotencyKey` null: it is hashed when first read, from the body as this call owns it (the caller's
+ * buffer may be reused or changed later): the text the addon handed over for JSON.parse, a string body's UTF-8, or
+ * else a copy of the bytes taken now; then kept. A plain
  * data property from then on: enumerable, in its place, in JSON.stringify and spreads, writable as before.
  *
  * One getter and setter for every event (a closure pair per event gave each its own hidden class, which measured as
@@ -156,6 +157,20 @@ const DEFERRED_KEY = {
 };
 function eventOf(json, body, bytes, strict) {
   let event;
+  if (typeof json !== 'string') {
+    // A large body on the path where JSON.parse checks `data`'s grammar: `[the event's JSON with data null, the body
+    // as text, where the data is in it]`. The body's text is immutable: a deferred key is hashed from it, no copy.
+    const [fields, text, place] = json;
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return eventOf(strict(), body, bytes); // refused: the core's own parse says what is wrong
+    }
+    event = JSON.parse(fields);
+    event.data = place === 'body' ? parsed : parsed.data;
+    return deferKey(event, text);
+  }
   try {
     event = JSON.parse(json);
   } catch (error) {
@@ -164,8 +179,16 @@ function eventOf(json, body, bytes, strict) {
     if (strict === undefined) throw error;
     event = JSON.parse(strict());
   }
+  return deferKey(event, typeof body === 'string' ? bytes : undefined, bytes);
+}
+
+/**
+ * A key the addon left `null` becomes the deferred getter, over `own` (the body as bytes or text that nothing else
+ * can change: a string body's UTF-8, or the text the addon handed over) or else a copy of `bytes` taken now.
+ */
+function deferKey(event, own, bytes) {
   if (event.idempotencyKey === null && event.idempotencyKeySource === 'body_sha256') {
-    const copy = typeof body === 'string' ? bytes : new Uint8Array(bytes);
+    const copy = own === undefined ? new Uint8Array(bytes) : own;
     Object.defineProperty(event, DEFERRED_BODY, { value: copy, writable: true });
     Object.defineProperty(event, 'idempotencyKey', DEFERRED_KEY);
   }

@@ -56,7 +56,7 @@ export declare class NativeVerifier {
    * judge of `data`'s grammar (`Authenticated::parse_for_host_json`): when it refuses the text, the glue calls
    * again without it, and the core's own parse names the error.
    */
-  verify(body: Uint8Array, headers: Array<string>, now?: number | undefined | null, hostParses?: boolean | undefined | null): string
+  verify(body: Uint8Array, headers: Array<string>, now?: number | undefined | null, hostParses?: boolean | undefined | null): string | unknown[]
   /** The names of the headers `verify` reads, lowercased: the JavaScript side passes only these. */
   get headerNames(): Array<string>
   get provider(): string
@@ -68,7 +68,7 @@ export type Verifier = NativeVerifier
  * The contract's body-digest idempotency key of `body` (`sha256:` and its hex SHA-256), as the core makes it: the key
  * `verify` left `null` for a large body, computed by the glue from its copy of that body when first read.
  */
-export declare function digestKey(body: Uint8Array): string
+export declare function digestKey(body: Uint8Array | string): string
 
 /**
  * The HTTP status a receiver answers with for `code` (`ErrorCode::http_status`), or null for a string that is not

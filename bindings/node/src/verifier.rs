@@ -1,5 +1,7 @@
 //! `Verifier`: built once from an options object; `verify` returns the event as one JSON text (`Event::to_json`),
-//! which `index.js` parses with `JSON.parse` (far faster than building the objects through N-API one by one).
+//! which `index.js` parses with `JSON.parse` (far faster than building the objects through N-API one by one); for a
+//! body of 8 KiB or more on the path where JSON.parse checks `data`'s grammar, the event's other fields as JSON and
+//! the body as text, which the glue parses for `data`.
 
 use hookseal::FieldCase;
 use napi::bindgen_prelude::*;
@@ -35,7 +37,7 @@ impl Verifier {
         #[napi(ts_arg_type = "Array<string>")] headers: Array<'_>,
         now: Option<f64>,
         host_parses: Option<bool>,
-    ) -> std::result::Result<JsString<'env>, CodedError> {
+    ) -> std::result::Result<Either<JsString<'env>, Array<'env>>, CodedError> {
         let headers = FlatHeaders::read(env, &headers)?;
         let pairs = headers.pairs();
         let now = match now {
@@ -52,24 +54,33 @@ impl Verifier {
                 genuine.parse()
             }
         });
+        let event = verified.map_err(|e| verification_error(&e))?;
         // A large body's digest key (ELMED's, and that of a delivery without an id) is left for the glue to hash
-        // when the key is first read (`digestKey`, from its own copy of the body): a handler that never reads it,
-        // or a rejected delivery, does not pay a second pass over the body. A small body's is hashed here: the
-        // copy and the extra call would cost about what they save.
-        let json = verified
-            .map(|event| {
-                if body.len() >= DEFER_DIGEST_FROM_BYTES {
-                    event.to_json_deferring_digest(FieldCase::Camel)
-                } else {
-                    event.to_json(FieldCase::Camel)
-                }
-            })
-            .map_err(|e| verification_error(&e))?;
-        // Mostly ASCII: handed over as Latin-1, V8 copies it as it is instead of decoding UTF-8 (1 MiB: ~0.1 ms
-        // against ~0.9 ms).
-        let string = if json.is_ascii() { env.create_string_latin1(json.as_bytes()) } else { env.create_string(&json) };
-        // Not a contract code: V8 refusing a string (past its length limit) is not the sender's fault.
-        string.map_err(|e| napi::Error::new("GenericFailure", format!("cannot hand the event over: {}", e.reason)))
+        // when the key is first read (`digestKey`): a handler that never reads it, or a rejected delivery, does not
+        // pay a second pass over the body. A small body's is hashed here: deferring would cost about what it saves.
+        let large = body.len() >= DEFER_DIGEST_FROM_BYTES;
+        if large && host_parses == Some(true) {
+            // The glue parses the body itself (its JSON.parse checks `data`'s grammar) and hashes that immutable
+            // text for a deferred key, so neither `data` nor the body is copied into the event's JSON: `[event JSON
+            // with data null, the body as text, "data" | "body"]` (where in the body's parse the data is).
+            if let Some(json) = event.to_json_without_data_deferring_digest(FieldCase::Camel) {
+                let text = match std::str::from_utf8(body) {
+                    _ if body.is_ascii() => env.create_string_latin1(body),
+                    Ok(text) => env.create_string(text),
+                    // The core refuses a body that is not UTF-8 before it parses it.
+                    Err(_) => return Err(napi::Error::new("GenericFailure", "internal: a verified body is not UTF-8")),
+                };
+                let place = if event.data_is_body() { "body" } else { "data" };
+                let mut out = env.create_array(3).map_err(handover)?;
+                out.set(0, to_js_string(env, &json)?).map_err(handover)?;
+                out.set(1, text.map_err(handover)?).map_err(handover)?;
+                out.set(2, place).map_err(handover)?;
+                return Ok(Either::B(out));
+            }
+        }
+        let json =
+            if large { event.to_json_deferring_digest(FieldCase::Camel) } else { event.to_json(FieldCase::Camel) };
+        Ok(Either::A(to_js_string(env, &json)?))
     }
 
     /// The names of the headers `verify` reads, lowercased: the JavaScript side passes only these.
@@ -89,14 +100,30 @@ impl Verifier {
     }
 }
 
+/// The event's JSON as a JavaScript string. Mostly ASCII: handed over as Latin-1, V8 copies it as it is instead of
+/// decoding UTF-8 (1 MiB: ~0.1 ms against ~0.9 ms).
+fn to_js_string<'env>(env: &'env Env, json: &str) -> std::result::Result<JsString<'env>, CodedError> {
+    let string = if json.is_ascii() { env.create_string_latin1(json.as_bytes()) } else { env.create_string(json) };
+    string.map_err(handover)
+}
+
+/// Not a contract code: V8 refusing a string (past its length limit) is not the sender's fault.
+fn handover(e: napi::Error) -> CodedError {
+    napi::Error::new("GenericFailure", format!("cannot hand the event over: {}", e.reason))
+}
+
 /// From this body size on, `verify` leaves a body-digest key for `digestKey` (index.js, when the key is first read).
 const DEFER_DIGEST_FROM_BYTES: usize = 8 * 1024;
 
 /// The contract's body-digest idempotency key of `body` (`sha256:` and its hex SHA-256), as the core makes it: the key
 /// `verify` left `null` for a large body, computed by the glue from its copy of that body when first read.
 #[napi(catch_unwind)]
-pub fn digest_key(body: &[u8]) -> String {
-    hookseal::body_digest_key(body)
+pub fn digest_key(#[napi(ts_arg_type = "Uint8Array | string")] body: Either<&[u8], String>) -> String {
+    match body {
+        Either::A(bytes) => hookseal::body_digest_key(bytes),
+        // The body's text, as `verify` handed it over: its UTF-8 is the body's bytes (a verified body is UTF-8).
+        Either::B(text) => hookseal::body_digest_key(text.as_bytes()),
+    }
 }
 
 /// The headers `[name, value, name, value, …]` (strings, as index.js passes them) read as UTF-8 into one buffer: one

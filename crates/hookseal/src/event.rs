@@ -222,6 +222,13 @@ impl Event<'_> {
         self.write_json_with(case, true, true)
     }
 
+    /// [`Event::to_json_without_data`] with the key left out as [`Event::to_json_deferring_digest`] leaves it: for
+    /// the Node addon, whose glue parses the body itself (`JSON.parse`, the judge of `data`'s grammar on that path)
+    /// and keeps that immutable text for the key, instead of a copy of the body.
+    pub fn to_json_without_data_deferring_digest(&self, case: FieldCase) -> Option<String> {
+        self.data.redact.is_none().then(|| self.write_json_with(case, false, true))
+    }
+
     fn write_json(&self, case: FieldCase, with_data: bool) -> String {
         self.write_json_with(case, with_data, false)
     }
