@@ -281,14 +281,8 @@ pub(crate) fn container_end(b: &[u8], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::tests::jiter_end;
     use proptest::prelude::*;
-
-    /// jiter's verdict on the value at the start of `text`: its end, or an error.
-    fn jiter_end(text: &[u8]) -> Option<usize> {
-        let mut jiter = jiter::Jiter::new(text);
-        jiter.next_skip().ok()?;
-        Some(jiter.current_index())
-    }
 
     /// The value's end by a byte-by-byte reading of strings and brackets (the reference the masks must match).
     fn reference_end(text: &[u8]) -> Option<usize> {

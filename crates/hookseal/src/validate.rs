@@ -344,12 +344,13 @@ fn literal(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// jiter's verdict on the value at the start of `text`: its end, or an error.
-    fn jiter_end(text: &[u8]) -> Option<usize> {
+    /// jiter's verdict on the value at the start of `text`: its end, or an error (also the structural scan's
+    /// reference, `structure.rs`).
+    pub(crate) fn jiter_end(text: &[u8]) -> Option<usize> {
         let mut jiter = jiter::Jiter::new(text);
         jiter.next_skip().ok()?;
         Some(jiter.current_index())
