@@ -132,10 +132,11 @@ test-node: node
 WASM_PKG := bindings/wasm
 WASM_OUT := target/wasm/wasm32-unknown-unknown/wasm/hookseal_wasm.wasm
 WASM_ENV := RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=target/wasm \
-	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
-# The features rustc 1.96 enables for wasm32-unknown-unknown, which wasm-bindgen's output uses.
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+simd128"
+# The features rustc 1.96 enables for wasm32-unknown-unknown, which wasm-bindgen's output uses, and 128-bit SIMD
+# (the structural scan of verifyAsync, crates/hookseal/src/structure.rs; docs/decisions.md, "WASM: simd128").
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-	--enable-reference-types --enable-multivalue
+	--enable-reference-types --enable-multivalue --enable-simd
 
 wasm-toolchain: | tools
 	./scripts/ensure-wasm-tools.sh

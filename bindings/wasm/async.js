@@ -74,8 +74,10 @@ async function verifyWithWebCrypto(native, bytes, flat, now) {
     native.mayKeyByBodyDigest ? subtle.digest('SHA-256', body) : undefined,
   ]);
   // While WebCrypto hashes (on another thread in Node and browsers), the body is parsed here as the event's JSON
-  // would be. Nothing of it is used unless the module then verifies the delivery: the module alone decides, after
-  // the MAC, on its own parse; this one only stands in for parsing the event's data a second time.
+  // would be. Nothing of it is used unless the module then verifies the delivery, after the MAC. Told that JSON.parse
+  // took the body, the module leaves data's grammar to it, as the Node addon does (docs/decisions.md, "Node:
+  // JSON.parse checks data's grammar"): it finds where data ends with its structural scan and checks everything
+  // else. When JSON.parse refused the body, the module parses it all itself and names the error.
   let parsed = UNPARSED;
   try {
     parsed = JSON.parse(UTF8.decode(body));

@@ -51,6 +51,7 @@ const { measure, formatTime, plainTable, markdownTable, commit, sinkValue } =
   require(path.join(ROOT, 'bindings', 'node', 'bench', 'harness.js'));
 
 const SECRET = 'whsec_elmed_bench_0123456789abcdef';
+const SW_SECRET = 'whsec_' + Buffer.from('hookseal bench standard webhooks key!').toString('base64');
 const SIZES = [
   ['1 KiB', 1024],
   ['64 KiB', 64 * 1024],
@@ -131,6 +132,12 @@ async function webCryptoSide() {
 function hooksealSides(wasm, napi) {
   const wasmVerifier = new wasm.Verifier('elmed', { secret: SECRET });
   const napiVerifier = new napi.Verifier('elmed', { secret: SECRET });
+  // The floor's own scheme (ELMED's header is `sha256=<hex>` of the body's HMAC-SHA256), reading only `.data`: the
+  // floor's work and no more, as `custom` is in the Node, Python and PHP benches.
+  const custom = { secret: SECRET, scheme: 'hmac-sha256', header: 'X-ELMED-Signature', prefix: 'sha256=', encoding: 'hex' };
+  const wasmCustom = new wasm.Verifier('custom', custom);
+  // Standard Webhooks: one hash, as the floor's (its idempotency key is the `webhook-id`, not the body's digest).
+  const wasmStandard = new wasm.Verifier('standard-webhooks', { secret: SW_SECRET });
   const read = (event) => {
     lastKey = event.idempotencyKey;
     return event.data;
@@ -160,6 +167,29 @@ function hooksealSides(wasm, napi) {
       Error: napi.VerificationError,
       call: (body, headers) => read(napiVerifier.verify(body, headers)),
     },
+    {
+      key: 'custom-verifyAsync',
+      name: 'hookseal WASM custom (hex) verifyAsync',
+      hookseal: true,
+      wasm: true,
+      async: true,
+      dataOnly: true,
+      Error: wasm.VerificationError,
+      call: async (body, headers) => (await wasmCustom.verifyAsync(body, headers)).data,
+    },
+    {
+      key: 'sw-verifyAsync',
+      name: 'hookseal WASM standard-webhooks verifyAsync',
+      hookseal: true,
+      wasm: true,
+      async: true,
+      dataOnly: true,
+      Error: wasm.VerificationError,
+      tamper: 'webhook-signature',
+      // Signed anew before every sample: its timestamp must stay within the 5-minute tolerance.
+      headers: (body) => wasm.sign('standard-webhooks', body, { secret: SW_SECRET }),
+      call: async (body, headers) => (await wasmStandard.verifyAsync(body, headers)).data,
+    },
   ];
 }
 
@@ -170,10 +200,10 @@ function fail(message) {
   process.exit(1);
 }
 
-function tampered(headers) {
-  const value = headers['x-elmed-signature'];
+function tampered(headers, name = 'x-elmed-signature') {
+  const value = headers[name];
   const at = value.length - 10;
-  return { ...headers, 'x-elmed-signature': value.slice(0, at) + (value[at] === '0' ? '1' : '0') + value.slice(at + 1) };
+  return { ...headers, [name]: value.slice(0, at) + (value[at] === '0' ? '1' : '0') + value.slice(at + 1) };
 }
 
 async function sanityCheck(side, label, body, headers, expected) {
@@ -189,12 +219,12 @@ async function sanityCheck(side, label, body, headers, expected) {
   } catch {
     fail(`${side.name}, ${label}: its data differs from the floor's JSON.parse`);
   }
-  if (side.hookseal && lastKey !== 'sha256:' + crypto.createHash('sha256').update(body).digest('hex')) {
+  if (side.hookseal && !side.dataOnly && lastKey !== 'sha256:' + crypto.createHash('sha256').update(body).digest('hex')) {
     fail(`${side.name}, ${label}: unexpected idempotency key ${lastKey}`);
   }
   let refused = false;
   try {
-    await side.call(body, tampered(headers));
+    await side.call(body, tampered(headers, side.tamper));
   } catch (error) {
     if (side.hookseal && !(error instanceof side.Error && error.code === 'signature_mismatch')) throw error;
     refused = true;
@@ -232,9 +262,11 @@ async function main() {
       const headers = { 'content-type': 'application/json', 'x-elmed-signature': signed['X-ELMED-Signature'] };
       const label = `${shape} ${sizeName}`;
       const expected = JSON.parse(bytes.toString()).data;
-      for (const side of active) await sanityCheck(side, label, body, headers, expected);
+      const headersOf = active.map((side) => (side.headers ? side.headers(body) : headers));
+      for (const [s, side] of active.entries()) await sanityCheck(side, label, body, headersOf[s], expected);
       const minSeconds = body.length > 512 * 1024 ? Math.min(options.minSeconds, 0.1) : options.minSeconds;
-      const runs = await measure(active, body, options.repeat, minSeconds, active.map(() => headers));
+      const fresh = (s) => (active[s].headers ? active[s].headers(body) : headersOf[s]);
+      const runs = await measure(active, body, options.repeat, minSeconds, headersOf, fresh);
       const floorRuns = runs[0];
       const floorBest = Math.min(...floorRuns);
       runs.forEach((run, s) => {

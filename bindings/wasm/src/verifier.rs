@@ -64,9 +64,12 @@ impl Verifier {
     }
 
     /// `verify`, with each secret's HMAC of `macPrefix` ‖ `body` given (`tags`: 32 bytes per secret, in order) and,
-    /// optionally, the body's SHA-256 for an idempotency key that is its digest. `[event JSON, "included"]`, or, when
-    /// `parsed` (the caller has parsed the body itself), `[event JSON with data null, "data" | "body"]`: where in
-    /// its parse the event's data is (unless a secret is redacted from it: "included" then).
+    /// optionally, the body's SHA-256 for an idempotency key that is its digest. `[event JSON, "included", path]`, or,
+    /// when `parsed` (the caller's JSON.parse took the body), `[event JSON with data null, "data" | "body", path]`:
+    /// where in its parse the event's data is (unless a secret is redacted from it: "included" then). With `parsed`,
+    /// JSON.parse is the judge of data's grammar and the module finds where data ends (its structural scan); `path`
+    /// says which parse answered: "scan", or "parse" (the module's own, after any error on the scan's path, or
+    /// without `parsed`). The glue ignores it; the tests check with it that the scan found every valid data's end.
     #[wasm_bindgen(js_name = "verifyWithTags")]
     pub fn verify_with_tags(
         &self,
@@ -88,15 +91,28 @@ impl Verifier {
         if !rest.is_empty() {
             return Err(invalid());
         }
-        let event = self
+        // When the caller's JSON.parse took the body, it is the judge of data's grammar, as in the Node addon
+        // (docs/decisions.md, "Node: JSON.parse checks data's grammar"): the core finds where data ends and checks
+        // everything else.
+        let pairs = header_pairs(&headers);
+        let genuine = self
             .inner
-            .verify_with_tags(body, &header_pairs(&headers), Some(now), tags, digest)
+            .authenticate_with_tags(body, &pairs, Some(now), tags, digest)
             .map_err(|e| verification_error(&e))?;
+        let (event, path) = if parsed {
+            match genuine.parse_for_host_json_traced() {
+                (event, true) => (event, "scan"),
+                (event, false) => (event, "parse"),
+            }
+        } else {
+            (genuine.parse(), "parse")
+        };
+        let event = event.map_err(|e| verification_error(&e))?;
         let (json, data) = match parsed.then(|| event.to_json_without_data(FieldCase::Camel)).flatten() {
             Some(json) => (json, if event.data_is_body() { "body" } else { "data" }),
             None => (event.to_json(FieldCase::Camel), "included"),
         };
-        Ok(Array::of2(&JsValue::from_str(&json), &JsValue::from_str(data)))
+        Ok(Array::of3(&JsValue::from_str(&json), &JsValue::from_str(data), &JsValue::from_str(path)))
     }
 
     /// True unless the idempotency key is never the body's SHA-256 (Standard Webhooks): `verifyAsync` has WebCrypto

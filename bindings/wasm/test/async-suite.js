@@ -197,5 +197,97 @@
     return results;
   }
 
-  return { runVector, runLarge, compare };
+  /** A seeded generator (xorshift32): the same cases in Node and in the browser. */
+  function generator(seed) {
+    let x = seed >>> 0 || 1;
+    const next = () => {
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      return x / 4294967296;
+    };
+    const pick = (items) => items[Math.floor(next() * items.length)];
+    // What a structural scan could get wrong: quotes escaped or not, runs of backslashes, brackets, colons and commas
+    // inside strings, escapes of every kind, text that is not ASCII.
+    const pieces = ['a', 'Z', '0', ' ', '\\"', '\\\\', '\\\\\\"', '{', '}', '[', ']', ',', ':', '\\n', '\\/',
+      '\\u00e9', '\\ud83d\\ude00', 'é', '😀', '\\\\\\\\', 'QUJD'.repeat(20)];
+    const string = () => {
+      let text = '"';
+      for (let n = Math.floor(next() * next() * 60); n > 0; n--) text += pick(pieces);
+      return `${text}"`;
+    };
+    const value = (depth) => {
+      const kind = depth > 6 ? Math.floor(next() * 3) : Math.floor(next() * 5);
+      if (kind === 0) return pick(['0', '-12', '3.25', '1e400', '-0.5E-3', '7', 'true', 'false', 'null']);
+      if (kind === 1 || kind === 2) return string();
+      const n = Math.floor(next() * next() * 12);
+      const items = Array.from({ length: n }, () => (kind === 3 ? value(depth + 1) : `${string()}:${value(depth + 1)}`));
+      const spaced = next() < 0.3 ? ' ' : '';
+      return kind === 3 ? `[${items.join(`,${spaced}`)}]` : `{${spaced}${items.join(`,${spaced}`)}}`;
+    };
+    const container = () => (next() < 0.5 ? `[${value(1)},${value(1)}]` : `{"v":${value(1)},"w":${value(1)}}`);
+    // One byte replaced by another that matters to the scan, or dropped.
+    const mangle = (text) => {
+      const at = Math.floor(next() * text.length);
+      return text.slice(0, at) + (next() < 0.2 ? '' : pick(['{', '}', '[', ']', '"', '\\', ',', ':', ' ', 'x'])) + text.slice(at + 1);
+    };
+    return { next, container, mangle };
+  }
+
+  /**
+   * Where `data` ends found by the module's structural scan, its grammar judged by JSON.parse (docs/decisions.md, "Node:
+   * JSON.parse checks data's grammar", which verifyAsync follows): on valid and malformed data, on what JSON.parse
+   * takes and the module refuses, and on escapes and brackets at every offset in the scan's 64-byte blocks,
+   * verifyAsync (WebCrypto hashing whatever the size) must give exactly `verify`'s outcome. `[name, outcome]` each.
+   */
+  async function runHostJson(build, setAsyncMinBytes, assert) {
+    const secret = 'whsec_async_suite_host_json';
+    const elmed = new build.Verifier('elmed', { secret });
+    const envelope = (data) => `{"event":"order.status_changed","timestamp":"2026-03-29T12:00:00","data":${data},"x":1}`;
+    const results = [];
+    const check = async (name, data) => {
+      const body = bytes(envelope(data));
+      const outcome = await compare(elmed, () => body, build.sign('elmed', body, { secret }), undefined, assert, name);
+      results.push([name, outcome.event ? 'event' : outcome.error[1]]);
+    };
+    setAsyncMinBytes(0);
+    try {
+      for (const data of ['{"a" 1}', '{"a":1,}', '[1,]', '{"a":tru}', '{"a":01}', '{"a":"\\x"}', '{"a":"\t"}',
+        '{"a":[1}]', '{"a":1]', '[NaN]', '{"a":1 "b":2}', '{"a":"\\ud800"}', '["\\udc00x"]',
+        `${'['.repeat(300)}${']'.repeat(300)}`, `${'['.repeat(120)}${']'.repeat(120)}`, `[${'9'.repeat(5000)}]`,
+        '{}', '[]', '{"a":[1,2,{"b":"}]\\"\\\\"}],"c":null}', '{"a":"\\ud83d\\ude00","b":1e400}', 'null', '"text"',
+        `{"attachment":"${'QUJD'.repeat(30000)}"}`, `{"attachment":"${'QUJD'.repeat(30000)}\\"}"}`,
+        `{"pad":"${'x'.repeat(9000)}","a" 1}`]) {
+        await check(`data ${data.slice(0, 40)}`, data);
+      }
+      // A backslash run (1 to 4 long) before a quote, a bracket or a letter, and a string's end, at every offset of a
+      // block: the escape carried from one block to the next, and the inside of strings across blocks.
+      for (let pad = 0; pad < 70; pad++) {
+        for (const run of ['\\', '\\\\', '\\\\\\', '\\\\\\\\']) {
+          for (const after of ['"', '}', 'n']) {
+            await check(`pad ${pad}, ${run.length} backslashes, then ${after}`, `{"s":"${'x'.repeat(pad)}${run}${after}]","t":[{}]}`);
+          }
+        }
+      }
+      // The same at the end of a long string (blocks wholly inside it are skipped with one test each).
+      for (let pad = 0; pad < 64; pad++) {
+        for (const end of ['\\"]"', '"', '\\\\"']) {
+          await check(`a long string, pad ${pad}, then ${end}`, `{"s":"${'QUJD'.repeat(50)}${'x'.repeat(pad)}${end},"t":[{}]}`);
+        }
+      }
+      const random = generator(18);
+      for (let n = 0; n < 300; n++) {
+        const data = random.container();
+        await check(`generated ${n}`, data);
+        await check(`generated ${n}, mangled`, random.mangle(data));
+      }
+    } finally {
+      setAsyncMinBytes(undefined);
+    }
+    return results;
+  }
+
+  return { runVector, runLarge, runHostJson, compare };
 });

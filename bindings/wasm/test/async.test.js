@@ -14,7 +14,7 @@ const build = require(path.join(PKG, 'pkg-node'));
 const native = require(path.join(PKG, 'pkg-node', 'native.js'));
 const { setAsyncMinBytes, ASYNC_MIN_BYTES } = require(path.join(PKG, 'pkg-node', 'async.js'));
 const suite = require(path.join(PKG, '..', 'node', 'test', 'vector-suite.js'));
-const { runVector, runLarge } = require('./async-suite.js');
+const { runVector, runLarge, runHostJson } = require('./async-suite.js');
 const VECTORS = path.join(PKG, '..', '..', 'tests', 'vectors');
 
 function readCases() {
@@ -33,6 +33,42 @@ test('large deliveries: verifyAsync gives what verify gives', async () => {
   const results = await runLarge(build, assert);
   assert.ok(results.length >= 35, `${results.length} cases`);
   assert.ok(results.filter(([, kind]) => kind === 'event').length >= 15);
+});
+
+test('data found by the structural scan, judged by JSON.parse: verifyAsync gives what verify gives', async () => {
+  const seen = [];
+  const original = native.NativeVerifier.prototype.verifyWithTags;
+  native.NativeVerifier.prototype.verifyWithTags = function spy(...args) {
+    try {
+      const out = original.apply(this, args);
+      seen.push([args[5], out[2]]);
+      return out;
+    } catch (error) {
+      seen.push([args[5], 'threw']);
+      throw error;
+    }
+  };
+  let results;
+  try {
+    results = await runHostJson(build, setAsyncMinBytes, assert);
+  } finally {
+    native.NativeVerifier.prototype.verifyWithTags = original;
+  }
+  const count = (kind) => results.filter(([, outcome]) => outcome === kind).length;
+  assert.ok(results.length >= 1400, `${results.length} cases`);
+  assert.ok(count('event') >= 600, `${count('event')} verified`);
+  assert.ok(count('invalid_json') >= 300, `${count('invalid_json')} refused as invalid JSON`);
+  // The module was handed JSON.parse's verdict: true for the bodies JSON.parse took, false for the others (the
+  // module's own parse). Every body both took was verified on the structural scan's path: the scan found where
+  // data ends (the module's parse after an error on that path would give the same verdict, and hide a wrong end).
+  assert.equal(seen.length, results.length);
+  results.forEach(([name, outcome], i) => {
+    const [parsed, path] = seen[i];
+    if (parsed && outcome === 'event') assert.equal(path, 'scan', `${name}: verified, but not on the scan's path`);
+    if (!parsed) assert.notEqual(path, 'scan', name);
+  });
+  assert.ok(seen.filter(([parsed, path]) => parsed && path === 'scan').length >= 700);
+  assert.ok(seen.filter(([parsed]) => parsed === false).length >= 200);
 });
 
 test('the threshold is 16 KiB, and the glue reads its arguments as verify does', async () => {

@@ -110,6 +110,7 @@ test('every vector and store scenario passes in headless Chromium, and the worke
   assert.deepEqual(report.async.failed, [], `${report.async.failed.length} verifyAsync cases failed in the browser`);
   assert.equal(report.async.vectors, manifest.total);
   assert.ok(report.async.large.length >= 35, `${report.async.large.length} large deliveries`);
+  assert.ok(report.async.hostJson.length >= 1400, `${report.async.hostJson.length} bodies whose data JSON.parse judged`);
   assert.ok(report.async.webCrypto, 'the page has WebCrypto (127.0.0.1 is a secure context)');
   const [first, again, forged, notJson] = report.worker;
   assert.equal(first[0], 200);

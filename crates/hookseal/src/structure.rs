@@ -1,14 +1,17 @@
 //! Where `data` ends, for a host whose own JSON parser reads all of it anyway (Node's `JSON.parse`, which the napi
-//! addon's glue runs over the event text): the grammar of `data` is then that parser's to check, and this crate only
-//! finds the value's extent and checks what such a parser would let through that the core refuses.
+//! addon's glue runs over the event text, and the WebAssembly build's `verifyAsync` over the body): the grammar of
+//! `data` is then that parser's to check, and this crate only finds the value's extent and checks what such a parser
+//! would let through that the core refuses.
 //!
 //! It reads the text 64 bytes at a time, as simdjson's first stage does: bit masks of quotes, backslashes and
 //! brackets, the escaped characters from the runs of backslashes, the inside of strings as the prefix XOR of the
 //! unescaped quotes, and the depth from the counts of the brackets outside strings (bracket by bracket only in the
 //! blocks where it could reach zero or the limit). The masks are SSE2 compares on x86-64 (through `safe_arch`: the
 //! crate forbids `unsafe`, and std's intrinsics need it outside `#[target_feature]` functions; a plain loop over the
-//! bytes stays scalar, 0.2 GB/s), eight bytes a word elsewhere. A block wholly inside a string (an attachment's
-//! base64) costs only its quote and backslash compares. About 4 GB/s on order records here, 6-9 GB/s on base64.
+//! bytes stays scalar, 0.2 GB/s), WebAssembly's 128-bit SIMD in the WASM build (`simd128`, whose intrinsics are safe
+//! functions), eight bytes a word elsewhere. A block wholly inside a string (an attachment's base64) costs only its
+//! quote and backslash compares, and after such a block one test for either. About 4 GB/s on order records here,
+//! 6-9 GB/s on base64 natively; in V8, about 2.5 and 5 GB/s.
 //!
 //! Soundness (`tests`, and `docs/decisions.md`, "Node: JSON.parse checks data's grammar"): for a text that is valid
 //! JSON from `start`, the end found is the value's own end, since a valid value ends where its brackets outside
@@ -27,98 +30,160 @@ const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 /// of such text hold at least 61 whole blocks, so no integer part of 4000 digits or more gets past it.
 const QUIET_BLOCKS: u32 = 61;
 
-/// A block's bytes of interest, a bit each (bit `i` for byte `i`).
+/// A block's bytes of interest, a bit each (bit `i` for byte `i`), from the block read once into the target's
+/// vectors ([`Lanes`]).
 struct Masks;
 
-/// Sixteen bytes as an SSE2 register (a plain unaligned load once compiled).
+/// A block as SSE2 registers (every x86-64 has SSE2), through safe_arch's safe wrappers of the intrinsics.
 #[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn lane(bytes: &[u8]) -> safe_arch::m128i {
-    let mut lane = [0u8; 16];
-    lane.copy_from_slice(bytes);
-    safe_arch::m128i::from(lane)
-}
+type Lanes = [safe_arch::m128i; 4];
 
+/// A block as WebAssembly SIMD values (the module is built with `simd128`: the Makefile's `WASM_ENV`).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type Lanes = [core::arch::wasm32::v128; 4];
+
+/// Elsewhere (ARM; WebAssembly without SIMD), eight bytes a word.
+#[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+type Lanes = [u64; 8];
+
+#[cfg(target_arch = "x86_64")]
 impl Masks {
-    /// The block's quotes and backslashes. SSE2 (every x86-64 has it): 16 bytes a compare, through safe_arch's safe
-    /// wrappers of the intrinsics.
-    #[cfg(target_arch = "x86_64")]
+    /// Four plain unaligned loads once compiled.
     #[inline(always)]
-    fn strings(block: &[u8; 64]) -> (u64, u64) {
-        use safe_arch::{cmp_eq_mask_i8_m128i, move_mask_i8_m128i, set_splat_i8_m128i};
-        let (quote_byte, backslash_byte) = (set_splat_i8_m128i(b'"' as i8), set_splat_i8_m128i(b'\\' as i8));
-        let (mut quote, mut backslash) = (0u64, 0u64);
-        for (k, bytes) in block.chunks_exact(16).enumerate() {
-            let v = lane(bytes);
-            quote |= u64::from(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, quote_byte)) as u16) << (16 * k);
-            backslash |= u64::from(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, backslash_byte)) as u16) << (16 * k);
-        }
-        (quote, backslash)
+    fn load(block: &[u8; 64]) -> Lanes {
+        [0, 1, 2, 3].map(|k| safe_arch::m128i::from(bytes::<16>(block, 16 * k)))
     }
 
-    /// The block's opening and closing brackets (`{` and `[` differ only in bit 5, as do `}` and `]`).
-    #[cfg(target_arch = "x86_64")]
+    /// The bytes that equal `byte` once OR-ed with `fold`.
     #[inline(always)]
-    fn brackets(block: &[u8; 64]) -> (u64, u64) {
+    fn equal(lanes: &Lanes, byte: u8, fold: u8) -> u64 {
         use safe_arch::{bitor_m128i, cmp_eq_mask_i8_m128i, move_mask_i8_m128i, set_splat_i8_m128i};
-        let (open_byte, close_byte) = (set_splat_i8_m128i(b'{' as i8), set_splat_i8_m128i(b'}' as i8));
-        let (mut open, mut close) = (0u64, 0u64);
-        for (k, bytes) in block.chunks_exact(16).enumerate() {
-            let folded = bitor_m128i(lane(bytes), set_splat_i8_m128i(0x20));
-            open |= u64::from(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(folded, open_byte)) as u16) << (16 * k);
-            close |= u64::from(move_mask_i8_m128i(cmp_eq_mask_i8_m128i(folded, close_byte)) as u16) << (16 * k);
-        }
-        (open, close)
-    }
-
-    /// Elsewhere (ARM; the WebAssembly build has no use for this module), eight bytes a word.
-    #[cfg(not(target_arch = "x86_64"))]
-    #[inline(always)]
-    fn strings(block: &[u8; 64]) -> (u64, u64) {
-        (Self::swar(block, b'"', 0), Self::swar(block, b'\\', 0))
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    #[inline(always)]
-    fn brackets(block: &[u8; 64]) -> (u64, u64) {
-        (Self::swar(block, b'{', 0x20), Self::swar(block, b'}', 0x20))
-    }
-
-    /// The bytes that equal `byte` once OR-ed with `fold`, eight a word (SWAR): each flagged in its top bit exactly
-    /// (no borrow between bytes), then gathered into eight bits by one multiply.
-    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-    #[inline(always)]
-    fn swar(block: &[u8; 64], byte: u8, fold: u8) -> u64 {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        let (byte, fold) = (set_splat_i8_m128i(byte as i8), set_splat_i8_m128i(fold as i8));
         let mut mask = 0u64;
-        for (k, bytes) in block.chunks_exact(8).enumerate() {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(bytes);
-            let x = (u64::from_le_bytes(word) | (ONES * u64::from(fold))) ^ (ONES * u64::from(byte));
-            // The high bit of each byte of `x` that is zero, then those eight bits as bits 0 to 7.
-            let zero = !((x & LOW7).wrapping_add(LOW7) | x | LOW7);
-            mask |= ((zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+        for (k, lane) in lanes.iter().enumerate() {
+            let equal = cmp_eq_mask_i8_m128i(bitor_m128i(*lane, fold), byte);
+            mask |= u64::from(move_mask_i8_m128i(equal) as u16) << (16 * k);
         }
         mask
     }
 
-    /// Quotes, backslashes, opening and closing brackets (the tests compare both ways of computing them).
+    /// Whether the block has a quote or a backslash: one mask for the four lanes.
+    #[inline(always)]
+    fn has_string_bytes(lanes: &Lanes) -> bool {
+        use safe_arch::{bitor_m128i, cmp_eq_mask_i8_m128i, move_mask_i8_m128i, set_splat_i8_m128i};
+        let (quote, backslash) = (set_splat_i8_m128i(b'"' as i8), set_splat_i8_m128i(b'\\' as i8));
+        let any = lanes.iter().fold(set_splat_i8_m128i(0), |any, lane| {
+            bitor_m128i(any, bitor_m128i(cmp_eq_mask_i8_m128i(*lane, quote), cmp_eq_mask_i8_m128i(*lane, backslash)))
+        });
+        move_mask_i8_m128i(any) != 0
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl Masks {
+    /// Two 64-bit loads a lane (built from sixteen bytes, a lane stays sixteen byte loads; `v128_load` is `unsafe`).
+    #[inline(always)]
+    fn load(block: &[u8; 64]) -> Lanes {
+        use core::arch::wasm32::u64x2;
+        let w = |k: usize| u64::from_le_bytes(bytes::<8>(block, 8 * k));
+        [u64x2(w(0), w(1)), u64x2(w(2), w(3)), u64x2(w(4), w(5)), u64x2(w(6), w(7))]
+    }
+
+    /// The bytes that equal `byte` once OR-ed with `fold`.
+    #[inline(always)]
+    fn equal(lanes: &Lanes, byte: u8, fold: u8) -> u64 {
+        use core::arch::wasm32::{u8x16_bitmask, u8x16_eq, u8x16_splat, v128_or};
+        let (byte, fold) = (u8x16_splat(byte), u8x16_splat(fold));
+        let mask = |lane: core::arch::wasm32::v128| u64::from(u8x16_bitmask(u8x16_eq(v128_or(lane, fold), byte)));
+        mask(lanes[0]) | mask(lanes[1]) << 16 | mask(lanes[2]) << 32 | mask(lanes[3]) << 48
+    }
+
+    /// Whether the block has a quote or a backslash: one test for the four lanes.
+    #[inline(always)]
+    fn has_string_bytes(lanes: &Lanes) -> bool {
+        use core::arch::wasm32::{u8x16_eq, u8x16_splat, v128_any_true, v128_or};
+        let (quote, backslash) = (u8x16_splat(b'"'), u8x16_splat(b'\\'));
+        let hit = |lane: core::arch::wasm32::v128| v128_or(u8x16_eq(lane, quote), u8x16_eq(lane, backslash));
+        v128_any_true(v128_or(v128_or(hit(lanes[0]), hit(lanes[1])), v128_or(hit(lanes[2]), hit(lanes[3]))))
+    }
+}
+
+#[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+impl Masks {
+    #[inline(always)]
+    fn load(block: &[u8; 64]) -> Lanes {
+        words(block)
+    }
+
+    #[inline(always)]
+    fn equal(lanes: &Lanes, byte: u8, fold: u8) -> u64 {
+        equal_words(lanes, byte, fold)
+    }
+
+    #[inline(always)]
+    fn has_string_bytes(lanes: &Lanes) -> bool {
+        equal_words(lanes, b'"', 0) | equal_words(lanes, b'\\', 0) != 0
+    }
+}
+
+impl Masks {
+    /// The block's quotes and backslashes.
+    #[inline(always)]
+    fn strings(lanes: &Lanes) -> (u64, u64) {
+        (Self::equal(lanes, b'"', 0), Self::equal(lanes, b'\\', 0))
+    }
+
+    /// The block's opening and closing brackets (`{` and `[` differ only in bit 5, as do `}` and `]`).
+    #[inline(always)]
+    fn brackets(lanes: &Lanes) -> (u64, u64) {
+        (Self::equal(lanes, b'{', 0x20), Self::equal(lanes, b'}', 0x20))
+    }
+
+    /// Quotes, backslashes, opening and closing brackets (the tests compare this target's way with the words').
     #[cfg(test)]
     fn of(block: &[u8; 64]) -> [u64; 4] {
-        let ((quote, backslash), (open, close)) = (Self::strings(block), Self::brackets(block));
+        let lanes = Self::load(block);
+        let ((quote, backslash), (open, close)) = (Self::strings(&lanes), Self::brackets(&lanes));
+        assert_eq!(Self::has_string_bytes(&lanes), quote | backslash != 0);
         [quote, backslash, open, close]
     }
 
     #[cfg(test)]
     fn of_words(block: &[u8; 64]) -> [u64; 4] {
-        [
-            Self::swar(block, b'"', 0),
-            Self::swar(block, b'\\', 0),
-            Self::swar(block, b'{', 0x20),
-            Self::swar(block, b'}', 0x20),
-        ]
+        let w = words(block);
+        [equal_words(&w, b'"', 0), equal_words(&w, b'\\', 0), equal_words(&w, b'{', 0x20), equal_words(&w, b'}', 0x20)]
     }
+}
+
+/// `N` bytes of the block from `at` (within it at every call: the fallback is never taken). A plain load once
+/// compiled (`copy_from_slice` into an array stays a call in the size-optimised WebAssembly build).
+#[inline(always)]
+fn bytes<const N: usize>(block: &[u8; 64], at: usize) -> [u8; N] {
+    block.get(at..at + N).and_then(|bytes| <[u8; N]>::try_from(bytes).ok()).unwrap_or([0; N])
+}
+
+/// The block as eight little-endian words.
+#[cfg_attr(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
+#[inline(always)]
+fn words(block: &[u8; 64]) -> [u64; 8] {
+    [0, 1, 2, 3, 4, 5, 6, 7].map(|k| u64::from_le_bytes(bytes::<8>(block, 8 * k)))
+}
+
+/// The bytes that equal `byte` once OR-ed with `fold`, eight a word (SWAR): each flagged in its top bit exactly (no
+/// borrow between bytes), then gathered into eight bits by one multiply.
+#[cfg_attr(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
+#[inline(always)]
+fn equal_words(words: &[u64; 8], byte: u8, fold: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let mut mask = 0u64;
+    for (k, word) in words.iter().enumerate() {
+        let x = (word | (ONES * u64::from(fold))) ^ (ONES * u64::from(byte));
+        // The high bit of each byte of `x` that is zero, then those eight bits as bits 0 to 7.
+        let zero = !((x & LOW7).wrapping_add(LOW7) | x | LOW7);
+        mask |= ((zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+    }
+    mask
 }
 
 /// Each bit the XOR of itself and every lower bit: 1 from an opening quote up to (not including) its closing quote.
@@ -178,6 +243,8 @@ struct Scan {
     carry: u64,
     /// Consecutive blocks wholly outside strings with no quote or bracket.
     quiet: u32,
+    /// Whether the previous block was wholly inside a string.
+    long_string: bool,
 }
 
 /// After one block: go on, the value ended (at this offset in the block), or not sure.
@@ -191,8 +258,14 @@ impl Scan {
     /// Reads the 64 bytes at `base` of `b` (`block`; padded with spaces past the end of `b`).
     #[inline(always)]
     fn block(&mut self, b: &[u8], base: usize, block: &[u8; 64]) -> Step {
-        let (quote, backslash) = Masks::strings(block);
-        if self.inside != 0 && quote | backslash | self.carry == 0 {
+        let lanes = Masks::load(block);
+        // After a block wholly inside a string (so no escape carried), one test says whether this one is too.
+        if self.long_string && !Masks::has_string_bytes(&lanes) {
+            return Step::On;
+        }
+        let (quote, backslash) = Masks::strings(&lanes);
+        self.long_string = self.inside != 0 && quote | backslash | self.carry == 0;
+        if self.long_string {
             // Wholly inside a string (an attachment's base64): nothing in it counts.
             self.quiet = 0;
             return Step::On;
@@ -201,7 +274,7 @@ impl Scan {
         let quotes = quote & !escaped;
         let strings = prefix_xor(quotes) ^ self.inside;
         self.inside = 0u64.wrapping_sub(strings >> 63);
-        let (open, close) = Masks::brackets(block);
+        let (open, close) = Masks::brackets(&lanes);
         let opens = open & !strings;
         let closes = close & !strings;
 

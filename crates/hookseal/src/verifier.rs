@@ -209,7 +209,25 @@ impl Verifier {
         I: IntoIterator,
         I::Item: HeaderPair<'h>,
     {
-        self.authenticate_inner(body, headers, now, Tags::Given(tags), body_sha256)?.parse()
+        self.authenticate_with_tags(body, headers, now, tags, body_sha256)?.parse()
+    }
+
+    /// The first half of [`Verifier::verify_with_tags`], as [`Verifier::authenticate`] is of `verify`: for a host
+    /// that computes the MACs itself and then parses the body with its own JSON parser
+    /// ([`Authenticated::parse_for_host_json`]: the WebAssembly build's `verifyAsync`).
+    pub fn authenticate_with_tags<'a, 'h, I>(
+        &self,
+        body: &'a [u8],
+        headers: I,
+        now: Option<i64>,
+        tags: &[[u8; 32]],
+        body_sha256: Option<&[u8; 32]>,
+    ) -> Result<Authenticated<'_, 'a, 'h>, VerifyError>
+    where
+        I: IntoIterator,
+        I::Item: HeaderPair<'h>,
+    {
+        self.authenticate_inner(body, headers, now, Tags::Given(tags), body_sha256)
     }
 
     /// False when the idempotency key is never the body's digest (Standard Webhooks: the `webhook-id`); true when it
@@ -312,6 +330,15 @@ impl<'a> Authenticated<'_, 'a, '_> {
     /// `now`), whose error names what is wrong with `data`.
     #[cfg(feature = "host-json")]
     pub fn parse_for_host_json(self) -> Result<Event<'a>, VerifyError> {
+        self.parse_for_host_json_traced().0
+    }
+
+    /// [`Authenticated::parse_for_host_json`], and whether its structural path answered (`false`: that path met an
+    /// error, and the body was parsed again as `parse` does). On a body whose `data` is valid JSON and that `parse`
+    /// accepts, it is always `true`: a binding's tests check with it that the scan found `data`'s end on their
+    /// target (the WebAssembly build's SIMD scan, which this crate's own tests do not run).
+    #[cfg(feature = "host-json")]
+    pub fn parse_for_host_json_traced(self) -> (Result<Event<'a>, VerifyError>, bool) {
         let host = {
             let Self { verifier, body, found, sw_headers, now, body_sha256 } = &self;
             envelope::parse_for_host(body, verifier.reads).and_then(|mut envelope| {
@@ -322,7 +349,10 @@ impl<'a> Authenticated<'_, 'a, '_> {
             })
         };
         // An error may be one the structural scan let through (a malformed `data`): `parse` names the right one.
-        host.or_else(|_| self.parse())
+        match host {
+            Ok(event) => (Ok(event), true),
+            Err(_) => (self.parse(), false),
+        }
     }
 
     fn finish<V: Visit>(self, visitor: &mut V) -> Result<(Event<'a>, bool), VerifyError> {

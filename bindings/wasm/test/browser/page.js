@@ -68,6 +68,11 @@ async function verifyAsync(report, cases) {
   } catch (error) {
     report.async.failed.push({ name: 'large deliveries', message: String(error && error.message) });
   }
+  try {
+    report.async.hostJson = await globalThis.hooksealAsyncSuite.runHostJson(hookseal, setAsyncMinBytes, assert);
+  } catch (error) {
+    report.async.failed.push({ name: 'data judged by JSON.parse', message: String(error && error.message) });
+  }
 }
 
 async function storeScenarios(report) {
@@ -110,7 +115,7 @@ async function worker(report) {
 
 const report = {
   userAgent: navigator.userAgent, total: null, passed: 0, failed: [], store: { total: null, passed: 0, failed: [] },
-  worker: [], async: { vectors: 0, large: [], failed: [], webCrypto: null }, error: null,
+  worker: [], async: { vectors: 0, large: [], hostJson: [], failed: [], webCrypto: null }, error: null,
 };
 try {
   await init();
