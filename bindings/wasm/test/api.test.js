@@ -126,6 +126,28 @@ test('the clock comes from JavaScript: sign and verify without `now` (the target
   assert.deepEqual(codeOf(() => verifier.verify(body, old)), ['VerificationError', 'timestamp_out_of_tolerance']);
 });
 
+test('headers cross into the module exactly: text that is not ASCII, NUL, colons and digits', async () => {
+  // native.js encodes the glue's [name, value, …] as one string (each as its UTF-16 length, a colon, its text); a
+  // Standard Webhooks id is signed, so a verified event shows the module read it exactly.
+  const small = new TextEncoder().encode('{"type":"a.b","timestamp":"2026-01-01T00:00:00Z","data":{}}');
+  const large = new TextEncoder().encode(`{"type":"a.b","data":{"pad":"${'x'.repeat(20_000)}"}}`);
+  const verifier = new node.Verifier('standard-webhooks', { secret: SECRET });
+  for (const id of ['msg_é😀:7:x', 'msg_\u0000:1:', '12:ab', '0:', 'msg_\u{10FFFF}\u2028']) {
+    for (const body of [small, large]) {
+      const headers = node.sign('standard-webhooks', body, { secret: SECRET, webhookId: id, now: 1_700_000_000 });
+      assert.equal(verifier.verify(body, headers, { now: 1_700_000_001 }).idempotencyKey, id);
+      assert.equal((await verifier.verifyAsync(body, headers, { now: 1_700_000_001 })).idempotencyKey, id);
+      const other = { ...headers, 'webhook-id': `${id}x` };
+      assert.deepEqual(codeOf(() => verifier.verify(body, other, { now: 1_700_000_001 })),
+        ['VerificationError', 'signature_mismatch']);
+    }
+  }
+  // A lone surrogate crosses as U+FFFD, one UTF-16 unit as it was: the pairs after it stay in place.
+  const headers = node.sign('standard-webhooks', small, { secret: SECRET, webhookId: 'msg_\ufffdx', now: 1_700_000_000 });
+  assert.equal(verifier.verify(small, { ...headers, 'webhook-id': 'msg_\ud800x' }, { now: 1_700_000_001 }).idempotencyKey,
+    'msg_\ufffdx');
+});
+
 test('hostile input gets a contract code, and the module keeps working', () => {
   const verifier = new node.Verifier('elmed', { secret: 's' });
   const signed = (body) => [body, node.sign('elmed', body, { secret: 's' })];
