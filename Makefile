@@ -165,6 +165,7 @@ test-wasm: wasm
 bench-wasm: wasm node
 	node --expose-gc $(WASM_PKG)/bench/bench_verify.js
 	HOOKSEAL_JS_BUILD=$(WASM_PKG)/pkg-node node --expose-gc bindings/node/bench/bench_memory.js
+	node --expose-gc $(WASM_PKG)/bench/bench_memory_async.js
 
 ## The packages a user installs, written into dist/ (git-ignored; nothing is published): the Python wheel (abi3,
 ## manylinux_2_34, from the same cargo build as `make python`), the npm package with the x86_64-unknown-linux-gnu

@@ -7,6 +7,11 @@
 //! always taken from JavaScript's `Date.now()`. The module is built with `panic = "abort"`; the core denies panics.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// verifyAsync's structural scan (crates/hookseal/src/structure.rs) is WebAssembly SIMD here; without `simd128` it
+// would be eight bytes a word, slower than the module's full check it replaces (docs/decisions.md, "WASM: simd128").
+#[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+compile_error!("build hookseal-wasm with -Ctarget-feature=+simd128 (the Makefile's WASM_ENV)");
+
 mod error;
 mod options;
 mod sign;

@@ -6,7 +6,7 @@
 //! body, `takeMacKeys` gives the keys to import once, `verifyWithTags` finishes as `verify` does with the tags (and
 //! ELMED's body digest) WebCrypto computed.
 
-use hookseal::FieldCase;
+use hookseal::{FieldCase, HostPath};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -104,8 +104,9 @@ impl Verifier {
     /// when `parsed` (the caller's JSON.parse took the body), `[event JSON with data null, "data" | "body", path]`:
     /// where in its parse the event's data is (unless a secret is redacted from it: "included" then). With `parsed`,
     /// JSON.parse is the judge of data's grammar and the module finds where data ends (its structural scan); `path`
-    /// says which parse answered: "scan", or "parse" (the module's own, after any error on the scan's path, or
-    /// without `parsed`). The glue ignores it; the tests check with it that the scan found every valid data's end.
+    /// says how the module answered: "scan" (the scan found data's end), "validated" (data checked by the module: not
+    /// an object or array, or the scan not sure) or "parse" (the module's own parse, after any error on the scan's
+    /// path, or without `parsed`). The glue ignores it; the tests check with it that the scan found data's end.
     #[wasm_bindgen(js_name = "verifyWithTagsEncoded")]
     pub fn verify_with_tags(
         &self,
@@ -137,8 +138,9 @@ impl Verifier {
             .map_err(|e| verification_error(&e))?;
         let (event, path) = if parsed {
             match genuine.parse_for_host_json_traced() {
-                (event, true) => (event, "scan"),
-                (event, false) => (event, "parse"),
+                (event, HostPath::Scanned) => (event, "scan"),
+                (event, HostPath::Validated) => (event, "validated"),
+                (event, HostPath::Parsed) => (event, "parse"),
             }
         } else {
             (genuine.parse(), "parse")

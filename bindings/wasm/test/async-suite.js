@@ -247,10 +247,18 @@
     const elmed = new build.Verifier('elmed', { secret });
     const envelope = (data) => `{"event":"order.status_changed","timestamp":"2026-03-29T12:00:00","data":${data},"x":1}`;
     const results = [];
-    const check = async (name, data) => {
-      const body = bytes(envelope(data));
-      const outcome = await compare(elmed, () => body, build.sign('elmed', body, { secret }), undefined, assert, name);
-      results.push([name, outcome.event ? 'event' : outcome.error[1]]);
+    // What the module should do with data that JSON.parse and it both take: find its end with the scan (an object
+    // or array), or check it itself (anything else, or an escape of a surrogate, where the scan is not sure).
+    const expected = (data) => {
+      if (!/^[[{]/.test(data)) return 'validated';
+      return /\\u[dD][89a-fA-F]/.test(data) ? 'validated' : 'scan';
+    };
+    const check = async (name, data, how = {}) => {
+      const { verifier = elmed, wrap = envelope, options = { secret }, provider = 'elmed', expect = expected(data) } = how;
+      const body = bytes(wrap(data));
+      const headers = build.sign(provider, body, options);
+      const outcome = await compare(verifier, () => body, headers, undefined, assert, name);
+      results.push([name, outcome.event ? 'event' : outcome.error[1], expect]);
     };
     setAsyncMinBytes(0);
     try {
@@ -276,6 +284,24 @@
         for (const end of ['\\"]"', '"', '\\\\"']) {
           await check(`a long string, pad ${pad}, then ${end}`, `{"s":"${'QUJD'.repeat(50)}${'x'.repeat(pad)}${end},"t":[{}]}`);
         }
+      }
+      // Refused after data: the error is the module's own parse's (data malformed or not), as verify's.
+      for (const [name, data, after] of [['a duplicate data', '{"a":[1]}', ',"data":1'], ['a number event', '[{}]', ',"event":7'],
+        ['text after the envelope', '{"a":"}"}', '} x'], ['malformed data, then a duplicate', '{"a" 1}', ',"data":{}']]) {
+        await check(name, data, { wrap: (d) => `{"event":"order.status_changed","data":${d}${after}}` });
+      }
+      // Custom without data (the whole body is the event's data, checked by the module) and Standard Webhooks.
+      const custom = { scheme: 'hmac-sha256', header: 'X-Signature', prefix: 'sha256=', secret };
+      const customVerifier = new build.Verifier('custom', custom);
+      for (const data of ['{"items":[{"a":"\\"}"}]}', '{"a" 1}']) {
+        await check(`custom, no data, ${data}`, data, { verifier: customVerifier, wrap: (d) => `{"type":"x","payload":${d}}`,
+          options: custom, provider: 'custom', expect: 'validated' });
+      }
+      const sw = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+      const swVerifier = new build.Verifier('standard-webhooks', { secret: sw });
+      for (const data of ['{"items":[1,{"b":"]"}]}', '[1,]']) {
+        await check(`standard-webhooks, data ${data}`, data, { verifier: swVerifier, options: { secret: sw },
+          wrap: (d) => `{"type":"x","timestamp":"2026-01-01T00:00:00Z","data":${d}}`, provider: 'standard-webhooks' });
       }
       const random = generator(18);
       for (let n = 0; n < 300; n++) {

@@ -87,6 +87,8 @@ pub(crate) struct Envelope<'a> {
     /// Whether the visitor given to [`parse`] was told the whole of `data` (an object or array the fast scan was
     /// sure of).
     pub data_visited: bool,
+    /// Whether the structural scan found where `data` ends, leaving its grammar to the host ([`parse_for_host`]).
+    pub data_scanned: bool,
     pub metadata: Option<Metadata<'a>>,
 }
 
@@ -263,12 +265,13 @@ impl<'a> Parser<'a> {
         self.known_skip(peek, &mut Skip).map(drop)
     }
 
-    /// The value's text, and whether `visitor` was told all of it. With `HOST_CHECKS`, an object or array whose
-    /// extent the structural scan finds is not validated here: the host's JSON parser checks it (`structure`).
+    /// The value's text, whether `visitor` was told all of it, and whether the structural scan found its end. With
+    /// `HOST_CHECKS`, an object or array whose extent the structural scan finds is not validated here: the host's
+    /// JSON parser checks it (`structure`).
     fn raw_value<V: Visit, const HOST_CHECKS: bool>(
         &mut self,
         visitor: &mut V,
-    ) -> Result<(&'a str, bool), VerifyError> {
+    ) -> Result<(&'a str, bool, bool), VerifyError> {
         let peek = self.peek()?;
         let start = self.pos();
         #[cfg(feature = "host-json")]
@@ -277,14 +280,14 @@ impl<'a> Parser<'a> {
                 if let (Some(text), Some(rest)) = (self.body.get(start..end), self.body.as_bytes().get(end..)) {
                     self.base = end;
                     self.jiter = Jiter::new(rest);
-                    return Ok((text, false));
+                    return Ok((text, false, true));
                 }
             }
         }
         let visited = self.known_skip(peek, visitor)?;
         let end = self.pos();
         let text = self.body.get(start..end).ok_or_else(|| invalid("internal: a value is outside the body"))?;
-        Ok((text, visited))
+        Ok((text, visited, false))
     }
 
     fn scalar(&mut self, name: &str, kind: Kind) -> Result<Option<Cow<'a, str>>, VerifyError> {
@@ -381,8 +384,8 @@ pub(crate) fn parse_for_host(body: &[u8], wanted: u16) -> Result<Envelope<'_>, V
     parse_inner::<Skip, true>(body, wanted, &mut Skip)
 }
 
-/// The parser; `HOST_CHECKS_DATA` a constant, so that a build that never calls [`parse_for_host`] (the WASM module)
-/// carries no structural scan.
+/// The parser; `HOST_CHECKS_DATA` a constant, so that a build that never calls [`parse_for_host`] (Python, PHP, the
+/// C ABI) carries no structural scan.
 fn parse_inner<'a, V: Visit, const HOST_CHECKS_DATA: bool>(
     body: &'a [u8],
     wanted: u16,
@@ -412,9 +415,10 @@ fn parse_inner<'a, V: Visit, const HOST_CHECKS_DATA: bool>(
                 *slot = value;
             }
         } else if name == "data" && wanted & reads::DATA != 0 {
-            let (data, visited) = p.raw_value::<V, HOST_CHECKS_DATA>(visitor)?;
+            let (data, visited, scanned) = p.raw_value::<V, HOST_CHECKS_DATA>(visitor)?;
             env.data = Some(data);
             env.data_visited = visited;
+            env.data_scanned = scanned;
         } else if name == "metadata" && wanted & (reads::METADATA | reads::METADATA_REQUEST_ID) != 0 {
             env.metadata = p.metadata(wanted & reads::METADATA != 0)?;
         } else {

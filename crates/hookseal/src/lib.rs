@@ -60,6 +60,9 @@ pub use router::{DispatchError, Dispatched, IntoPatterns, Router, Unhandled, Unh
 pub use router::edit_distance;
 pub use sign::{headers_json, sign, sign_at, SignOptions};
 pub use validate::Visit;
+#[doc(hidden)]
+#[cfg(feature = "host-json")]
+pub use verifier::HostPath;
 pub use verifier::{Authenticated, MacKey, Verifier};
 
 /// Where the JSON object or array at the start of `text` ends, when the core's scan is sure it is valid (the scan

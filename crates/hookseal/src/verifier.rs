@@ -285,6 +285,19 @@ impl Verifier {
     }
 }
 
+/// How [`Authenticated::parse_for_host_json_traced`] answered.
+#[doc(hidden)]
+#[cfg(feature = "host-json")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostPath {
+    /// The structural scan found where `data` ends; its grammar was left to the host's parser.
+    Scanned,
+    /// The host path answered, `data` validated by the core (not an object or array, absent, or the scan not sure).
+    Validated,
+    /// The host path met an error, and [`Authenticated::parse`] answered.
+    Parsed,
+}
+
 /// A delivery whose size, headers and signature [`Verifier::authenticate`] has checked: genuine bytes, not yet read
 /// as JSON. Nothing in it is an event yet: [`Authenticated::parse`] makes one, or the error `verify` gives.
 pub struct Authenticated<'v, 'a, 'h> {
@@ -333,25 +346,28 @@ impl<'a> Authenticated<'_, 'a, '_> {
         self.parse_for_host_json_traced().0
     }
 
-    /// [`Authenticated::parse_for_host_json`], and whether its structural path answered (`false`: that path met an
-    /// error, and the body was parsed again as `parse` does). On a body whose `data` is valid JSON and that `parse`
-    /// accepts, it is always `true`: a binding's tests check with it that the scan found `data`'s end on their
-    /// target (the WebAssembly build's SIMD scan, which this crate's own tests do not run).
+    /// [`Authenticated::parse_for_host_json`], and which way it answered ([`HostPath`]). For a binding's tests: on a
+    /// body that `parse` accepts and whose `data` is an object or array the host's parser takes, it is
+    /// [`HostPath::Scanned`] unless the scan is rightly not sure (nesting past 128 levels, a `\u` escape of a
+    /// surrogate, a long run of digits), which checks the structural scan on the binding's own target (the
+    /// WebAssembly build's SIMD scan, which this crate's tests do not run).
+    #[doc(hidden)]
     #[cfg(feature = "host-json")]
-    pub fn parse_for_host_json_traced(self) -> (Result<Event<'a>, VerifyError>, bool) {
+    pub fn parse_for_host_json_traced(self) -> (Result<Event<'a>, VerifyError>, HostPath) {
         let host = {
             let Self { verifier, body, found, sw_headers, now, body_sha256 } = &self;
             envelope::parse_for_host(body, verifier.reads).and_then(|mut envelope| {
                 let id = sw_headers.map(|(id, _)| id);
                 let event = verifier.event(body, &mut envelope, found, id, body_sha256.as_ref())?;
                 verifier.checks(&envelope, found, &event, *sw_headers, *now)?;
-                Ok(event)
+                Ok((event, envelope.data_scanned))
             })
         };
         // An error may be one the structural scan let through (a malformed `data`): `parse` names the right one.
         match host {
-            Ok(event) => (Ok(event), true),
-            Err(_) => (self.parse(), false),
+            Ok((event, true)) => (Ok(event), HostPath::Scanned),
+            Ok((event, false)) => (Ok(event), HostPath::Validated),
+            Err(_) => (self.parse(), HostPath::Parsed),
         }
     }
 

@@ -1,7 +1,8 @@
 //! A host that computes the MACs itself (the WASM build's `verifyAsync`, with WebCrypto): `Verifier::with_mac_keys`,
 //! `mac_message_prefix` and `verify_with_tags` must give exactly what `verify` gives, on every shared vector, and
 //! refuse every tag but the right one. `authenticate` then `parse` (the halves Python's binding calls) must give it too,
-//! and `parse_for_host_json` (Node's) the same or an event text a strict JSON parser refuses.
+//! and `parse_for_host_json` (Node's, and after `authenticate_with_tags` the WebAssembly build's `verifyAsync`) the
+//! same or an event text a strict JSON parser refuses.
 
 mod support;
 
@@ -109,6 +110,13 @@ fn run(case: &Case) -> Result<usize, String> {
     if got != expected {
         return Err(format!("verify_with_tags: {got:?}\n  verify: {expected:?}"));
     }
+    // The WebAssembly build's verifyAsync: the tags given, then the host path.
+    #[cfg(feature = "host-json")]
+    host_json_agrees(
+        "authenticate_with_tags + parse_for_host_json",
+        verifier.authenticate_with_tags(&body, headers, case.now, &tags, sha).and_then(|a| a.parse_for_host_json()),
+        &expected,
+    )?;
     // The digest is an accelerator only: without it, and for any preset, the event is the same.
     if with(&tags, None) != expected || with(&tags, Some(&digest)) != expected {
         return Err("the body digest changed the outcome".into());
@@ -363,12 +371,18 @@ fn host_json_gives_what_verify_gives(
     now: Option<i64>,
     expected: &Outcome,
 ) -> Result<(), String> {
-    use support::vectors::parse_deep;
     let host = verifier.authenticate(body, headers, now).and_then(|a| a.parse_for_host_json());
+    host_json_agrees("authenticate + parse_for_host_json", host, expected)
+}
+
+/// A host path's answer is `verify`'s, or an event whose text a strict JSON parser refuses.
+#[cfg(feature = "host-json")]
+fn host_json_agrees(what: &str, host: Result<Event<'_>, VerifyError>, expected: &Outcome) -> Result<(), String> {
+    use support::vectors::parse_deep;
     let host_text = host.as_ref().ok().map(|event| event.to_json(FieldCase::Camel));
     let host = outcome(host);
     if &host != expected && !(expected.is_err() && host_text.is_some_and(|text| parse_deep::<Value>(&text).is_err())) {
-        return Err(format!("authenticate + parse_for_host_json: {host:?}\n  verify: {expected:?}"));
+        return Err(format!("{what}: {host:?}\n  verify: {expected:?}"));
     }
     Ok(())
 }
