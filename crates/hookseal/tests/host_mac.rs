@@ -204,7 +204,11 @@ fn halves_give_what_verify_gives(
     // Node's path: `data`'s grammar left to the host's JSON parser (serde_json standing in for JSON.parse). The same
     // answer, or an event whose text such a parser refuses (the glue then calls `verify`).
     #[cfg(feature = "host-json")]
-    host_json_gives_what_verify_gives(verifier, body, headers, now, expected)?;
+    host_json_agrees(
+        "authenticate + parse_for_host_json",
+        verifier.authenticate(body, headers, now).and_then(|a| a.parse_for_host_json()),
+        expected,
+    )?;
     let mut values = Values::default();
     let visited = verifier.authenticate(body, headers, now).and_then(|a| a.parse_visiting(&mut values));
     let told_all = matches!(visited, Ok((_, true)));
@@ -362,20 +366,8 @@ fn the_right_tags_verify_as_verify_does_and_no_other_does() {
     assert_eq!(verifier.mac_message_prefix(&headers).unwrap().unwrap(), b"");
 }
 
-/// `parse_for_host_json` (Node's): `verify`'s answer, or an event whose text a strict JSON parser refuses.
-#[cfg(feature = "host-json")]
-fn host_json_gives_what_verify_gives(
-    verifier: &Verifier,
-    body: &[u8],
-    headers: &[(String, String)],
-    now: Option<i64>,
-    expected: &Outcome,
-) -> Result<(), String> {
-    let host = verifier.authenticate(body, headers, now).and_then(|a| a.parse_for_host_json());
-    host_json_agrees("authenticate + parse_for_host_json", host, expected)
-}
-
-/// A host path's answer is `verify`'s, or an event whose text a strict JSON parser refuses.
+/// A host path's answer (`parse_for_host_json`: Node's, the WASM build's `verifyAsync`) is `verify`'s, or an event
+/// whose text a strict JSON parser refuses.
 #[cfg(feature = "host-json")]
 fn host_json_agrees(what: &str, host: Result<Event<'_>, VerifyError>, expected: &Outcome) -> Result<(), String> {
     use support::vectors::parse_deep;
