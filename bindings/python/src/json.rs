@@ -225,8 +225,12 @@ fn new_dict(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 impl hookseal::Visit for Build<'_, '_, '_> {
     fn open(&mut self, object: bool) -> bool {
         self.share_next = true;
-        let opened = if object { self.open_object() } else { Ok(Open::Array { first: self.items.len() }) };
-        let pushed = opened.map(|open| self.open.push(open));
+        let pushed = if object {
+            self.open_object()
+        } else {
+            self.open.push(Open::Array { first: self.items.len() });
+            Ok(())
+        };
         self.went(pushed)
     }
 
@@ -368,7 +372,9 @@ impl<'py, 'j, 'c> Build<'py, 'j, 'c> {
         Ok(())
     }
 
-    fn open_object(&mut self) -> Result<Open<'py>, Stop> {
+    /// Opens an object, made in its place on `open`: an `Object` returned through a `Result` was copied several
+    /// times on the stack, one copy a store-forwarding stall.
+    fn open_object(&mut self) -> Result<(), Stop> {
         let depth = self.open.len();
         let template = self.templates.get_mut(depth).and_then(Option::take);
         let dict = match &template {
@@ -381,7 +387,8 @@ impl<'py, 'j, 'c> Build<'py, 'j, 'c> {
         let mut keys = std::mem::take(&mut self.spare_keys);
         keys.clear();
         let following = template.is_some();
-        Ok(Open::Object(Object { dict, template, following, keys, all_cached: true, count: 0, key: None }))
+        self.open.push(Open::Object(Object { dict, template, following, keys, all_cached: true, count: 0, key: None }));
+        Ok(())
     }
 
     fn close_object(&mut self, object: Object<'py>) -> Built<'py> {
