@@ -154,8 +154,17 @@ struct Object<'py> {
     keys: Vec<Known>,
     all_cached: bool,
     count: usize,
-    /// The key whose value comes next, and its [`KeyText`] if it came from the cache.
-    key: Option<(Bound<'py, PyString>, Option<KeyText>)>,
+    /// The key whose value comes next.
+    key: Option<Key<'py>>,
+}
+
+/// The key whose value comes next in an object.
+enum Key<'py> {
+    /// The template's key at this place, the same text: its `str` is in the template's dict, which the object holds,
+    /// so it needs neither a reference of its own nor a look in the cache.
+    Template,
+    /// Another key, with its [`KeyText`] if it came from the cache.
+    Other(Bound<'py, PyString>, Option<KeyText>),
 }
 
 /// Objects with fewer keys than this are built key by key: CPython's first dict size holds five without a resize.
@@ -187,15 +196,19 @@ struct Known {
 const NEW_VALUES_TO_STOP: u8 = 16;
 
 /// `PyDict_SetItem`: the last of duplicate keys replaces the value in the first one's place, as in json.loads.
+///
+/// # Safety
+/// `key` is a live `str` (borrowed: the caller keeps it alive through the call).
 #[inline(always)]
-fn set_item<'py>(
+unsafe fn set_item<'py>(
     py: Python<'py>,
     dict: &Bound<'py, PyAny>,
-    key: &Bound<'py, PyString>,
+    key: *mut ffi::PyObject,
     value: &Bound<'py, PyAny>,
 ) -> PyResult<()> {
-    // SAFETY: all three are alive and the GIL is held; PyDict_SetItem takes its own references.
-    if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0 {
+    // SAFETY: all three are alive (`key` by the caller's contract) and the GIL is held; PyDict_SetItem takes its own
+    // references.
+    if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key, value.as_ptr()) } != 0 {
         return Err(PyErr::fetch(py));
     }
     Ok(())
@@ -346,26 +359,31 @@ impl<'py, 'j, 'c> Build<'py, 'j, 'c> {
             }
             Some(Open::Object(object)) => object,
         };
-        let (key, words) = object.key.take().ok_or(Stop::Unsure)?;
         let count = object.count;
-        if object.following {
-            let seen = object.template.as_ref().map_or(&[][..], |t| &t.keys[..]);
-            if seen.get(count).map(|known| known.key) != Some(key.as_ptr()) {
-                // Another shape: the keys so far into a new dict, in order, and on without the template.
-                object.dict = rebuilt(py, &object.dict, seen.get(..count).unwrap_or_default())?;
-                object.keys.extend_from_slice(seen.get(..count).unwrap_or_default());
-                object.following = false;
-            } else if let (Some(shared), Some(known)) =
-                (shared, object.template.as_mut().and_then(|t| t.keys.get_mut(count)))
-            {
-                known.misses = if shared { 0 } else { known.misses.saturating_add(1) };
+        match object.key.take().ok_or(Stop::Unsure)? {
+            Key::Template => {
+                // `key_of` only answers this while the object follows its template, which has a key at `count`.
+                let known = object.template.as_mut().and_then(|t| t.keys.get_mut(count)).ok_or(Stop::Unsure)?;
+                if let Some(shared) = shared {
+                    known.misses = if shared { 0 } else { known.misses.saturating_add(1) };
+                }
+                // SAFETY: the template's dict, which this object holds, holds this key.
+                unsafe { set_item(py, &object.dict, known.key, &value) }?;
             }
-        }
-        set_item(py, &object.dict, &key, &value)?;
-        if !object.following {
-            match words {
-                Some((len, words)) => object.keys.push(Known { key: key.as_ptr(), len, words, misses: 0 }),
-                None => object.all_cached = false,
+            Key::Other(key, words) => {
+                if object.following {
+                    // Another shape: the keys so far into a new dict, in order, and on without the template.
+                    let seen = object.template.as_ref().map_or(&[][..], |t| t.keys.get(..count).unwrap_or_default());
+                    object.dict = rebuilt(py, &object.dict, seen)?;
+                    object.keys.extend_from_slice(seen);
+                    object.following = false;
+                }
+                // SAFETY: `key` is alive until the end of this block.
+                unsafe { set_item(py, &object.dict, key.as_ptr(), &value) }?;
+                match words {
+                    Some((len, words)) => object.keys.push(Known { key: key.as_ptr(), len, words, misses: 0 }),
+                    None => object.all_cached = false,
+                }
             }
         }
         object.count += 1;
@@ -446,32 +464,30 @@ impl<'py, 'j, 'c> Build<'py, 'j, 'c> {
     /// The key between `start` and `end`, kept for its value: the template's key at this place when the text is the
     /// same (then the same text is the same object in the next record), else from the cache.
     fn key_of(&mut self, start: usize, end: usize, escaped: bool) -> Result<(), Stop> {
-        let Some(Open::Object(object)) = self.open.last() else {
+        let Some(Open::Object(object)) = self.open.last_mut() else {
             return Err(Stop::Unsure);
         };
-        let predicted = if object.following {
-            object.template.as_ref().and_then(|t| t.keys.get(object.count)).copied()
-        } else {
-            None
-        };
-        self.share_next = predicted.map_or(true, |known| known.misses < NEW_VALUES_TO_STOP);
         let len = end - start;
+        let predicted =
+            if object.following { object.template.as_ref().and_then(|t| t.keys.get(object.count)) } else { None };
+        // The next record's keys, most of the time: compared by text (a template's keys are short, from the cache, so
+        // `known.len == len` keeps `words_at` within its bound), nothing else made.
+        if let Some(known) = predicted
+            .filter(|known| !escaped && known.len == len && same_words(&known.words, &words_at(self.text, start, len)))
+        {
+            self.share_next = known.misses < NEW_VALUES_TO_STOP;
+            object.key = Some(Key::Template);
+            return Ok(());
+        }
+        self.share_next = predicted.map_or(true, |known| known.misses < NEW_VALUES_TO_STOP);
         let key = if escaped {
-            (self.unescaped(start, end, true, false)?, None) // escaped: made afresh
+            Key::Other(self.unescaped(start, end, true, false)?, None) // escaped: made afresh
         } else if len > CACHED_MAX_LEN || self.strings.is_none() {
-            (self.slice_str(start, end, true, false)?, None)
+            Key::Other(self.slice_str(start, end, true, false)?, None)
         } else {
             let words = words_at(self.text, start, len);
-            match predicted.filter(|known| known.len == len && same_words(&known.words, &words)) {
-                // SAFETY: the template's dict holds this str, so it is alive; the GIL is held; a reference is taken.
-                Some(known) => {
-                    (unsafe { Bound::from_borrowed_ptr(self.py, known.key).cast_into_unchecked() }, Some((len, words)))
-                }
-                None => {
-                    let raw = self.text.get(start..end).ok_or(Stop::Unsure)?;
-                    (self.make_str(raw, words, true, false)?, Some((len, words)))
-                }
-            }
+            let raw = self.text.get(start..end).ok_or(Stop::Unsure)?;
+            Key::Other(self.make_str(raw, words, true, false)?, Some((len, words)))
         };
         if let Some(Open::Object(object)) = self.open.last_mut() {
             object.key = Some(key);
