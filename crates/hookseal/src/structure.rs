@@ -22,7 +22,7 @@
 //! takes a lone one), and any stretch of over 3,900 bytes outside strings without a quote or bracket (where an
 //! integer part longer than jiter's 4300 digits could be). The text is valid UTF-8 already.
 
-use crate::validate::MAX_DEPTH;
+use crate::validate::{bytes, MAX_DEPTH};
 
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 
@@ -153,13 +153,6 @@ impl Masks {
         let w = words(block);
         [equal_words(&w, b'"', 0), equal_words(&w, b'\\', 0), equal_words(&w, b'{', 0x20), equal_words(&w, b'}', 0x20)]
     }
-}
-
-/// `N` bytes of the block from `at` (within it at every call: the fallback is never taken). A plain load once
-/// compiled (`copy_from_slice` into an array stays a call in the size-optimised WebAssembly build).
-#[inline(always)]
-fn bytes<const N: usize>(block: &[u8; 64], at: usize) -> [u8; N] {
-    block.get(at..at + N).and_then(|bytes| <[u8; N]>::try_from(bytes).ok()).unwrap_or([0; N])
 }
 
 /// The block as eight little-endian words.

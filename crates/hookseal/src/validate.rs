@@ -92,7 +92,7 @@ fn to_special(b: &[u8], mut i: usize) -> usize {
         chunks += 1;
         if chunks == 2 {
             while let Some(block) = b.get(i..i + 64).and_then(|c| <&[u8; 64]>::try_from(c).ok()) {
-                let lane = |k: usize| hits(m128i::from(bytes16(block, 16 * k)));
+                let lane = |k: usize| hits(m128i::from(bytes::<16>(block, 16 * k)));
                 if move_mask_i8_m128i(bitor_m128i(bitor_m128i(lane(0), lane(1)), bitor_m128i(lane(2), lane(3)))) != 0 {
                     break;
                 }
@@ -103,11 +103,13 @@ fn to_special(b: &[u8], mut i: usize) -> usize {
     to_special_words(b, i)
 }
 
-/// The 16 bytes of `block` at `at` (at most 48).
-#[cfg(target_arch = "x86_64")]
+/// `N` bytes of the block from `at` (within it at every call: the fallback is never taken). A plain load once
+/// compiled (`copy_from_slice` into an array stays a call in the size-optimised WebAssembly build). Also the
+/// structural scan's (`structure.rs`).
+#[cfg_attr(not(any(target_arch = "x86_64", feature = "host-json")), allow(dead_code))]
 #[inline(always)]
-fn bytes16(block: &[u8; 64], at: usize) -> [u8; 16] {
-    block.get(at..at + 16).and_then(|c| <[u8; 16]>::try_from(c).ok()).unwrap_or_default()
+pub(crate) fn bytes<const N: usize>(block: &[u8; 64], at: usize) -> [u8; N] {
+    block.get(at..at + N).and_then(|bytes| <[u8; N]>::try_from(bytes).ok()).unwrap_or([0; N])
 }
 
 /// [`to_special_words`], which elsewhere (WebAssembly, Arm) is the whole scan.
