@@ -565,7 +565,7 @@ impl<'py, 'j, 'c> Build<'py, 'j, 'c> {
                 i += 2;
             } else {
                 // To the next escape, or the end (the string holds no quote or control byte).
-                let next = scan(text, i).min(end);
+                let next = hookseal::next_special(text, i).min(end);
                 self.scratch.extend_from_slice(text.get(i..next).ok_or(Stop::Unsure)?);
                 i = next;
             }
@@ -655,79 +655,6 @@ const POWERS_OF_TEN: [f64; 23] = [
 #[inline(always)]
 fn at(text: &[u8], i: usize) -> u8 {
     text.get(i).copied().unwrap_or(0)
-}
-
-/// The first position from `i` on that holds a quote, a backslash or a control character (or the text's length).
-#[inline(always)]
-fn scan(text: &[u8], i: usize) -> usize {
-    match scan_vectors(text, i) {
-        Ok(found) => found,
-        Err(tail) => scan_words(text, tail),
-    }
-}
-
-/// [`scan`] 16 bytes at a time with SSE2 (part of every x86-64): a long string (an attachment in base64) goes at
-/// memory speed, a short one is found in the first step. `Err`: where the last, shorter, stretch starts.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn scan_vectors(text: &[u8], mut i: usize) -> Result<usize, usize> {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    // SAFETY: SSE2 is in the x86-64 baseline; every load reads 16 bytes at `i`, with `i + 16 <= text.len()`, unaligned.
-    unsafe {
-        let quote = _mm_set1_epi8(b'"' as i8);
-        let backslash = _mm_set1_epi8(b'\\' as i8);
-        let below_space = _mm_set1_epi8(0x1f);
-        while i + 16 <= text.len() {
-            let chunk = _mm_loadu_si128(text.as_ptr().add(i).cast());
-            let control = _mm_cmpeq_epi8(_mm_min_epu8(chunk, below_space), chunk); // chunk <= 0x1f, unsigned
-            let hits =
-                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)), control);
-            let mask = _mm_movemask_epi8(hits) as u32;
-            if mask != 0 {
-                return Ok(i + mask.trailing_zeros() as usize);
-            }
-            i += 16;
-        }
-    }
-    Err(i)
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn scan_vectors(_text: &[u8], i: usize) -> Result<usize, usize> {
-    Err(i)
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// [`scan`] eight bytes at a time (SWAR, portable). In each mask a false hit can only sit above a true one, so the
-/// lowest hit is always true.
-#[inline(always)]
-fn scan_words(text: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = text.get(i..i + 8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else { break };
-        let word = u64::from_le_bytes(bytes);
-        let quote = word ^ (ONES * u64::from(b'"'));
-        let backslash = word ^ (ONES * u64::from(b'\\'));
-        let hits = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (word.wrapping_sub(ONES * 0x20) & !word))
-            & HIGHS;
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&byte) = text.get(i) {
-        if byte == b'"' || byte == b'\\' || byte < 0x20 {
-            return i;
-        }
-        i += 1;
-    }
-    i
 }
 
 /// The four hex digits of a `\u` escape.

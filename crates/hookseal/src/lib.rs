@@ -60,6 +60,9 @@ pub use router::{DispatchError, Dispatched, IntoPatterns, Router, Unhandled, Unh
 pub use router::edit_distance;
 pub use sign::{headers_json, sign, sign_at, SignOptions};
 pub use validate::Visit;
+// The scan of a string's contents, for the Python binding's decoding of escapes: one scan, the core's.
+#[doc(hidden)]
+pub use validate::next_special;
 #[doc(hidden)]
 #[cfg(feature = "host-json")]
 pub use verifier::HostPath;

@@ -145,6 +145,20 @@ fn to_special_words(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// From `i`, the first position of `text` that holds a quote, a backslash or a control byte, or its length if none
+/// does: [`to_special`], then byte by byte through the input's last bytes. For a binding that decodes a string's
+/// escapes (Python's builder), which then needs no scan of its own.
+pub fn next_special(text: &[u8], i: usize) -> usize {
+    let mut i = to_special(text, i);
+    while let Some(&byte) = text.get(i) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Where the string whose opening quote is at `i - 1` ends (past its closing quote), when it is certainly valid, and
 /// whether it has escapes.
 #[inline(always)]
@@ -602,6 +616,30 @@ pub(crate) mod tests {
         assert_eq!(container_end(fits.as_bytes(), 0), Some(fits.len()));
         let long = format!("[{}]", "1".repeat(MAX_INT_DIGITS + 1));
         assert_eq!(container_end(long.as_bytes(), 0), None);
+    }
+
+    #[test]
+    fn next_special_finds_the_first_special_byte_or_the_end() {
+        // At every length to past the 64-byte blocks, from every start: none (the length), then each special byte at
+        // every position, with a second one after it.
+        for len in 0..150 {
+            let plain = vec![b'x'; len];
+            for from in 0..=len {
+                assert_eq!(next_special(&plain, from), len, "{len} {from}");
+            }
+            for at in 0..len {
+                for special in [b'"', b'\\', 0x00, 0x1f] {
+                    let mut text = plain.clone();
+                    text[at] = special;
+                    if let Some(next) = text.get_mut(at + 1) {
+                        *next = b'"';
+                    }
+                    assert_eq!(next_special(&text, 0), at, "{len} {at} {special}");
+                    assert_eq!(next_special(&text, at), at, "{len} {at} {special}");
+                }
+            }
+        }
+        assert_eq!(next_special(b"x", 5), 5, "a start past the end is returned as it is");
     }
 
     #[test]
